@@ -1,0 +1,271 @@
+"""Every write of the core: organisations, numbering, people, teams and the event log."""
+
+import re
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from karcis.core.models import (
+    Contact,
+    ContactIdentity,
+    Event,
+    IdentityKind,
+    Organisation,
+    Role,
+    Sequence,
+    Team,
+    User,
+)
+
+
+def event_record(
+    *,
+    organisation: Organisation,
+    type: str,
+    obj: Any,
+    actor: User | None = None,
+    actor_contact: Contact | None = None,
+    payload: dict | None = None,
+) -> Event:
+    """Write one domain event. Call inside the transaction that made the change."""
+    return Event.objects.create(
+        organisation=organisation,
+        type=type,
+        object_type=obj._meta.label_lower,
+        object_id=obj.pk,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_contact=actor_contact,
+        payload=payload or {},
+    )
+
+
+def sequence_next(*, organisation: Organisation, name: str) -> int:
+    """The next value of a per-organisation counter; never the same value twice.
+
+    The UPDATE takes the row lock, so concurrent callers queue behind each other until
+    the surrounding transaction ends (PostgreSQL row lock; SQLite's IMMEDIATE write lock).
+    """
+    with transaction.atomic():
+        updated = Sequence.objects.filter(organisation=organisation, name=name).update(
+            last_value=F("last_value") + 1
+        )
+        if not updated:
+            # First use: create the row, then advance it like everyone else. A parallel
+            # creator loses the race on the unique constraint and simply retries the update.
+            try:
+                with transaction.atomic():
+                    Sequence.objects.create(organisation=organisation, name=name, last_value=0)
+            except IntegrityError:
+                pass
+            Sequence.objects.filter(organisation=organisation, name=name).update(
+                last_value=F("last_value") + 1
+            )
+        return Sequence.objects.filter(organisation=organisation, name=name).values_list(
+            "last_value", flat=True
+        )[0]
+
+
+def organisation_create(
+    *, name: str, slug: str, ticket_prefix: str, time_zone: str = "Asia/Jakarta",
+    language: str = "id", support_email: str = "",
+) -> Organisation:
+    organisation = Organisation(
+        name=name, slug=slug, ticket_prefix=ticket_prefix.upper(), time_zone=time_zone,
+        language=language, support_email=support_email,
+    )
+    organisation.full_clean()
+    organisation.save()
+    return organisation
+
+
+def organisation_update(*, organisation: Organisation, actor: User, **fields: Any) -> Organisation:
+    allowed = {"name", "ticket_prefix", "time_zone", "language", "support_email"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"Cannot change {', '.join(sorted(unknown))}")
+    for key, value in fields.items():
+        setattr(organisation, key, value)
+    organisation.full_clean()
+    with transaction.atomic():
+        organisation.save(update_fields=list(fields))
+        event_record(
+            organisation=organisation, type="core.organisation.updated", obj=organisation,
+            actor=actor, payload={"fields": sorted(fields)},
+        )
+    return organisation
+
+
+# --- people ---------------------------------------------------------------------------
+
+_PHONE_DIGITS = re.compile(r"\D+")
+
+
+def normalise_email(value: str) -> str:
+    return value.strip().lower()
+
+
+def normalise_phone(value: str) -> str:
+    """Indonesian numbers to E.164 digits with '+': 0812-3456-7890 → +6281234567890."""
+    raw = value.strip()
+    digits = _PHONE_DIGITS.sub("", raw)
+    if not digits:
+        return ""
+    if raw.startswith("+"):
+        return "+" + digits
+    if digits.startswith("0"):
+        return "+62" + digits[1:]
+    if digits.startswith("62"):
+        return "+" + digits
+    return "+" + digits
+
+
+def validate_phone(value: str) -> str:
+    phone = normalise_phone(value)
+    if phone and not 8 <= len(phone) - 1 <= 15:
+        raise ValidationError(_("Enter a phone number such as 0812 3456 7890."), code="phone")
+    return phone
+
+
+def contact_resolve(
+    *, organisation: Organisation, name: str = "", email: str = "", phone: str = ""
+) -> Contact:
+    """Find the contact behind an e-mail address or phone number, or create one.
+
+    E-mail is tried first, then phone; a newly seen address is added to the contact found,
+    so the next message from either address lands on the same person.
+    """
+    email = normalise_email(email)
+    phone = validate_phone(phone) if phone else ""
+    if not email and not phone:
+        raise ValidationError(_("An e-mail address or a phone number is required."))
+    wanted = [(IdentityKind.EMAIL, email), (IdentityKind.PHONE, phone)]
+    wanted = [(kind, value) for kind, value in wanted if value]
+    with transaction.atomic():
+        contact = None
+        for kind, value in wanted:
+            identity = (
+                ContactIdentity.objects.select_related("contact")
+                .filter(organisation=organisation, kind=kind, value=value)
+                .first()
+            )
+            if identity:
+                contact = identity.contact
+                break
+        if contact is None:
+            fallback = email.split("@")[0] if email else phone
+            contact = Contact.objects.create(
+                organisation=organisation, name=(name or "").strip()[:150] or fallback
+            )
+        elif name and not contact.name:
+            contact.name = name.strip()[:150]
+            contact.save(update_fields=["name"])
+        for kind, value in wanted:
+            ContactIdentity.objects.get_or_create(
+                organisation=organisation, kind=kind, value=value, defaults={"contact": contact}
+            )
+    return contact
+
+
+def staff_user_create(
+    *, organisation: Organisation, email: str, name: str, role: str = Role.AGENT,
+    password: str | None = None, teams: list[Team] | None = None,
+    sees_all_tickets: bool = False, actor: User | None = None,
+) -> User:
+    if role not in (Role.ADMIN, Role.SUPERVISOR, Role.AGENT):
+        raise ValidationError(_("Unknown role."))
+    email = normalise_email(email)
+    if User.objects.filter(email=email).exists():
+        raise ValidationError({"email": _("A user with this e-mail address already exists.")})
+    with transaction.atomic():
+        user = User.objects.create_user(
+            email=email, password=password, name=name, organisation=organisation, role=role,
+            sees_all_tickets=sees_all_tickets,
+        )
+        if teams:
+            user.teams.set(teams)
+        event_record(
+            organisation=organisation, type="core.user.created", obj=user, actor=actor,
+            payload={"role": role},
+        )
+    return user
+
+
+def staff_user_update(*, user: User, actor: User, **fields: Any) -> User:
+    teams = fields.pop("teams", None)
+    allowed = {"name", "role", "sees_all_tickets", "is_active", "language"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"Cannot change {', '.join(sorted(unknown))}")
+    if user.pk == actor.pk and (fields.get("is_active") is False or fields.get("role", user.role) != user.role):
+        raise ValidationError(_("You cannot deactivate yourself or change your own role."))
+    with transaction.atomic():
+        for key, value in fields.items():
+            setattr(user, key, value)
+        if fields:
+            user.save(update_fields=list(fields))
+        if teams is not None:
+            user.teams.set(teams)
+        event_record(
+            organisation=user.organisation, type="core.user.updated", obj=user, actor=actor,
+            payload={"fields": sorted([*fields, *(["teams"] if teams is not None else [])])},
+        )
+    return user
+
+
+def customer_user_create(
+    *, organisation: Organisation, email: str, name: str, password: str
+) -> User:
+    """A customer account, linked to the contact that owns this e-mail address."""
+    email = normalise_email(email)
+    if User.objects.filter(email=email).exists():
+        raise ValidationError({"email": _("A user with this e-mail address already exists.")})
+    with transaction.atomic():
+        user = User.objects.create_user(
+            email=email, password=password, name=name, organisation=organisation,
+            role=Role.CUSTOMER,
+        )
+        contact = contact_resolve(organisation=organisation, name=name, email=email)
+        if contact.user_id is None:
+            contact.user = user
+            contact.save(update_fields=["user"])
+    return user
+
+
+def team_create(
+    *, organisation: Organisation, name: str, description: str = "",
+    members: list[User] | None = None, actor: User | None = None,
+) -> Team:
+    name = name.strip()
+    if Team.objects.filter(organisation=organisation, name__iexact=name).exists():
+        raise ValidationError({"name": _("A team with this name already exists.")})
+    with transaction.atomic():
+        team = Team.objects.create(organisation=organisation, name=name, description=description)
+        if members:
+            team.members.set(members)
+        event_record(organisation=organisation, type="core.team.created", obj=team, actor=actor)
+    return team
+
+
+def team_update(
+    *, team: Team, actor: User, name: str | None = None, description: str | None = None,
+    members: list[User] | None = None,
+) -> Team:
+    with transaction.atomic():
+        fields = []
+        if name is not None and name.strip() != team.name:
+            if Team.objects.filter(organisation=team.organisation, name__iexact=name.strip()).exclude(pk=team.pk).exists():
+                raise ValidationError({"name": _("A team with this name already exists.")})
+            team.name = name.strip()
+            fields.append("name")
+        if description is not None:
+            team.description = description
+            fields.append("description")
+        if fields:
+            team.save(update_fields=fields)
+        if members is not None:
+            team.members.set(members)
+        event_record(organisation=team.organisation, type="core.team.updated", obj=team, actor=actor)
+    return team

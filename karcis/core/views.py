@@ -1,0 +1,44 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from karcis.core.forms import LoginForm
+from karcis.core.models import Organisation
+from karcis.core.selectors import organisation_default
+
+
+@require_GET
+def home(request):
+    """Staff land in their inbox, customers on their tickets, visitors on the portal."""
+    user = request.user
+    if user.is_authenticated:
+        if user.is_staff_member:
+            return redirect("desk:inbox")
+        if user.organisation_id:
+            return redirect("portal:my_tickets", org=user.organisation.slug)
+        if user.is_superuser:
+            return redirect("admin:index")
+    organisation = organisation_default()
+    if organisation is not None:
+        return redirect("portal:home", org=organisation.slug)
+    organisations = Organisation.objects.order_by("name")
+    return render(request, "core/organisations.html", {"organisations": organisations})
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "core/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+def logout_view(request):
+    if request.method == "POST":
+        from django.contrib.auth import logout
+
+        logout(request)
+        messages.info(request, _("You have signed out."))
+        return redirect(reverse("core:login"))
+    return render(request, "core/logout.html")

@@ -1,0 +1,163 @@
+"""Message bodies and attachments: sanitising what people send before anyone sees it."""
+
+import html
+import re
+from dataclasses import dataclass
+from pathlib import PurePath
+
+import filetype
+import nh3
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.html import linebreaks, urlize
+from django.utils.translation import gettext as _
+
+ALLOWED_TAGS = {
+    "a", "b", "blockquote", "br", "code", "div", "em", "h1", "h2", "h3", "h4", "hr", "i",
+    "img", "li", "ol", "p", "pre", "s", "span", "strong", "sub", "sup", "table", "tbody",
+    "td", "th", "thead", "tr", "u", "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+}
+
+
+def sanitise_html(raw: str) -> str:
+    """Keep formatting, drop everything that can run or call home (scripts, handlers, styles)."""
+    return nh3.clean(
+        raw,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto", "tel", "cid"},
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+
+
+_BLOCK_END = re.compile(r"(?i)<\s*(br\s*/?|/p|/div|/li|/tr|/h[1-4]|/blockquote|/pre)\s*>")
+
+
+def html_to_text(value: str) -> str:
+    with_breaks = _BLOCK_END.sub("\n", value)
+    text = html.unescape(nh3.clean(with_breaks, tags=set()))
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def text_to_html(value: str) -> str:
+    """Plain text as typed in a form: paragraphs and line breaks kept, links made clickable."""
+    return sanitise_html(urlize(linebreaks(value.strip(), autoescape=True), nofollow=True))
+
+
+@dataclass(frozen=True)
+class Body:
+    html: str
+    text: str
+
+
+def body_from(*, text: str = "", html_body: str = "") -> Body:
+    if html_body.strip():
+        clean = sanitise_html(html_body)
+        return Body(html=clean, text=html_to_text(clean))
+    return Body(html=text_to_html(text), text=text.strip())
+
+
+# --- attachments ------------------------------------------------------------------------
+
+# Accepted types, by what the bytes are, with the extensions a file of that type may carry.
+ACCEPTED_TYPES: dict[str, set[str]] = {
+    "image/png": {".png"},
+    "image/jpeg": {".jpg", ".jpeg"},
+    "image/gif": {".gif"},
+    "image/webp": {".webp"},
+    "application/pdf": {".pdf"},
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {".docx"},
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {".xlsx"},
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": {".pptx"},
+    "application/zip": {".zip"},
+    "text/plain": {".txt", ".log", ".csv"},
+}
+_TEXT_EXTENSIONS = ACCEPTED_TYPES["text/plain"]
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    upload: UploadedFile
+    filename: str
+    content_type: str
+    size: int
+
+
+def _safe_filename(name: str) -> str:
+    base = PurePath(name.replace("\\", "/")).name
+    base = re.sub(r"[^\w.\- ()]+", "_", base).strip(" .") or "lampiran"
+    return base[-150:]
+
+
+def _detect_type(head: bytes, extension: str) -> str | None:
+    kind = filetype.guess(head)
+    if kind is not None:
+        return kind.mime
+    if extension in _TEXT_EXTENSIONS:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError:
+            try:  # a cut in the middle of a multi-byte character is still text
+                head[:-3].decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+        return "text/plain" if b"\x00" not in head else None
+    return None
+
+
+def attachment_check(upload: UploadedFile) -> CheckedFile:
+    """Accept a file only when its bytes are an allowed type that matches its name."""
+    filename = _safe_filename(upload.name or "")
+    limit = settings.KARCIS_ATTACHMENT_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            _("%(name)s is too large (%(size)s); the limit is %(limit)s per file.")
+            % {"name": filename, "size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
+            code="too_large",
+        )
+    if upload.size == 0:
+        raise ValidationError(_("%(name)s is empty.") % {"name": filename}, code="empty")
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    extension = PurePath(filename).suffix.lower()
+    detected = _detect_type(head, extension)
+    if detected is None or detected not in ACCEPTED_TYPES:
+        raise ValidationError(
+            _("%(name)s is not a file type we accept. Send images, PDF, Office documents, "
+              "ZIP or plain text.") % {"name": filename},
+            code="type",
+        )
+    if extension not in ACCEPTED_TYPES[detected]:
+        raise ValidationError(
+            _("%(name)s is not what its name says it is; rename it or send another file.")
+            % {"name": filename},
+            code="disguised",
+        )
+    return CheckedFile(upload=upload, filename=filename, content_type=detected, size=upload.size)
+
+
+def attachments_check(uploads: list[UploadedFile]) -> list[CheckedFile]:
+    if len(uploads) > settings.KARCIS_ATTACHMENTS_PER_MESSAGE:
+        raise ValidationError(
+            _("At most %(n)d files per message.") % {"n": settings.KARCIS_ATTACHMENTS_PER_MESSAGE}
+        )
+    errors: list[ValidationError] = []
+    checked: list[CheckedFile] = []
+    for upload in uploads:
+        try:
+            checked.append(attachment_check(upload))
+        except ValidationError as error:
+            errors.append(error)
+    if errors:
+        raise ValidationError(errors)
+    return checked

@@ -1,0 +1,284 @@
+"""Service-desk tickets, their conversation, and the organisation's desk configuration."""
+
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+from karcis.core.models import Contact, Organisation, Team, User
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Pending")
+    ON_HOLD = "on_hold", _("On hold")
+    SOLVED = "solved", _("Solved")
+    CLOSED = "closed", _("Closed")
+
+
+# The statuses a ticket may move to from each status. A closed ticket is final: a
+# follow-up becomes a new ticket that links to it.
+STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.NEW: frozenset({Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.SOLVED}),
+    Status.OPEN: frozenset({Status.PENDING, Status.ON_HOLD, Status.SOLVED}),
+    Status.PENDING: frozenset({Status.OPEN, Status.ON_HOLD, Status.SOLVED}),
+    Status.ON_HOLD: frozenset({Status.OPEN, Status.PENDING, Status.SOLVED}),
+    Status.SOLVED: frozenset({Status.OPEN, Status.CLOSED}),
+    Status.CLOSED: frozenset(),
+}
+UNSOLVED_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
+
+
+class TicketType(models.TextChoices):
+    QUESTION = "question", _("Question")
+    INCIDENT = "incident", _("Incident")
+    PROBLEM = "problem", _("Problem")
+    REQUEST = "request", _("Request")
+    COMPLAINT = "complaint", _("Complaint")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web form")
+    EMAIL = "email", _("E-mail")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    CHAT = "chat", _("Live chat")
+    PHONE = "phone", _("Phone")
+    WALK_IN = "walk_in", _("Walk-in")
+    API = "api", _("API")
+
+
+class Category(models.Model):
+    """A node of the organisation's category tree (e.g. Tagihan › Pembayaran gagal)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    path = models.CharField(max_length=400, editable=False, help_text="Full name, for sorting")
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "parent", "name"], name="uniq_category_name_per_parent"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.path or self.name
+
+
+class Tag(models.Model):
+    """A free label on tickets, unique per organisation ('vip', 'gangguan-massal')."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    name = models.SlugField(_("name"), max_length=50, allow_unicode=True)
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="uniq_tag_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FieldKind(models.TextChoices):
+    TEXT = "text", _("Text")
+    NUMBER = "number", _("Number")
+    DATE = "date", _("Date")
+    CHOICE = "choice", _("Choice")
+    URL = "url", _("URL")
+
+
+class CustomField(models.Model):
+    """An extra ticket field an organisation defines; values live in Ticket.custom_fields."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    key = models.SlugField(_("key"), max_length=50)
+    label = models.CharField(_("label"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=FieldKind.choices)
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    required = models.BooleanField(_("required"), default=False)
+    visible_to_customer = models.BooleanField(_("shown on the portal"), default=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        verbose_name = _("custom field")
+        verbose_name_plural = _("custom fields")
+        ordering = ["position", "label"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "key"], name="uniq_field_key_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Ticket(models.Model):
+    """A case: one request from one requester, with its conversation, owner and state."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    number = models.CharField(_("number"), max_length=20)
+    subject = models.CharField(_("subject"), max_length=200)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
+    priority_rank = models.PositiveSmallIntegerField(default=1, editable=False)
+    type = models.CharField(
+        _("type"), max_length=12, choices=TicketType.choices, default=TicketType.QUESTION
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("category")
+    )
+    requester = models.ForeignKey(
+        Contact, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("requester")
+    )
+    assignee = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_tickets",
+        verbose_name=_("assignee"),
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("team")
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
+    custom_fields = models.JSONField(default=dict, blank=True)
+    linked_to = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="follow_ups"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    solved_at = models.DateTimeField(_("solved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    message_count = models.PositiveIntegerField(default=0)
+    # PostgreSQL full-text document (subject weighted A, messages B). On SQLite the
+    # FTS5 table desk_ticket_fts plays this part; see desk/search.py.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "number"], name="uniq_ticket_number"),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "status", "-updated_at"], name="ticket_status_upd"),
+            models.Index(fields=["organisation", "assignee", "status"], name="ticket_assignee"),
+            models.Index(fields=["organisation", "team", "status"], name="ticket_team"),
+            models.Index(fields=["organisation", "-updated_at"], name="ticket_updated"),
+            models.Index(fields=["requester", "-created_at"], name="ticket_requester"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.subject}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == Status.CLOSED
+
+    @property
+    def is_unsolved(self) -> bool:
+        return self.status in UNSOLVED_STATUSES
+
+
+class MessageKind(models.TextChoices):
+    REPLY = "reply", _("Public reply")
+    NOTE = "note", _("Internal note")
+
+
+class Message(models.Model):
+    """One entry of a ticket's conversation: a public reply or an internal note.
+
+    body_html is sanitised on the way in; body_text is its plain-text form for search,
+    e-mail and previews.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(max_length=8, choices=MessageKind.choices, default=MessageKind.REPLY)
+    author_user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    author_contact = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    body_html = models.TextField()
+    body_text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket")]
+
+    @property
+    def is_public(self) -> bool:
+        return self.kind == MessageKind.REPLY
+
+    @property
+    def author_name(self) -> str:
+        if self.author_user_id:
+            return self.author_user.name
+        if self.author_contact_id:
+            return self.author_contact.name
+        return ""
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    # A random folder per file: names from users never collide and are never guessable.
+    return f"attachments/{instance.organisation_id}/{instance.token}/{instance.filename}"
+
+
+class Attachment(models.Model):
+    """A file on a message. Served only through a view that checks who may see it."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    token = models.CharField(max_length=32, unique=True)
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        ordering = ["id"]
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type in {"image/png", "image/jpeg", "image/gif", "image/webp"}

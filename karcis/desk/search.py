@@ -1,0 +1,59 @@
+"""Full-text search over ticket subjects and messages.
+
+PostgreSQL: Ticket.search_vector (tsvector, GIN index, 'indonesian' configuration).
+SQLite: the FTS5 table desk_ticket_fts, one row per ticket, rowid = ticket id.
+Both are rewritten by the desk services whenever a ticket's subject or messages change.
+"""
+
+import re
+
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection
+from django.db.models import QuerySet, Value
+from django.db.models.expressions import RawSQL
+
+PG_CONFIG = "indonesian"
+MAX_DOCUMENT_CHARS = 200_000
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def ticket_index(*, ticket_id: int, subject: str, body: str) -> None:
+    from karcis.desk.models import Ticket
+
+    body = body[:MAX_DOCUMENT_CHARS]
+    if is_postgres():
+        Ticket.objects.filter(pk=ticket_id).update(
+            search_vector=SearchVector(Value(subject), weight="A", config=PG_CONFIG)
+            + SearchVector(Value(body), weight="B", config=PG_CONFIG)
+        )
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM desk_ticket_fts WHERE rowid = %s", [ticket_id])
+        cursor.execute(
+            "INSERT INTO desk_ticket_fts(rowid, subject, body) VALUES (%s, %s, %s)",
+            [ticket_id, subject, body],
+        )
+
+
+def query_words(query: str) -> list[str]:
+    return _WORD.findall(query.lower())[:12]
+
+
+def tickets_matching(queryset: QuerySet, query: str) -> QuerySet:
+    """Narrow a ticket queryset to those whose subject or messages contain every word."""
+    words = query_words(query)
+    if not words:
+        return queryset.none()
+    if is_postgres():
+        return queryset.filter(
+            search_vector=SearchQuery(" ".join(words), config=PG_CONFIG, search_type="plain")
+        )
+    # Each word quoted (no FTS syntax from users) and prefix-matched, all required.
+    fts_query = " ".join(f'"{word}"*' for word in words)
+    return queryset.filter(
+        id__in=RawSQL("SELECT rowid FROM desk_ticket_fts WHERE desk_ticket_fts MATCH %s", [fts_query])
+    )

@@ -1,0 +1,124 @@
+"""Reads of the desk that carry rules. Who may see which ticket is decided here, and only here."""
+
+from django.conf import settings
+from django.core import signing
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from karcis.core.models import Organisation, User
+from karcis.core.selectors import team_ids_of
+from karcis.core.services import normalise_email
+from karcis.desk.models import (
+    UNSOLVED_STATUSES,
+    Category,
+    CustomField,
+    Message,
+    MessageKind,
+    Tag,
+    Ticket,
+)
+
+TRACKING_SALT = "karcis.desk.tracking"
+
+
+def tickets_visible_to(*, user: User) -> QuerySet[Ticket]:
+    """Tickets a signed-in person may see.
+
+    Admins, supervisors and agents granted 'sees every ticket' see the whole organisation;
+    other agents see their teams' tickets, tickets assigned to them, and tickets not yet
+    routed to any team (the shared triage pool). A customer sees the tickets they requested.
+    """
+    if not user.is_authenticated or user.organisation_id is None:
+        return Ticket.objects.none()
+    base = Ticket.objects.filter(organisation_id=user.organisation_id)
+    if user.is_staff_member:
+        if user.sees_everything:
+            return base
+        return base.filter(
+            Q(team_id__in=team_ids_of(user=user)) | Q(team__isnull=True) | Q(assignee=user)
+        )
+    return base.filter(requester__user=user)
+
+
+def ticket_get_for_user(*, user: User, number: str) -> Ticket:
+    """The ticket with this number if the user may see it; 404 otherwise (never 403, so
+    numbers of other people's tickets cannot be probed)."""
+    ticket = (
+        tickets_visible_to(user=user)
+        .select_related("requester", "assignee", "team", "category", "organisation")
+        .filter(number=number.strip().upper())
+        .first()
+    )
+    if ticket is None:
+        raise Http404("No such ticket")
+    return ticket
+
+
+def ticket_get_for_tracking(*, organisation: Organisation, number: str, email: str) -> Ticket | None:
+    """The ticket when its number and its requester's e-mail address both match."""
+    return (
+        Ticket.objects.filter(
+            organisation=organisation,
+            number=number.strip().upper(),
+            requester__identities__kind="email",
+            requester__identities__value=normalise_email(email),
+        )
+        .select_related("requester", "organisation", "category")
+        .first()
+    )
+
+
+def tracking_token(*, ticket: Ticket) -> str:
+    return signing.dumps({"o": ticket.organisation_id, "t": ticket.pk}, salt=TRACKING_SALT, compress=True)
+
+
+def ticket_get_by_tracking_token(*, organisation: Organisation, token: str) -> Ticket | None:
+    """The ticket a signed tracking link points to; None when forged, expired or foreign."""
+    try:
+        data = signing.loads(token, salt=TRACKING_SALT, max_age=settings.KARCIS_TRACKING_LINK_MAX_AGE)
+    except signing.BadSignature:  # includes SignatureExpired
+        return None
+    if not isinstance(data, dict) or data.get("o") != organisation.pk:
+        return None
+    return (
+        Ticket.objects.filter(organisation=organisation, pk=data.get("t"))
+        .select_related("requester", "organisation", "category")
+        .first()
+    )
+
+
+def messages_for(*, ticket: Ticket, include_notes: bool) -> QuerySet[Message]:
+    messages = (
+        Message.objects.filter(ticket=ticket)
+        .select_related("author_user", "author_contact")
+        .prefetch_related("attachments")
+    )
+    if not include_notes:
+        messages = messages.filter(kind=MessageKind.REPLY)
+    return messages
+
+
+def inbox_counts(*, user: User) -> dict[str, int]:
+    """Unsolved tickets per inbox view, in one query."""
+    visible = tickets_visible_to(user=user).filter(status__in=UNSOLVED_STATUSES)
+    counts = visible.aggregate(
+        mine=Count("id", filter=Q(assignee=user)),
+        unassigned=Count("id", filter=Q(assignee__isnull=True)),
+        teams=Count("id", filter=Q(team_id__in=team_ids_of(user=user))),
+        all=Count("id"),
+    )
+    return counts
+
+
+def categories_of(*, organisation: Organisation, active_only: bool = True) -> QuerySet[Category]:
+    categories = Category.objects.filter(organisation=organisation)
+    return categories.filter(is_active=True) if active_only else categories
+
+
+def custom_fields_of(*, organisation: Organisation, for_customer: bool = False) -> QuerySet[CustomField]:
+    fields = CustomField.objects.filter(organisation=organisation, is_active=True)
+    return fields.filter(visible_to_customer=True) if for_customer else fields
+
+
+def tags_of(*, organisation: Organisation) -> QuerySet[Tag]:
+    return Tag.objects.filter(organisation=organisation)

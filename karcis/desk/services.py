@@ -1,0 +1,507 @@
+"""Every write of the service desk. Each change records its domain event in its transaction."""
+
+import secrets
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from karcis.core.models import Contact, Organisation, Team, User
+from karcis.core.selectors import staff_of
+from karcis.core.services import event_record, sequence_next
+from karcis.desk import search
+from karcis.desk.content import Body, CheckedFile
+from karcis.desk.models import (
+    PRIORITY_RANK,
+    STATUS_TRANSITIONS,
+    Attachment,
+    Category,
+    Channel,
+    CustomField,
+    FieldKind,
+    Message,
+    MessageKind,
+    Priority,
+    Status,
+    Tag,
+    Ticket,
+    TicketType,
+)
+
+TICKET_SEQUENCE = "desk.ticket"
+
+
+def ticket_number_next(*, organisation: Organisation) -> str:
+    value = sequence_next(organisation=organisation, name=TICKET_SEQUENCE)
+    return f"{organisation.ticket_prefix}-{value:06d}"
+
+
+# --- validation helpers -----------------------------------------------------------------
+
+def _check_choice(value: str, choices, field: str) -> str:
+    if value not in choices.values:
+        raise ValidationError({field: _("Unknown value “%(value)s”.") % {"value": value}})
+    return value
+
+
+def _check_same_org(obj, organisation: Organisation, field: str):
+    if obj is not None and obj.organisation_id != organisation.pk:
+        raise ValidationError({field: _("Not found.")})
+    return obj
+
+
+def _check_assignee(user: User | None, organisation: Organisation) -> User | None:
+    if user is None:
+        return None
+    if user.organisation_id != organisation.pk or not user.is_staff_member or not user.is_active:
+        raise ValidationError({"assignee": _("Tickets can be assigned only to active agents.")})
+    return user
+
+
+def custom_fields_clean(
+    *, organisation: Organisation, values: dict[str, Any], partial: bool = False
+) -> dict[str, Any]:
+    """Validate custom field values against the organisation's definitions.
+
+    Returns JSON-ready values: numbers as strings of a decimal, dates as ISO strings.
+    """
+    fields = {f.key: f for f in CustomField.objects.filter(organisation=organisation, is_active=True)}
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    for key in values:
+        if key not in fields:
+            errors[key] = _("Unknown field.")
+    for key, field in fields.items():
+        if key not in values:
+            if field.required and not partial:
+                errors[key] = _("%(label)s is required.") % {"label": field.label}
+            continue
+        raw = values[key]
+        if raw in (None, ""):
+            if field.required:
+                errors[key] = _("%(label)s is required.") % {"label": field.label}
+            else:
+                clean[key] = None
+            continue
+        try:
+            clean[key] = _custom_value(field, raw)
+        except (ValueError, InvalidOperation, ValidationError):
+            errors[key] = _("“%(value)s” is not a valid %(kind)s for %(label)s.") % {
+                "value": raw, "kind": field.get_kind_display().lower(), "label": field.label
+            }
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def _custom_value(field: CustomField, raw: Any) -> Any:
+    text = str(raw).strip()
+    if field.kind == FieldKind.TEXT:
+        return text[:1000]
+    if field.kind == FieldKind.NUMBER:
+        number = Decimal(text.replace(",", "."))
+        if not number.is_finite():
+            raise ValueError(text)
+        return str(number)
+    if field.kind == FieldKind.DATE:
+        return date.fromisoformat(text).isoformat()
+    if field.kind == FieldKind.CHOICE:
+        if text not in field.choices:
+            raise ValueError(text)
+        return text
+    if field.kind == FieldKind.URL:
+        URLValidator(schemes=["http", "https"])(text)
+        return text
+    raise ValueError(field.kind)
+
+
+def tags_resolve(*, organisation: Organisation, names: Iterable[str]) -> list[Tag]:
+    """Tags by name, created on first use; names are slugified ('Gangguan Massal' → gangguan-massal)."""
+    slugs = sorted({slugify(name, allow_unicode=True)[:50] for name in names} - {""})
+    existing = {t.name: t for t in Tag.objects.filter(organisation=organisation, name__in=slugs)}
+    for slug in slugs:
+        if slug not in existing:
+            existing[slug], _created = Tag.objects.get_or_create(organisation=organisation, name=slug)
+    return [existing[slug] for slug in slugs]
+
+
+# --- tickets ----------------------------------------------------------------------------
+
+def ticket_create(
+    *,
+    organisation: Organisation,
+    requester: Contact,
+    subject: str,
+    body: Body,
+    channel: str,
+    actor: User | None = None,
+    category: Category | None = None,
+    priority: str = Priority.NORMAL,
+    type: str = TicketType.QUESTION,
+    team: Team | None = None,
+    assignee: User | None = None,
+    tags: Iterable[str] = (),
+    custom_fields: dict[str, Any] | None = None,
+    attachments: list[CheckedFile] = (),
+    created_at=None,
+) -> Ticket:
+    """Open a ticket with its first message (the requester's words, even when an agent types them)."""
+    subject = " ".join(subject.split())[:200]
+    if not subject:
+        raise ValidationError({"subject": _("A subject is required.")})
+    if not body.text:
+        raise ValidationError({"description": _("Describe the request.")})
+    _check_choice(channel, Channel, "channel")
+    _check_choice(priority, Priority, "priority")
+    _check_choice(type, TicketType, "type")
+    _check_same_org(requester, organisation, "requester")
+    _check_same_org(category, organisation, "category")
+    _check_same_org(team, organisation, "team")
+    _check_assignee(assignee, organisation)
+    clean_fields = custom_fields_clean(organisation=organisation, values=custom_fields or {})
+    now = created_at or timezone.now()
+    with transaction.atomic():
+        ticket = Ticket.objects.create(
+            organisation=organisation,
+            number=ticket_number_next(organisation=organisation),
+            subject=subject,
+            status=Status.OPEN if assignee else Status.NEW,
+            priority=priority,
+            priority_rank=PRIORITY_RANK[priority],
+            type=type,
+            channel=channel,
+            category=category,
+            requester=requester,
+            assignee=assignee,
+            team=team,
+            custom_fields=clean_fields,
+            created_at=now,
+            updated_at=now,
+        )
+        tag_objects = tags_resolve(organisation=organisation, names=tags)
+        if tag_objects:
+            ticket.tags.set(tag_objects)
+        event_record(
+            organisation=organisation, type="desk.ticket.created", obj=ticket, actor=actor,
+            actor_contact=None if actor else requester,
+            payload={"number": ticket.number, "channel": channel, "priority": priority,
+                     "team": team.name if team else None,
+                     "assignee": assignee.name if assignee else None},
+        )
+        _message_store(
+            ticket=ticket, kind=MessageKind.REPLY, body=body, author_contact=requester,
+            channel=channel, attachments=attachments, created_at=now,
+        )
+        _reindex(ticket)
+    return ticket
+
+
+def _message_store(
+    *, ticket: Ticket, kind: str, body: Body, channel: str, author_user: User | None = None,
+    author_contact: Contact | None = None, attachments: Iterable[CheckedFile] = (),
+    created_at=None,
+) -> Message:
+    message = Message.objects.create(
+        organisation_id=ticket.organisation_id, ticket=ticket, kind=kind, body_html=body.html,
+        body_text=body.text, channel=channel, author_user=author_user,
+        author_contact=author_contact, created_at=created_at or timezone.now(),
+    )
+    for checked in attachments:
+        attachment = Attachment(
+            organisation_id=ticket.organisation_id, message=message,
+            token=secrets.token_hex(16), filename=checked.filename,
+            content_type=checked.content_type, size=checked.size,
+        )
+        checked.upload.seek(0)
+        attachment.file.save(checked.filename, checked.upload, save=False)
+        attachment.save()
+    Ticket.objects.filter(pk=ticket.pk).update(message_count=ticket.message_count + 1)
+    ticket.message_count += 1
+    return message
+
+
+def _reindex(ticket: Ticket) -> None:
+    texts = Message.objects.filter(ticket=ticket).values_list("body_text", flat=True)
+    search.ticket_index(ticket_id=ticket.pk, subject=ticket.subject, body="\n".join(texts))
+
+
+def message_add(
+    *,
+    ticket: Ticket,
+    body: Body,
+    kind: str = MessageKind.REPLY,
+    author_user: User | None = None,
+    author_contact: Contact | None = None,
+    channel: str = Channel.WEB,
+    attachments: list[CheckedFile] = (),
+    status: str | None = None,
+) -> Message:
+    """Add a reply or note; an agent may set the status in the same step.
+
+    A requester's reply reopens a pending or solved ticket. Closed tickets take no more
+    messages: the portal offers a follow-up ticket instead.
+    """
+    if (author_user is None) == (author_contact is None):
+        raise ValueError("A message has exactly one author: a user or a contact.")
+    if not body.text and not attachments:
+        raise ValidationError({"body": _("Write a message or attach a file.")})
+    _check_choice(kind, MessageKind, "kind")
+    is_staff = author_user is not None and author_user.is_staff_member
+    if kind == MessageKind.NOTE and not is_staff:
+        raise ValidationError(_("Only agents can write internal notes."))
+    if ticket.is_closed:
+        raise ValidationError(_("This ticket is closed. Open a new ticket to follow up."))
+    now = timezone.now()
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        message = _message_store(
+            ticket=ticket, kind=kind, body=body, channel=channel, author_user=author_user,
+            author_contact=author_contact, attachments=attachments, created_at=now,
+        )
+        actor_contact = author_contact if author_user is None else None
+        event_record(
+            organisation=ticket.organisation, type=f"desk.message.{'note' if kind == MessageKind.NOTE else 'reply'}_added",
+            obj=ticket, actor=author_user, actor_contact=actor_contact,
+            payload={"message_id": message.pk, "attachments": len(attachments)},
+        )
+        fields = ["updated_at"]
+        ticket.updated_at = now
+        if is_staff and kind == MessageKind.REPLY and ticket.first_response_at is None:
+            ticket.first_response_at = now
+            fields.append("first_response_at")
+        ticket.save(update_fields=fields)
+        if status and status != ticket.status:
+            if not is_staff:
+                raise ValidationError(_("Only agents can change the status."))
+            _status_change(ticket, status, actor=author_user, now=now)
+        elif not is_staff and ticket.status in (Status.PENDING, Status.SOLVED):
+            _status_change(ticket, Status.OPEN, actor=None, actor_contact=author_contact, now=now)
+        elif is_staff and kind == MessageKind.REPLY and ticket.status == Status.NEW:
+            _status_change(ticket, Status.OPEN, actor=author_user, now=now)
+        _reindex(ticket)
+    return message
+
+
+def _status_change(
+    ticket: Ticket, status: str, *, actor: User | None, now, actor_contact: Contact | None = None
+) -> None:
+    _check_choice(status, Status, "status")
+    if status not in STATUS_TRANSITIONS[ticket.status]:
+        raise ValidationError(
+            {"status": _("A ticket cannot go from %(old)s to %(new)s.") % {
+                "old": Status(ticket.status).label, "new": Status(status).label}}
+        )
+    old = ticket.status
+    ticket.status = status
+    fields = ["status", "updated_at"]
+    ticket.updated_at = now
+    if status == Status.SOLVED:
+        ticket.solved_at = now
+        fields.append("solved_at")
+    elif status == Status.CLOSED:
+        ticket.closed_at = now
+        fields.append("closed_at")
+    elif old == Status.SOLVED:
+        ticket.solved_at = None
+        fields.append("solved_at")
+    ticket.save(update_fields=fields)
+    event_record(
+        organisation=ticket.organisation, type="desk.ticket.status_changed", obj=ticket,
+        actor=actor, actor_contact=actor_contact, payload={"from": old, "to": status},
+    )
+
+
+# Fields ticket_update may change, and the event each change records.
+UPDATE_EVENTS = {
+    "status": "desk.ticket.status_changed",
+    "priority": "desk.ticket.priority_changed",
+    "type": "desk.ticket.type_changed",
+    "category": "desk.ticket.category_changed",
+    "team": "desk.ticket.team_changed",
+    "assignee": "desk.ticket.assigned",
+    "subject": "desk.ticket.subject_changed",
+    "tags": "desk.ticket.tags_changed",
+    "custom_fields": "desk.ticket.fields_changed",
+}
+
+
+def _label(value) -> Any:
+    if value is None or isinstance(value, (str, int, list, dict)):
+        return value
+    return str(value)
+
+
+def ticket_update(*, ticket: Ticket, actor: User, **changes: Any) -> Ticket:
+    """Change a ticket's properties; one event per property that really changed.
+
+    `tags` replaces the whole set (names); `custom_fields` merges into the current values.
+    """
+    unknown = set(changes) - set(UPDATE_EVENTS)
+    if unknown:
+        raise ValueError(f"Cannot change {', '.join(sorted(unknown))}")
+    organisation = ticket.organisation
+    if not actor.is_staff_member or actor.organisation_id != organisation.pk:
+        raise ValidationError(_("Only the organisation's agents can change tickets."))
+    if ticket.is_closed:
+        raise ValidationError(_("This ticket is closed and can no longer be changed."))
+    now = timezone.now()
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        fields: list[str] = []
+        for name, value in changes.items():
+            if name == "status":
+                if value != ticket.status:
+                    _status_change(ticket, value, actor=actor, now=now)
+                continue
+            if name == "tags":
+                new_tags = tags_resolve(organisation=organisation, names=value)
+                old_names = sorted(t.name for t in ticket.tags.all())
+                new_names = [t.name for t in new_tags]
+                if old_names != new_names:
+                    ticket.tags.set(new_tags)
+                    event_record(organisation=organisation, type=UPDATE_EVENTS[name], obj=ticket,
+                                 actor=actor, payload={"from": old_names, "to": new_names})
+                    fields.append("updated_at")
+                continue
+            if name == "custom_fields":
+                clean = custom_fields_clean(organisation=organisation, values=value, partial=True)
+                merged = {**ticket.custom_fields, **clean}
+                if merged != ticket.custom_fields:
+                    event_record(organisation=organisation, type=UPDATE_EVENTS[name], obj=ticket,
+                                 actor=actor, payload={"from": ticket.custom_fields, "to": merged})
+                    ticket.custom_fields = merged
+                    fields.append("custom_fields")
+                continue
+            if name == "priority":
+                _check_choice(value, Priority, name)
+            elif name == "type":
+                _check_choice(value, TicketType, name)
+            elif name in ("category", "team"):
+                _check_same_org(value, organisation, name)
+            elif name == "assignee":
+                _check_assignee(value, organisation)
+            elif name == "subject":
+                value = " ".join(str(value).split())[:200]
+                if not value:
+                    raise ValidationError({"subject": _("A subject is required.")})
+            old = getattr(ticket, name)
+            if old == value:
+                continue
+            setattr(ticket, name, value)
+            fields.append(name)
+            if name == "priority":
+                ticket.priority_rank = PRIORITY_RANK[value]
+                fields.append("priority_rank")
+            if name == "assignee" and value is not None and ticket.status == Status.NEW:
+                _status_change(ticket, Status.OPEN, actor=actor, now=now)
+            event_record(organisation=organisation, type=UPDATE_EVENTS[name], obj=ticket,
+                         actor=actor, payload={"from": _label(old), "to": _label(value)})
+        if fields:
+            ticket.updated_at = now
+            ticket.save(update_fields=sorted({*fields, "updated_at"}))
+        if "subject" in fields:
+            _reindex(ticket)
+    return ticket
+
+
+def tickets_bulk_update(*, tickets: Iterable[Ticket], actor: User, **changes: Any) -> dict[str, str]:
+    """Apply the same change to many tickets; each succeeds or fails on its own.
+
+    Returns {ticket number: reason} for the tickets that could not be changed.
+    """
+    failures: dict[str, str] = {}
+    for ticket in tickets:
+        try:
+            ticket_update(ticket=ticket, actor=actor, **changes)
+        except ValidationError as error:
+            failures[ticket.number] = " ".join(error.messages)
+    return failures
+
+
+def tickets_bulk_tag(*, tickets: Iterable[Ticket], actor: User, add: Iterable[str]) -> dict[str, str]:
+    add = list(add)
+    failures: dict[str, str] = {}
+    for ticket in tickets:
+        names = sorted({t.name for t in ticket.tags.all()} | {slugify(n, allow_unicode=True) for n in add})
+        try:
+            ticket_update(ticket=ticket, actor=actor, tags=names)
+        except ValidationError as error:
+            failures[ticket.number] = " ".join(error.messages)
+    return failures
+
+
+def assignable_agents(*, organisation: Organisation):
+    return staff_of(organisation=organisation)
+
+
+# --- configuration ----------------------------------------------------------------------
+
+def category_create(
+    *, organisation: Organisation, name: str, parent: Category | None = None,
+    actor: User | None = None,
+) -> Category:
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("A name is required.")})
+    _check_same_org(parent, organisation, "parent")
+    if Category.objects.filter(organisation=organisation, parent=parent, name__iexact=name).exists():
+        raise ValidationError({"name": _("This category already exists here.")})
+    with transaction.atomic():
+        category = Category.objects.create(
+            organisation=organisation, parent=parent, name=name,
+            path=f"{parent.path} › {name}" if parent else name,
+        )
+        event_record(organisation=organisation, type="desk.category.created", obj=category, actor=actor)
+    return category
+
+
+def category_update(
+    *, category: Category, actor: User, name: str | None = None, is_active: bool | None = None,
+) -> Category:
+    with transaction.atomic():
+        if name is not None and name.strip() and name.strip() != category.name:
+            category.name = name.strip()
+            _category_repath(category)
+        if is_active is not None:
+            category.is_active = is_active
+        category.save(update_fields=["name", "path", "is_active"])
+        event_record(organisation=category.organisation, type="desk.category.updated",
+                     obj=category, actor=actor)
+    return category
+
+
+def _category_repath(category: Category) -> None:
+    category.path = f"{category.parent.path} › {category.name}" if category.parent_id else category.name
+    for child in category.children.all():
+        _category_repath(child)
+        child.save(update_fields=["path"])
+
+
+def custom_field_create(
+    *, organisation: Organisation, key: str, label: str, kind: str, choices: list[str] = (),
+    required: bool = False, visible_to_customer: bool = False, actor: User | None = None,
+) -> CustomField:
+    _check_choice(kind, FieldKind, "kind")
+    key = slugify(key or label).replace("-", "_")[:50]
+    if not key:
+        raise ValidationError({"key": _("A key is required.")})
+    choices = [c.strip() for c in choices if c.strip()]
+    if kind == FieldKind.CHOICE and not choices:
+        raise ValidationError({"choices": _("A choice field needs at least one choice.")})
+    if CustomField.objects.filter(organisation=organisation, key=key).exists():
+        raise ValidationError({"key": _("A field with this key already exists.")})
+    position = CustomField.objects.filter(organisation=organisation).count()
+    with transaction.atomic():
+        field = CustomField.objects.create(
+            organisation=organisation, key=key, label=label.strip(), kind=kind, choices=choices,
+            required=required, visible_to_customer=visible_to_customer, position=position,
+        )
+        event_record(organisation=organisation, type="desk.custom_field.created", obj=field, actor=actor)
+    return field
