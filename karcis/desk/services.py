@@ -151,6 +151,7 @@ def ticket_create(
     custom_fields: dict[str, Any] | None = None,
     attachments: list[CheckedFile] = (),
     created_at=None,
+    linked_to: Ticket | None = None,
 ) -> Ticket:
     """Open a ticket with its first message (the requester's words, even when an agent types them)."""
     subject = " ".join(subject.split())[:200]
@@ -164,6 +165,7 @@ def ticket_create(
     _check_same_org(requester, organisation, "requester")
     _check_same_org(category, organisation, "category")
     _check_same_org(team, organisation, "team")
+    _check_same_org(linked_to, organisation, "linked_to")
     _check_assignee(assignee, organisation)
     clean_fields = custom_fields_clean(organisation=organisation, values=custom_fields or {})
     now = created_at or timezone.now()
@@ -182,6 +184,7 @@ def ticket_create(
             assignee=assignee,
             team=team,
             custom_fields=clean_fields,
+            linked_to=linked_to,
             created_at=now,
             updated_at=now,
         )
