@@ -1,0 +1,73 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from karcis.core import services
+from karcis.core.models import ContactIdentity, Event, Role
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("0812-3456-7890", "+6281234567890"),
+        ("+62 812 3456 7890", "+6281234567890"),
+        ("62812 3456 7890", "+6281234567890"),
+        ("(021) 500-123", "+6221500123"),
+    ],
+)
+def test_indonesian_phone_numbers_normalise_to_e164(raw, expected):
+    assert services.normalise_phone(raw) == expected
+
+
+def test_short_phone_is_rejected():
+    with pytest.raises(ValidationError):
+        services.validate_phone("123")
+
+
+def test_contact_resolve_finds_the_same_person_by_either_address(org):
+    first = services.contact_resolve(organisation=org, name="Andi", email="Andi@Example.com")
+    again = services.contact_resolve(organisation=org, email="andi@example.com", phone="0812 1111 2222")
+    by_phone = services.contact_resolve(organisation=org, phone="+62 812-1111-2222")
+    assert first == again == by_phone
+    assert ContactIdentity.objects.filter(contact=first).count() == 2
+
+
+def test_contacts_are_per_organisation(org, other_org):
+    a = services.contact_resolve(organisation=org, email="sama@example.com")
+    b = services.contact_resolve(organisation=other_org, email="sama@example.com")
+    assert a != b
+
+
+def test_contact_needs_an_address(org):
+    with pytest.raises(ValidationError):
+        services.contact_resolve(organisation=org, name="Tanpa alamat")
+
+
+def test_sequence_counts_per_name_and_organisation(org, other_org):
+    assert [services.sequence_next(organisation=org, name="x") for _ in range(3)] == [1, 2, 3]
+    assert services.sequence_next(organisation=other_org, name="x") == 1
+    assert services.sequence_next(organisation=org, name="y") == 1
+
+
+def test_staff_user_create_records_event_and_rejects_duplicates(org, admin_user):
+    user = services.staff_user_create(
+        organisation=org, email="Baru@Nusantara.test", name="Baru", role=Role.AGENT, actor=admin_user
+    )
+    assert user.email == "baru@nusantara.test"
+    assert Event.objects.filter(type="core.user.created", object_id=user.pk).exists()
+    with pytest.raises(ValidationError):
+        services.staff_user_create(organisation=org, email="baru@nusantara.test", name="Lagi")
+
+
+def test_admin_cannot_demote_themselves(admin_user):
+    with pytest.raises(ValidationError):
+        services.staff_user_update(user=admin_user, actor=admin_user, role=Role.AGENT)
+
+
+def test_customer_account_links_existing_contact(org, make_ticket):
+    contact = services.contact_resolve(organisation=org, name="Dewi", email="dewi2@example.com")
+    make_ticket(requester=contact)
+    user = services.customer_user_create(
+        organisation=org, email="dewi2@example.com", name="Dewi", password="rahasia-123"
+    )
+    contact.refresh_from_db()
+    assert contact.user == user

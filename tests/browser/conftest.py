@@ -1,0 +1,62 @@
+"""Browser journeys: Playwright drives Debian's Chromium (never a downloaded browser)
+against pytest-django's live server. Screenshots of each step go to screenshots/ (git-ignored)."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("KARCIS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+
+# Playwright's sync API runs an event loop in the test's thread; the test code's own ORM calls
+# are still plain synchronous calls, so tell Django they are safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(chromium):
+    """new_page(locale="id-ID", width=1280) → a page in a fresh browser context."""
+    contexts = []
+
+    def make(locale="id-ID", width=1280, height=900):
+        context = chromium.new_context(
+            locale=locale, viewport={"width": width, "height": height},
+            extra_http_headers={"Accept-Language": locale},
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def shoot():
+    """shoot(page, "01-portal-submit") saves a full-page PNG under screenshots/."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+
+    def take(page, name):
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
