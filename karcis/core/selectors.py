@@ -1,6 +1,6 @@
 """Reads of the core that carry rules: who belongs to which organisation, who may see whom."""
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from karcis.core.models import STAFF_ROLES, Contact, Organisation, Team, User
 
@@ -42,3 +42,19 @@ def organisation_default() -> Organisation | None:
     """The organisation the bare site root serves when exactly one exists (the demo)."""
     organisations = list(Organisation.objects.order_by("id")[:2])
     return organisations[0] if len(organisations) == 1 else None
+
+
+def teams_with_member_counts(*, organisation: Organisation) -> QuerySet[Team]:
+    """The organisation's teams, each with `member_count` (active members), in one query."""
+    return Team.objects.filter(organisation=organisation).annotate(
+        member_count=Count("members", filter=Q(members__is_active=True))
+    )
+
+
+def staff_directory_of(*, organisation: Organisation) -> QuerySet[User]:
+    """Every staff account of the organisation, deactivated ones last, with their teams."""
+    return (
+        User.objects.filter(organisation=organisation, role__in=STAFF_ROLES)
+        .prefetch_related("teams")
+        .order_by("-is_active", "name", "pk")
+    )
