@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "karcis.core",
     "karcis.desk",
     "karcis.portal",
+    "karcis.api",
 ]
 
 MIDDLEWARE = [
@@ -137,6 +138,7 @@ USE_TZ = True
 # --- files ----------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "karcis" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("KARCIS_MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
@@ -189,7 +191,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "karcis.core.api.exception_handler",
+    "EXCEPTION_HANDLER": "karcis.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Karcis API",

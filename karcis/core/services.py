@@ -1,5 +1,6 @@
 """Every write of the core: organisations, numbering, people, teams and the event log."""
 
+import copy
 import re
 from typing import Any
 
@@ -86,9 +87,13 @@ def organisation_update(*, organisation: Organisation, actor: User, **fields: An
     unknown = set(fields) - allowed
     if unknown:
         raise ValueError(f"Cannot change {', '.join(sorted(unknown))}")
+    # Validate a copy first, so a refused change never lingers on the caller's object.
+    candidate = copy.copy(organisation)
+    for key, value in fields.items():
+        setattr(candidate, key, value)
+    candidate.full_clean()
     for key, value in fields.items():
         setattr(organisation, key, value)
-    organisation.full_clean()
     with transaction.atomic():
         organisation.save(update_fields=list(fields))
         event_record(
@@ -231,6 +236,10 @@ def customer_user_create(
         if contact.user_id is None:
             contact.user = user
             contact.save(update_fields=["user"])
+        event_record(
+            organisation=organisation, type="core.user.created", obj=user,
+            actor_contact=contact, payload={"role": Role.CUSTOMER},
+        )
     return user
 
 
@@ -269,3 +278,82 @@ def team_update(
             team.members.set(members)
         event_record(organisation=team.organisation, type="core.team.updated", obj=team, actor=actor)
     return team
+
+
+def contact_create(
+    *, organisation: Organisation, name: str, email: str = "", phone: str = "",
+    notes: str = "", actor: User | None = None,
+) -> Contact:
+    """A new contact with an e-mail address and/or a phone number.
+
+    Unlike contact_resolve, an address that already belongs to a contact is refused (with
+    that contact's id), so an integration cannot create the same person twice.
+    """
+    from django.core.validators import validate_email
+
+    name = " ".join(name.split())[:150]
+    email = normalise_email(email)
+    errors: dict[str, Any] = {}
+    if not name:
+        errors["name"] = _("A name is required.")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError as error:
+            errors["email"] = error.messages
+    try:
+        phone = validate_phone(phone) if phone else ""
+    except ValidationError as error:
+        errors["phone"] = error.messages
+    if not email and not phone and "phone" not in errors and "email" not in errors:
+        errors["email"] = _("An e-mail address or a phone number is required.")
+    wanted = [(field, kind, value) for field, kind, value in (
+        ("email", IdentityKind.EMAIL, email), ("phone", IdentityKind.PHONE, phone)
+    ) if value and field not in errors]
+    for field, kind, value in wanted:
+        owner = ContactIdentity.objects.filter(
+            organisation=organisation, kind=kind, value=value
+        ).values_list("contact_id", flat=True).first()
+        if owner is not None:
+            errors[field] = _("This address already belongs to contact %(id)s.") % {"id": owner}
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            contact = Contact.objects.create(organisation=organisation, name=name, notes=notes)
+            ContactIdentity.objects.bulk_create([
+                ContactIdentity(organisation=organisation, contact=contact, kind=kind, value=value)
+                for _field, kind, value in wanted
+            ])
+            event_record(
+                organisation=organisation, type="core.contact.created", obj=contact, actor=actor
+            )
+    except IntegrityError as error:  # the same address added at the same moment
+        raise ValidationError(_("This address was just added to another contact.")) from error
+    return contact
+
+
+def contact_update(
+    *, contact: Contact, actor: User, name: str | None = None, notes: str | None = None
+) -> Contact:
+    """Change a contact's name or notes; records core.contact.updated when something changed."""
+    changed: dict[str, str] = {}
+    if name is not None:
+        name = " ".join(name.split())[:150]
+        if not name:
+            raise ValidationError({"name": _("A name is required.")})
+        if name != contact.name:
+            changed["name"] = name
+    if notes is not None and notes != contact.notes:
+        changed["notes"] = notes
+    if not changed:
+        return contact
+    with transaction.atomic():
+        for field, value in changed.items():
+            setattr(contact, field, value)
+        contact.save(update_fields=sorted(changed))
+        event_record(
+            organisation=contact.organisation, type="core.contact.updated", obj=contact,
+            actor=actor, payload={"fields": sorted(changed)},
+        )
+    return contact

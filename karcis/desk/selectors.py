@@ -5,11 +5,12 @@ from django.core import signing
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from karcis.core.models import Organisation, User
+from karcis.core.models import Event, Organisation, User
 from karcis.core.selectors import team_ids_of
 from karcis.core.services import normalise_email
 from karcis.desk.models import (
     UNSOLVED_STATUSES,
+    Attachment,
     Category,
     CustomField,
     Message,
@@ -122,3 +123,104 @@ def custom_fields_of(*, organisation: Organisation, for_customer: bool = False) 
 
 def tags_of(*, organisation: Organisation) -> QuerySet[Tag]:
     return Tag.objects.filter(organisation=organisation)
+
+
+def category_tree_of(*, organisation: Organisation) -> list[Category]:
+    """Every category (active or not) in tree order, each with `depth` and `ticket_count`.
+
+    One query; the tree is ordered in Python because sorting on the stored path would put
+    'Tagihan Air' between 'Tagihan' and its children.
+    """
+    categories = (
+        Category.objects.filter(organisation=organisation)
+        .annotate(ticket_count=Count("ticket"))
+        .order_by()
+    )
+    children: dict[int | None, list[Category]] = {}
+    for category in sorted(categories, key=lambda c: (c.name.casefold(), c.pk)):
+        children.setdefault(category.parent_id, []).append(category)
+    ordered: list[Category] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for category in children.get(parent_id, []):
+            category.depth = depth
+            ordered.append(category)
+            walk(category.pk, depth + 1)
+
+    walk(None, 0)
+    return ordered
+
+
+def custom_fields_all_of(*, organisation: Organisation) -> QuerySet[CustomField]:
+    """Every custom field of the organisation, inactive ones included (for its admins)."""
+    return CustomField.objects.filter(organisation=organisation)
+
+
+def tags_with_usage_of(*, organisation: Organisation) -> QuerySet[Tag]:
+    """The organisation's tags, each with `ticket_count`, in one query."""
+    return (
+        Tag.objects.filter(organisation=organisation)
+        .annotate(ticket_count=Count("tickets"))
+        .order_by("name")
+    )
+
+
+def ticket_events(*, ticket: Ticket) -> QuerySet[Event]:
+    """The ticket's domain events, oldest first, with their actors: its history."""
+    return (
+        Event.objects.filter(
+            organisation_id=ticket.organisation_id, object_type="desk.ticket", object_id=ticket.pk
+        )
+        .select_related("actor", "actor_contact")
+        .order_by("id")
+    )
+
+
+def attachment_get_for_staff(*, user: User, token: str) -> Attachment:
+    """A file on a ticket this staff member may see (internal notes included); 404 otherwise."""
+    if not user.is_staff_member:
+        raise Http404("No such file")
+    attachment = (
+        Attachment.objects.filter(token=token, message__ticket__in=tickets_visible_to(user=user))
+        .select_related("message")
+        .first()
+    )
+    if attachment is None:
+        raise Http404("No such file")
+    return attachment
+
+
+def attachment_get_public(*, ticket: Ticket, token: str) -> Attachment | None:
+    """A file on one of the ticket's public replies, for its requester (the portal).
+
+    Files on internal notes are never returned, whoever asks.
+    """
+    return (
+        Attachment.objects.filter(
+            token=token,
+            organisation_id=ticket.organisation_id,
+            message__ticket=ticket,
+            message__kind=MessageKind.REPLY,
+        )
+        .first()
+    )
+
+
+def attachment_get_for_user(*, user: User, token: str) -> Attachment:
+    """A file the user may download, seen as its message is: staff get files on every
+    ticket they see (internal notes included); a customer only files on public replies of
+    their own tickets. 404 otherwise."""
+    if user.is_staff_member:
+        return attachment_get_for_staff(user=user, token=token)
+    attachment = (
+        Attachment.objects.filter(
+            token=token,
+            message__ticket__in=tickets_visible_to(user=user),
+            message__kind=MessageKind.REPLY,
+        )
+        .select_related("message")
+        .first()
+    )
+    if attachment is None:
+        raise Http404("No such file")
+    return attachment

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from karcis.core.models import Contact, Organisation, Team, User
 from karcis.core.selectors import staff_of
-from karcis.core.services import event_record, sequence_next
+from karcis.core.services import contact_resolve, event_record, sequence_next
 from karcis.desk import search
 from karcis.desk.content import Body, CheckedFile
 from karcis.desk.models import (
@@ -66,10 +66,13 @@ def _check_assignee(user: User | None, organisation: Organisation) -> User | Non
 
 
 def custom_fields_clean(
-    *, organisation: Organisation, values: dict[str, Any], partial: bool = False
+    *, organisation: Organisation, values: dict[str, Any], partial: bool = False,
+    by_customer: bool = False,
 ) -> dict[str, Any]:
     """Validate custom field values against the organisation's definitions.
 
+    A customer (portal, e-mail) is held only to the required fields they are shown; the
+    agent-only ones are for agents to fill in, and must never block a request coming in.
     Returns JSON-ready values: numbers as strings of a decimal, dates as ISO strings.
     """
     fields = {f.key: f for f in CustomField.objects.filter(organisation=organisation, is_active=True)}
@@ -80,7 +83,7 @@ def custom_fields_clean(
             errors[key] = _("Unknown field.")
     for key, field in fields.items():
         if key not in values:
-            if field.required and not partial:
+            if field.required and not partial and (field.visible_to_customer or not by_customer):
                 errors[key] = _("%(label)s is required.") % {"label": field.label}
             continue
         raw = values[key]
@@ -167,7 +170,10 @@ def ticket_create(
     _check_same_org(team, organisation, "team")
     _check_same_org(linked_to, organisation, "linked_to")
     _check_assignee(assignee, organisation)
-    clean_fields = custom_fields_clean(organisation=organisation, values=custom_fields or {})
+    by_customer = actor is None or not actor.is_staff_member
+    clean_fields = custom_fields_clean(
+        organisation=organisation, values=custom_fields or {}, by_customer=by_customer
+    )
     now = created_at or timezone.now()
     with transaction.atomic():
         ticket = Ticket.objects.create(
@@ -470,6 +476,12 @@ def category_update(
 ) -> Category:
     with transaction.atomic():
         if name is not None and name.strip() and name.strip() != category.name:
+            siblings = Category.objects.filter(
+                organisation_id=category.organisation_id, parent_id=category.parent_id,
+                name__iexact=name.strip(),
+            ).exclude(pk=category.pk)
+            if siblings.exists():
+                raise ValidationError({"name": _("This category already exists here.")})
             category.name = name.strip()
             _category_repath(category)
         if is_active is not None:
@@ -508,3 +520,148 @@ def custom_field_create(
         )
         event_record(organisation=organisation, type="desk.custom_field.created", obj=field, actor=actor)
     return field
+
+
+def custom_field_update(
+    *,
+    field: CustomField,
+    actor: User,
+    label: str | None = None,
+    choices: Iterable[str] | None = None,
+    required: bool | None = None,
+    visible_to_customer: bool | None = None,
+    is_active: bool | None = None,
+) -> CustomField:
+    """Change how a custom field is labelled, checked and shown; None leaves a property as is.
+
+    The key and kind stay fixed once created: stored ticket values, reports and API clients
+    depend on them. Records desk.custom_field.updated only when something really changed.
+    """
+    wanted: dict[str, Any] = {}
+    if label is not None:
+        label = " ".join(label.split())[:100]
+        if not label:
+            raise ValidationError({"label": _("A label is required.")})
+        wanted["label"] = label
+    if choices is not None:
+        # One entry per distinct choice, in the order given.
+        cleaned = list(dict.fromkeys(c.strip() for c in choices if c.strip()))
+        if field.kind == FieldKind.CHOICE:
+            if not cleaned:
+                raise ValidationError({"choices": _("A choice field needs at least one choice.")})
+            wanted["choices"] = cleaned
+        elif cleaned:
+            raise ValidationError({"choices": _("Only choice fields have choices.")})
+    for name, value in (
+        ("required", required),
+        ("visible_to_customer", visible_to_customer),
+        ("is_active", is_active),
+    ):
+        if value is not None:
+            wanted[name] = bool(value)
+    changed = {name: value for name, value in wanted.items() if getattr(field, name) != value}
+    if not changed:
+        return field
+    with transaction.atomic():
+        for name, value in changed.items():
+            setattr(field, name, value)
+        field.save(update_fields=sorted(changed))
+        event_record(
+            organisation=field.organisation,
+            type="desk.custom_field.updated",
+            obj=field,
+            actor=actor,
+            payload={"fields": sorted(changed)},
+        )
+    return field
+
+
+def tag_rename(*, tag: Tag, name: str, actor: User) -> Tag:
+    """Rename a tag. When the organisation already has a tag of that name, merge into it:
+    its tickets move to the existing tag and this one is deleted.
+
+    Returns the tag that carries the tickets afterwards (the existing one after a merge).
+    """
+    slug = slugify(name, allow_unicode=True)[:50]
+    if not slug:
+        raise ValidationError({"name": _("A name is required.")})
+    if slug == tag.name:
+        return tag
+    links = Ticket.tags.through.objects
+    with transaction.atomic():
+        target = (
+            Tag.objects.select_for_update()
+            .filter(organisation_id=tag.organisation_id, name=slug)
+            .exclude(pk=tag.pk)
+            .first()
+        )
+        if target is None:
+            old_name = tag.name
+            tag.name = slug
+            tag.save(update_fields=["name"])
+            event_record(
+                organisation=tag.organisation,
+                type="desk.tag.renamed",
+                obj=tag,
+                actor=actor,
+                payload={"from": old_name, "to": slug},
+            )
+            return tag
+        # Tickets that carry both tags keep just the target; the rest move over.
+        moved = (
+            links.filter(tag=tag)
+            .exclude(ticket_id__in=links.filter(tag=target).values("ticket_id"))
+            .update(tag=target)
+        )
+        event_record(
+            organisation=target.organisation,
+            type="desk.tag.merged",
+            obj=target,
+            actor=actor,
+            payload={
+                "from": tag.name,
+                "to": target.name,
+                "from_id": tag.pk,
+                "tickets_moved": moved,
+            },
+        )
+        tag.delete()
+    return target
+
+
+def tag_delete(*, tag: Tag, actor: User) -> None:
+    """Delete a tag and take it off every ticket; the tickets themselves stay as they are."""
+    with transaction.atomic():
+        tickets = Ticket.tags.through.objects.filter(tag=tag).count()
+        event_record(
+            organisation=tag.organisation,
+            type="desk.tag.deleted",
+            obj=tag,
+            actor=actor,
+            payload={"name": tag.name, "tickets": tickets},
+        )
+        tag.delete()
+
+
+def ticket_create_for_caller(
+    *,
+    organisation: Organisation,
+    actor: User,
+    requester_name: str = "",
+    requester_email: str = "",
+    requester_phone: str = "",
+    **ticket_fields: Any,
+) -> Ticket:
+    """Open a ticket an agent takes down for a caller or a walk-in.
+
+    The requester is found (or created) from the e-mail address or phone number given;
+    the contact and the ticket are saved together or not at all.
+    """
+    with transaction.atomic():
+        requester = contact_resolve(
+            organisation=organisation, name=requester_name, email=requester_email,
+            phone=requester_phone,
+        )
+        return ticket_create(
+            organisation=organisation, requester=requester, actor=actor, **ticket_fields
+        )

@@ -1,9 +1,625 @@
-from django.http import HttpResponse
+"""The public portal of an organisation: its help page, the ticket form, tracking by number
+and e-mail or by a signed link, the conversation with replies, and customers' own tickets.
+
+Every view runs inside the organisation's scope (django-scopes) and time zone, activated by
+`portal_view` from the slug in the URL: visitors are anonymous, so no middleware knows the
+organisation for them.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.views import redirect_to_login
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+from django_scopes import scope
+
+from karcis.core.models import Organisation, User
+from karcis.desk.content import body_from
+from karcis.desk.models import Attachment, Channel, Status, Ticket
+from karcis.desk.selectors import (
+    attachment_get_public,
+    categories_of,
+    custom_fields_of,
+    messages_for,
+    ticket_get_by_tracking_token,
+    ticket_get_for_tracking,
+    ticket_get_for_user,
+    tickets_visible_to,
+    tracking_token,
+)
+from karcis.desk.services import message_add
+from karcis.portal.forms import PasswordsForm, ReplyForm, SignupForm, TicketSubmitForm, TrackForm
+from karcis.portal.services import customer_signup_complete, web_ticket_submit
+from karcis.portal.throttle import SIGNUP_MAILS, TRACKING_FAILURES
+
+MY_TICKETS_PER_PAGE = 20
+SIGNUP_SALT = "karcis.portal.signup"
+SIGNUP_LINK_MAX_AGE = 3 * 24 * 3600
+SIGNUP_SESSION_KEY = "karcis_portal_signup"
+
+# Ticket statuses in the words a customer uses, with what each means for them.
+CUSTOMER_STATUS = {
+    Status.NEW: (
+        gettext_lazy("Received"),
+        gettext_lazy("We have received your ticket and will pick it up soon."),
+    ),
+    Status.OPEN: (
+        gettext_lazy("Being handled"),
+        gettext_lazy("Our team is working on your ticket."),
+    ),
+    Status.PENDING: (
+        gettext_lazy("Waiting for your reply"),
+        gettext_lazy("We need something from you: please reply below."),
+    ),
+    Status.ON_HOLD: (
+        gettext_lazy("Waiting on another party"),
+        gettext_lazy("We are waiting for another party and will update you."),
+    ),
+    Status.SOLVED: (
+        gettext_lazy("Solved"),
+        gettext_lazy("We think this is solved. If it is not, reply below and we will reopen it."),
+    ),
+    Status.CLOSED: (
+        gettext_lazy("Closed"),
+        gettext_lazy("This ticket is closed. If you need more help, open a follow-up ticket."),
+    ),
+}
 
 
-def home(request, org):
-    return HttpResponse("portal")
+# --- the organisation, the visitor ------------------------------------------------------
 
 
-def my_tickets(request, org):
-    return HttpResponse("my tickets")
+def portal_view(view: Callable) -> Callable:
+    """Serve a portal page for the organisation named in the URL (404 when there is none),
+    inside that organisation's scope and time zone."""
+
+    @wraps(view)
+    def wrapper(request, org: str, **kwargs):
+        organisation = Organisation.objects.filter(slug=org).first()
+        if organisation is None:
+            raise Http404("No such organisation")
+        with scope(organisation=organisation.pk), timezone.override(organisation.time_zone):
+            return view(request, organisation, **kwargs)
+
+    return wrapper
+
+
+def customer_of(request, organisation: Organisation) -> User | None:
+    """The signed-in customer of this organisation, if that is who is visiting."""
+    user = request.user
+    if (
+        user.is_authenticated
+        and user.organisation_id == organisation.pk
+        and not user.is_staff_member
+    ):
+        return user
+    return None
+
+
+def customer_required(view: Callable) -> Callable:
+    """Only for the organisation's signed-in customers: visitors sign in first, staff go to
+    the desk, and everybody else finds nothing here (404)."""
+
+    @wraps(view)
+    def wrapper(request, organisation: Organisation, **kwargs):
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if user.organisation_id != organisation.pk:
+            raise Http404("Not a customer of this organisation")
+        if user.is_staff_member:
+            return redirect("desk:inbox")
+        return view(request, organisation, **kwargs)
+
+    return wrapper
+
+
+def _posted(request, *, files: bool = True) -> tuple:
+    """A form's data: bound on every POST, even an empty one (that is an invalid form,
+    not a fresh one)."""
+    if request.method != "POST":
+        return (None, None) if files else (None,)
+    return (request.POST, request.FILES) if files else (request.POST,)
+
+
+def _render(request, organisation, template, context=None, status=200):
+    context = {
+        "organisation": organisation,
+        "customer": customer_of(request, organisation),
+        **(context or {}),
+    }
+    return render(request, template, context, status=status)
+
+
+# --- help page, submit ------------------------------------------------------------------
+
+
+@require_GET
+@portal_view
+def home(request, organisation: Organisation):
+    return _render(request, organisation, "portal/home.html", {"track_form": TrackForm()})
+
+
+def _submit_form(request, organisation, *, requester_known: bool, initial=None):
+    return TicketSubmitForm(
+        *_posted(request),
+        categories=categories_of(organisation=organisation),
+        custom_fields=custom_fields_of(organisation=organisation, for_customer=True),
+        requester_known=requester_known,
+        initial=initial,
+    )
+
+
+def _form_error_status(form) -> int:
+    too_large = any(
+        error.code == "too_large" for error in form.errors.as_data().get("attachments", [])
+    )
+    return 413 if too_large else 400
+
+
+def _submit(organisation, form, **requester):
+    """Open the ticket from a valid form and go to its receipt (POST-redirect-GET); None
+    when the service refused it (its errors are then on the form)."""
+    data = form.cleaned_data
+    try:
+        ticket = web_ticket_submit(
+            organisation=organisation,
+            subject=data["subject"],
+            description=data["description"],
+            category=data.get("category"),
+            custom_fields=form.custom_field_values(),
+            attachments=data["attachments"],
+            **requester,
+        )
+    except ValidationError as error:
+        form.add_service_errors(error)
+        return None
+    return redirect("portal:submitted", org=organisation.slug, token=tracking_token(ticket=ticket))
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+def submit(request, organisation: Organisation):
+    customer = customer_of(request, organisation)
+    form = _submit_form(request, organisation, requester_known=customer is not None)
+    if request.method == "POST" and form.is_valid():
+        if customer is not None:
+            requester = {"customer": customer}
+        else:
+            requester = {key: form.cleaned_data[key] for key in ("name", "email", "phone")}
+        response = _submit(organisation, form, **requester)
+        if response is not None:
+            return response
+    return _render(
+        request,
+        organisation,
+        "portal/submit.html",
+        {"form": form},
+        status=_form_error_status(form) if form.is_bound else 200,
+    )
+
+
+@require_GET
+@portal_view
+def submitted(request, organisation: Organisation, token: str):
+    """The receipt after submitting: the number, and the private link to come back with."""
+    ticket = ticket_get_by_tracking_token(organisation=organisation, token=token)
+    if ticket is None:
+        return _link_invalid(request, organisation)
+    link = request.build_absolute_uri(
+        reverse("portal:ticket", kwargs={"org": organisation.slug, "token": token})
+    )
+    response = _render(
+        request,
+        organisation,
+        "portal/submitted.html",
+        {"ticket": ticket, "tracking_link": link, "token": token},
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+# --- track ------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+def track(request, organisation: Organisation):
+    """Find a ticket by its number and the requester's e-mail address.
+
+    A miss never says which of the two was wrong, and too many misses from one address
+    are refused for a while, so numbers cannot be tried in bulk.
+    """
+    form = TrackForm(*_posted(request, files=False))
+    if request.method == "GET":
+        return _render(request, organisation, "portal/track.html", {"form": form})
+    if TRACKING_FAILURES.exceeded(request):
+        return _render(
+            request,
+            organisation,
+            "portal/track.html",
+            {"form": form, "throttled": True},
+            status=429,
+        )
+    if not form.is_valid():
+        return _render(request, organisation, "portal/track.html", {"form": form}, status=400)
+    ticket = ticket_get_for_tracking(
+        organisation=organisation,
+        number=form.cleaned_data["number"],
+        email=form.cleaned_data["email"],
+    )
+    if ticket is None:
+        TRACKING_FAILURES.hit(request)
+        form.add_error(None, _("We found no ticket with that number and e-mail address."))
+        return _render(request, organisation, "portal/track.html", {"form": form}, status=400)
+    return redirect("portal:ticket", org=organisation.slug, token=tracking_token(ticket=ticket))
+
+
+def _link_invalid(request, organisation):
+    response = _render(
+        request, organisation, "portal/link_invalid.html", {"track_form": TrackForm()}, status=404
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+# --- the ticket page (by signed link or, signed in, by number) ----------------------------
+
+
+class TicketAccess:
+    """How the visitor reached a ticket, and so which URLs its page links to."""
+
+    def __init__(self, organisation: Organisation, ticket: Ticket, *, token: str = ""):
+        self.organisation, self.ticket, self.token = organisation, ticket, token
+
+    def _url(self, name: str, **kwargs) -> str:
+        if self.token:
+            return reverse(
+                f"portal:{name}",
+                kwargs={"org": self.organisation.slug, "token": self.token, **kwargs},
+            )
+        return reverse(
+            f"portal:my_{name}",
+            kwargs={"org": self.organisation.slug, "number": self.ticket.number, **kwargs},
+        )
+
+    def page_url(self) -> str:
+        return self._url("ticket")
+
+    def follow_up_url(self) -> str:
+        return self._url("ticket_follow_up")
+
+    def file_url(self, attachment: Attachment) -> str:
+        return self._url("ticket_file", file_token=attachment.token)
+
+
+def _author_label(message) -> str:
+    # Agents sign with their first name only: customers need a person, not a staff list.
+    if message.author_user_id:
+        return (message.author_user.name or "").split(" ")[0]
+    return message.author_name
+
+
+def _conversation(access: TicketAccess) -> list:
+    conversation = list(messages_for(ticket=access.ticket, include_notes=False))
+    for message in conversation:
+        message.portal_author = _author_label(message)
+        message.from_agent = bool(message.author_user_id)
+        message.portal_files = [
+            (attachment, access.file_url(attachment)) for attachment in message.attachments.all()
+        ]
+    return conversation
+
+
+def _visible_custom_values(organisation, ticket) -> list[tuple[str, str]]:
+    fields = custom_fields_of(organisation=organisation, for_customer=True)
+    values = ticket.custom_fields or {}
+    return [
+        (field.label, values[field.key])
+        for field in fields
+        if values.get(field.key) not in (None, "")
+    ]
+
+
+def _ticket_page(request, access: TicketAccess):
+    """Show the public conversation; a POST is a reply from the requester."""
+    organisation, ticket = access.organisation, access.ticket
+    form = ReplyForm(*_posted(request))
+    status = 200
+    if request.method == "POST":
+        if ticket.is_closed:
+            status = 409
+            form = ReplyForm()
+        elif form.is_valid():
+            try:
+                message_add(
+                    ticket=ticket,
+                    body=body_from(text=form.cleaned_data["body"] or ""),
+                    author_contact=ticket.requester,
+                    channel=Channel.WEB,
+                    attachments=form.cleaned_data["attachments"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Your reply has been sent."))
+                return redirect(access.page_url())
+        if status == 200:
+            status = _form_error_status(form)
+    label, explanation = CUSTOMER_STATUS[Status(ticket.status)]
+    response = _render(
+        request,
+        organisation,
+        "portal/ticket.html",
+        {
+            "ticket": ticket,
+            "access": access,
+            "status_label": label,
+            "status_explanation": explanation,
+            "conversation": _conversation(access),
+            "custom_values": _visible_custom_values(organisation, ticket),
+            "reply_form": form,
+            "reply_refused": status == 409,
+            "page_url": access.page_url(),
+            "follow_up_url": access.follow_up_url(),
+        },
+        status=status,
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+def _follow_up_page(request, access: TicketAccess):
+    """A new ticket that continues a closed one; the requester stays the same person."""
+    organisation, closed = access.organisation, access.ticket
+    if not closed.is_closed:
+        return redirect(access.page_url())
+    form = _submit_form(
+        request,
+        organisation,
+        requester_known=True,
+        initial={
+            "subject": closed.subject,
+            "category": str(closed.category_id) if closed.category_id else "",
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        response = _submit(organisation, form, requester=closed.requester, linked_to=closed)
+        if response is not None:
+            return response
+    return _render(
+        request,
+        organisation,
+        "portal/submit.html",
+        {"form": form, "follow_up_of": closed, "back_url": access.page_url()},
+        status=_form_error_status(form) if form.is_bound else 200,
+    )
+
+
+def _file(access: TicketAccess, file_token: str):
+    """A file of the ticket's public conversation, shown inline only when it is an image."""
+    attachment = attachment_get_public(ticket=access.ticket, token=file_token)
+    if attachment is None:
+        raise Http404("No such file")
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("File missing from storage") from None
+    response = FileResponse(
+        handle,
+        as_attachment=not attachment.is_image,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    # Even a file opened directly can run nothing and load nothing.
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _access_by_token(organisation, token: str) -> TicketAccess | None:
+    ticket = ticket_get_by_tracking_token(organisation=organisation, token=token)
+    return TicketAccess(organisation, ticket, token=token) if ticket else None
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+def ticket(request, organisation: Organisation, token: str):
+    access = _access_by_token(organisation, token)
+    if access is None:
+        return _link_invalid(request, organisation)
+    return _ticket_page(request, access)
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+def ticket_follow_up(request, organisation: Organisation, token: str):
+    access = _access_by_token(organisation, token)
+    if access is None:
+        return _link_invalid(request, organisation)
+    return _follow_up_page(request, access)
+
+
+@require_GET
+@portal_view
+def ticket_file(request, organisation: Organisation, token: str, file_token: str):
+    access = _access_by_token(organisation, token)
+    if access is None:
+        raise Http404("No such ticket")
+    return _file(access, file_token)
+
+
+# --- signed-in customers ----------------------------------------------------------------
+
+
+@require_GET
+@portal_view
+@customer_required
+def my_tickets(request, organisation: Organisation):
+    tickets = (
+        tickets_visible_to(user=request.user)
+        .only("number", "subject", "status", "updated_at")
+        .order_by("-updated_at", "-id")
+    )
+    page = Paginator(tickets, MY_TICKETS_PER_PAGE).get_page(request.GET.get("page"))
+    for row in page:
+        row.status_label = CUSTOMER_STATUS[Status(row.status)][0]
+    return _render(request, organisation, "portal/my_tickets.html", {"page": page})
+
+
+def _access_by_number(request, organisation, number: str) -> TicketAccess:
+    return TicketAccess(organisation, ticket_get_for_user(user=request.user, number=number))
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+@customer_required
+def my_ticket(request, organisation: Organisation, number: str):
+    return _ticket_page(request, _access_by_number(request, organisation, number))
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+@customer_required
+def my_ticket_follow_up(request, organisation: Organisation, number: str):
+    return _follow_up_page(request, _access_by_number(request, organisation, number))
+
+
+@require_GET
+@portal_view
+@customer_required
+def my_ticket_file(request, organisation: Organisation, number: str, file_token: str):
+    return _file(_access_by_number(request, organisation, number), file_token)
+
+
+# --- sign-up ----------------------------------------------------------------------------
+# Signing up shows every earlier ticket sent from the address, so the address is proven
+# first: the account is created only from the link we e-mail to it. Until then the chosen
+# password waits, hashed, in this browser's session; a link opened elsewhere asks for it.
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+def signup(request, organisation: Organisation):
+    if customer_of(request, organisation):
+        return redirect("portal:my_tickets", org=organisation.slug)
+    form = SignupForm(*_posted(request, files=False))
+    if request.method == "POST":
+        if SIGNUP_MAILS.exceeded(request):
+            return _render(
+                request,
+                organisation,
+                "portal/signup.html",
+                {"form": form, "throttled": True},
+                status=429,
+            )
+        if form.is_valid():
+            email, name = form.cleaned_data["email"], form.cleaned_data["name"]
+            request.session[SIGNUP_SESSION_KEY] = {
+                "o": organisation.pk,
+                "e": email,
+                "p": make_password(form.cleaned_data["password1"]),
+            }
+            _send_signup_link(request, organisation, email=email, name=name)
+            SIGNUP_MAILS.hit(request)
+            return redirect("portal:signup_sent", org=organisation.slug)
+    return _render(
+        request,
+        organisation,
+        "portal/signup.html",
+        {"form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _send_signup_link(request, organisation, *, email: str, name: str) -> None:
+    token = signing.dumps({"o": organisation.pk, "e": email, "n": name}, salt=SIGNUP_SALT)
+    link = request.build_absolute_uri(
+        reverse("portal:signup_confirm", kwargs={"org": organisation.slug, "token": token})
+    )
+    context = {
+        "organisation": organisation,
+        "name": name,
+        "link": link,
+        "days": SIGNUP_LINK_MAX_AGE // (24 * 3600),
+    }
+    send_mail(
+        subject=_("Confirm your account at %(organisation)s") % {"organisation": organisation.name},
+        message=render_to_string("portal/email/signup_confirm.txt", context, request=request),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[email],
+    )
+
+
+@require_GET
+@portal_view
+def signup_sent(request, organisation: Organisation):
+    pending = request.session.get(SIGNUP_SESSION_KEY) or {}
+    return _render(request, organisation, "portal/signup_sent.html", {"email": pending.get("e")})
+
+
+def _signup_claim(organisation, token: str) -> dict | None:
+    try:
+        claim = signing.loads(token, salt=SIGNUP_SALT, max_age=SIGNUP_LINK_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if not isinstance(claim, dict) or claim.get("o") != organisation.pk:
+        return None
+    return claim
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+def signup_confirm(request, organisation: Organisation, token: str):
+    claim = _signup_claim(organisation, token)
+    if claim is None:
+        return _render(
+            request, organisation, "portal/signup_confirm.html", {"invalid": True}, status=404
+        )
+    pending = request.session.get(SIGNUP_SESSION_KEY) or {}
+    password_waiting = pending.get("o") == organisation.pk and pending.get("e") == claim["e"]
+    form = None if password_waiting else PasswordsForm(*_posted(request, files=False))
+    context = {"email": claim["e"], "form": form}
+    if request.method == "POST" and (form is None or form.is_valid()):
+        password_hash = (
+            pending["p"] if form is None else make_password(form.cleaned_data["password1"])
+        )
+        try:
+            user = customer_signup_complete(
+                organisation=organisation,
+                email=claim["e"],
+                name=claim["n"],
+                password_hash=password_hash,
+            )
+        except ValidationError:
+            # The address has an account already (this link was used, or it existed).
+            return _render(
+                request,
+                organisation,
+                "portal/signup_confirm.html",
+                {**context, "exists": True},
+                status=409,
+            )
+        request.session.pop(SIGNUP_SESSION_KEY, None)
+        login(request, user)
+        messages.success(request, _("Welcome! Your account is ready."))
+        return redirect("portal:my_tickets", org=organisation.slug)
+    status = 400 if request.method == "POST" else 200
+    return _render(request, organisation, "portal/signup_confirm.html", context, status=status)

@@ -96,3 +96,17 @@ def test_search_finds_words_in_subject_and_messages(org, agent, make_ticket):
     assert search.tickets_matching(Ticket.objects.all(), "sandi").count() == 1
     assert search.tickets_matching(Ticket.objects.all(), "  ").count() == 0
     assert search.tickets_matching(Ticket.objects.all(), 'OR "* NEAR(').count() == 0
+
+
+def test_agent_only_required_field_does_not_block_customers(org, agent, contact):
+    services.custom_field_create(organisation=org, key="wilayah", label="Wilayah", kind="text", required=True)
+    ticket = services.ticket_create(
+        organisation=org, requester=contact, subject="Dari portal", body=body_from(text="x"),
+        channel="web",
+    )
+    assert ticket.custom_fields == {}
+    with pytest.raises(ValidationError):
+        services.ticket_create(
+            organisation=org, requester=contact, subject="Oleh agen", body=body_from(text="x"),
+            channel="phone", actor=agent,
+        )

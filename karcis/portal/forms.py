@@ -1,0 +1,262 @@
+"""Forms of the public portal. They parse and check input; services do the writing."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from karcis.core.services import normalise_email, validate_phone
+from karcis.desk.content import CheckedFile, attachments_check
+from karcis.desk.models import Category, CustomField, FieldKind
+
+CUSTOM_PREFIX = "cf_"
+ATTACHMENT_ACCEPT = ".png,.jpg,.jpeg,.gif,.webp,.pdf,.docx,.xlsx,.pptx,.zip,.txt,.log,.csv"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.FileField):
+    """Several files in one input; each is checked by its bytes (desk.content)."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"multiple": True, "accept": ATTACHMENT_ACCEPT})
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None) -> list[CheckedFile]:
+        uploads = [f for f in (data if isinstance(data, (list, tuple)) else [data]) if f]
+        if not uploads:
+            return []
+        return attachments_check(uploads)
+
+
+def category_tree_order(categories) -> list[Category]:
+    """Parents first, then their children: sort on the path's parts, not its characters
+    (a plain sort would put 'Tagihan Air' between 'Tagihan' and 'Tagihan › Denda')."""
+    return sorted(categories, key=lambda c: [part.casefold() for part in c.path.split(" › ")])
+
+
+def custom_form_field(field: CustomField) -> forms.Field:
+    """A form field for one custom field, by its kind."""
+    common = {"label": field.label, "required": field.required}
+    if field.kind == FieldKind.NUMBER:
+        return forms.DecimalField(
+            widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}), **common
+        )
+    if field.kind == FieldKind.DATE:
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    if field.kind == FieldKind.CHOICE:
+        return forms.ChoiceField(choices=[("", "—"), *[(c, c) for c in field.choices]], **common)
+    if field.kind == FieldKind.URL:
+        return forms.URLField(assume_scheme="https", max_length=1000, **common)
+    return forms.CharField(max_length=1000, **common)
+
+
+def custom_value(value: Any) -> Any:
+    """A cleaned form value as the desk service expects it (text, ISO date, decimal string)."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+class TicketSubmitForm(forms.Form):
+    """The web form for a new ticket (and for a follow-up to a closed one).
+
+    With `requester_known` the sender is already identified (signed in, or following up
+    a ticket they can see), so name, e-mail and phone are not asked.
+    """
+
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        help_text=_("We send updates about your ticket to this address."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    phone = forms.CharField(
+        label=_("Phone / WhatsApp (optional)"),
+        required=False,
+        max_length=30,
+        help_text=_("For example 0812 3456 7890."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+    )
+    category = forms.ChoiceField(label=_("Topic"), required=False)
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=20000,
+        help_text=_("What happened, what you expected, and any reference numbers."),
+        widget=forms.Textarea(attrs={"rows": 7}),
+    )
+    attachments = AttachmentsField(
+        label=_("Attachments (optional)"),
+        help_text=_("Screenshots, photos, PDF or Office documents; up to 10 files."),
+    )
+    # A trap for bots: hidden from people (and from screen readers), filled by scripts.
+    website = forms.CharField(
+        required=False,
+        label=_("Leave this field empty"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def __init__(
+        self, *args, categories=(), custom_fields=(), requester_known: bool = False, **kwargs
+    ):
+        super().__init__(*args, **kwargs)
+        categories = category_tree_order(categories)
+        self.fields["category"].choices = [
+            ("", _("Choose a topic (optional)")),
+            *[(str(c.pk), c.path or c.name) for c in categories],
+        ]
+        self._categories = {str(c.pk): c for c in categories}
+        if not categories:
+            del self.fields["category"]
+        if requester_known:
+            for name in ("name", "email", "phone"):
+                del self.fields[name]
+        self.custom_fields = list(custom_fields)
+        for field in self.custom_fields:
+            self.fields[CUSTOM_PREFIX + field.key] = custom_form_field(field)
+
+    def clean_category(self) -> Category | None:
+        # ChoiceField has checked the id is one of the active categories offered.
+        return self._categories.get(self.cleaned_data.get("category") or "")
+
+    def clean_email(self) -> str:
+        return normalise_email(self.cleaned_data["email"])
+
+    def clean_phone(self) -> str:
+        return validate_phone(self.cleaned_data.get("phone") or "")
+
+    def clean_website(self) -> str:
+        if self.cleaned_data.get("website"):
+            raise ValidationError(_("This form could not be sent. Please try again."))
+        return ""
+
+    def custom_field_values(self) -> dict[str, Any]:
+        return {
+            field.key: custom_value(self.cleaned_data.get(CUSTOM_PREFIX + field.key))
+            for field in self.custom_fields
+        }
+
+    def custom_bound_fields(self):
+        return [self[CUSTOM_PREFIX + field.key] for field in self.custom_fields]
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """Put a service's errors on the fields they belong to (the rest on the form)."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        unplaced = False
+        for key, messages in error.message_dict.items():
+            field = key if key in self.fields else CUSTOM_PREFIX + key
+            if field in self.fields:
+                self.add_error(field, messages)
+            else:
+                unplaced = True
+        if unplaced:
+            # E.g. a required field that only agents fill in: nothing the visitor can fix,
+            # and its name is internal. Say so plainly instead.
+            self.add_error(
+                None,
+                _(
+                    "Your ticket could not be accepted because of a setting on our side. "
+                    "Please contact us another way, for example by e-mail."
+                ),
+            )
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your reply"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    attachments = AttachmentsField(label=_("Attachments (optional)"))
+
+    def clean(self):
+        cleaned = super().clean()
+        empty = not (cleaned.get("body") or "").strip() and not cleaned.get("attachments")
+        # A reply whose only file was refused already says why; no second message.
+        if empty and not self.errors:
+            raise ValidationError(_("Write a message or attach a file."))
+        return cleaned
+
+
+class TrackForm(forms.Form):
+    number = forms.CharField(
+        label=_("Ticket number"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": "KRC-000123",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+            }
+        ),
+    )
+    email = forms.EmailField(
+        label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+
+class PasswordsForm(forms.Form):
+    """A new password, typed twice and checked against the password rules."""
+
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 8 characters; not a common password."),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("The two passwords differ. Type the same one twice."))
+        elif password1:
+            try:
+                password_validation.validate_password(password1)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class SignupForm(PasswordsForm):
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+    field_order = ["name", "email", "password1", "password2"]
+
+    def clean_email(self) -> str:
+        return normalise_email(self.cleaned_data["email"])

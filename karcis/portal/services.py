@@ -1,0 +1,107 @@
+"""Writes the public portal makes: a ticket from the web form, a verified customer sign-up.
+
+Both wrap core/desk services in one transaction, so a failure leaves nothing behind.
+"""
+
+import secrets
+from typing import Any
+
+from django.db import transaction
+
+from karcis.core.models import Contact, Organisation, User
+from karcis.core.services import contact_resolve, customer_user_create
+from karcis.desk.content import CheckedFile, body_from
+from karcis.desk.models import Category, Channel, Ticket
+from karcis.desk.services import ticket_create
+
+
+def web_requester_resolve(
+    *, organisation: Organisation, name: str, email: str, phone: str = ""
+) -> Contact:
+    """The contact behind a web form: found by e-mail address only.
+
+    Anyone can type anyone's phone number into a public form. Resolving by phone first
+    would attach the sender's e-mail address to the phone owner's contact, and that
+    address would then unlock the owner's tickets (tracking, sign-up). So the e-mail
+    address decides who the contact is; the phone is only added when nobody has it yet.
+    """
+    contact = contact_resolve(organisation=organisation, name=name, email=email)
+    if phone:
+        # E-mail is tried first, so this finds the same contact and adds the phone to it
+        # unless the number already belongs to someone else (then it stays theirs).
+        contact = contact_resolve(organisation=organisation, name=name, email=email, phone=phone)
+    return contact
+
+
+def customer_contact(*, organisation: Organisation, user: User) -> Contact:
+    """The contact a customer account speaks as: the one linked to it at sign-up, or else
+    the one that owns the account's e-mail address."""
+    contact = Contact.objects.filter(organisation=organisation, user=user).first()
+    if contact is None:
+        contact = contact_resolve(organisation=organisation, name=user.name, email=user.email)
+    return contact
+
+
+def web_ticket_submit(
+    *,
+    organisation: Organisation,
+    subject: str,
+    description: str,
+    requester: Contact | None = None,
+    customer: User | None = None,
+    name: str = "",
+    email: str = "",
+    phone: str = "",
+    category: Category | None = None,
+    custom_fields: dict[str, Any] | None = None,
+    attachments: list[CheckedFile] = (),
+    linked_to: Ticket | None = None,
+) -> Ticket:
+    """Open a ticket from the portal's form (channel "web").
+
+    The requester is, in this order: `requester` when the sender is known already (a
+    follow-up from a ticket they can see); the signed-in `customer`'s contact; or the
+    contact resolved from name, e-mail and phone. The contact and the ticket are written
+    in one transaction: a rejected ticket leaves no stray contact behind. Attachments
+    must have been checked already.
+    """
+    with transaction.atomic():
+        if requester is None and customer is not None:
+            requester = customer_contact(organisation=organisation, user=customer)
+        if requester is None:
+            requester = web_requester_resolve(
+                organisation=organisation, name=name, email=email, phone=phone
+            )
+        return ticket_create(
+            organisation=organisation,
+            requester=requester,
+            subject=subject,
+            body=body_from(text=description),
+            channel=Channel.WEB,
+            category=category,
+            custom_fields=custom_fields or {},
+            attachments=attachments,
+            linked_to=linked_to,
+        )
+
+
+def customer_signup_complete(
+    *, organisation: Organisation, email: str, name: str, password_hash: str
+) -> User:
+    """Create a customer account once its e-mail address is proven to be theirs.
+
+    customer_user_create links the account to the contact that owns the address, which
+    shows every earlier ticket from it; that is why the address is verified first. The
+    password arrives already hashed (it waited in the session, never in plain text).
+    """
+    with transaction.atomic():
+        # The throwaway password is replaced before the transaction ends.
+        user = customer_user_create(
+            organisation=organisation,
+            email=email,
+            name=name,
+            password=secrets.token_urlsafe(32),
+        )
+        user.password = password_hash
+        user.save(update_fields=["password"])
+    return user
