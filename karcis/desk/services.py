@@ -241,6 +241,17 @@ def _reindex(ticket: Ticket) -> None:
     search.ticket_index(ticket_id=ticket.pk, subject=ticket.subject, body="\n".join(texts))
 
 
+def _ticket_lock(ticket: Ticket) -> Ticket:
+    """The ticket re-read under a row lock, so concurrent changes apply one after the other.
+
+    Only the ticket row is locked; its organisation is carried over from the caller's object
+    (not re-queried, and not locked: that would serialise a whole organisation's work).
+    """
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    locked.organisation = ticket.organisation
+    return locked
+
+
 def message_add(
     *,
     ticket: Ticket,
@@ -269,7 +280,7 @@ def message_add(
         raise ValidationError(_("This ticket is closed. Open a new ticket to follow up."))
     now = timezone.now()
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        ticket = _ticket_lock(ticket)
         message = _message_store(
             ticket=ticket, kind=kind, body=body, channel=channel, author_user=author_user,
             author_contact=author_contact, attachments=attachments, created_at=now,
@@ -362,7 +373,7 @@ def ticket_update(*, ticket: Ticket, actor: User, **changes: Any) -> Ticket:
         raise ValidationError(_("This ticket is closed and can no longer be changed."))
     now = timezone.now()
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        ticket = _ticket_lock(ticket)
         fields: list[str] = []
         for name, value in changes.items():
             if name == "status":
