@@ -2,6 +2,20 @@
 
 from rest_framework.routers import DefaultRouter
 
+from karcis.core.api import ContactViewSet, TeamViewSet, UserViewSet
+from karcis.desk.api import AttachmentViewSet, CategoryViewSet, MessageViewSet, TicketViewSet
+
+app_name = "api"
+
 router = DefaultRouter()
+router.register("tickets", TicketViewSet, basename="ticket")
+router.register(
+    r"tickets/(?P<ticket_number>[A-Za-z0-9-]+)/messages", MessageViewSet, basename="message"
+)
+router.register("attachments", AttachmentViewSet, basename="attachment")
+router.register("contacts", ContactViewSet, basename="contact")
+router.register("users", UserViewSet, basename="user")
+router.register("teams", TeamViewSet, basename="team")
+router.register("categories", CategoryViewSet, basename="category")
 
 urlpatterns = router.urls

@@ -1,50 +1,291 @@
-"""Shared API plumbing: errors in the caller's language, tenancy for token-authenticated calls."""
+"""The core's REST API: contacts, staff users and teams of the caller's organisation.
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
-from django.utils.translation import gettext as _
-from django_scopes import scope
-from rest_framework import exceptions, status
+Serializers check the shape of a request; the services write; the selectors decide what
+the caller sees. Another organisation's objects are simply not in the querysets (404).
+"""
+
+from django.contrib.auth.password_validation import validate_password
+from django.db.models import Exists, OuterRef, Q
+from django.utils.functional import cached_property
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
+
+from karcis.api.idempotency import idempotent_create_schema, respond_idempotently
+from karcis.api.permissions import IsStaffMember, StaffReadsAdminWrites
+from karcis.api.serializers import NamedRefSerializer, PrimaryKeysInOrganisation, validated
+from karcis.api.views import KarcisAPIMixin
+from karcis.core import selectors, services
+from karcis.core.models import STAFF_ROLES, Contact, ContactIdentity, Role, Team, User
+
+# --- contacts ---------------------------------------------------------------------------
 
 
-def exception_handler(exc, context):
-    """DRF's handler, plus Django ValidationErrors from services as 400s with field errors."""
-    if isinstance(exc, DjangoValidationError):
-        if hasattr(exc, "error_dict"):
-            detail = {field: [str(m) for e in errors for m in e.messages] for field, errors in exc.error_dict.items()}
-        else:
-            detail = {"detail": " ".join(exc.messages)}
-        return Response(detail, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, exceptions.ParseError):
-        return Response(
-            {"detail": _("The request body is not valid JSON: %(error)s") % {"error": exc.detail}},
-            status=status.HTTP_400_BAD_REQUEST,
-        )
-    if isinstance(exc, Http404):
-        exc = exceptions.NotFound(_("Not found."))
-    return drf_exception_handler(exc, context)
+class ContactIdentitySerializer(serializers.Serializer):
+    kind = serializers.CharField(read_only=True)
+    value = serializers.CharField(read_only=True)
 
 
-class OrganisationScopedMixin:
-    """Activates the caller's organisation around the whole API call.
+class ContactSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    email = serializers.CharField(read_only=True)
+    phone = serializers.CharField(read_only=True)
+    identities = ContactIdentitySerializer(many=True, read_only=True)
+    notes = serializers.CharField(read_only=True)
+    has_account = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField(read_only=True)
 
-    Token authentication happens inside DRF, after the middleware has run, so API views
-    activate the scope themselves once the user is known.
+    def get_has_account(self, contact: Contact) -> bool:
+        return contact.user_id is not None
+
+
+class ContactCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=150)
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ContactUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=150, required=False)
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class ContactFilter(filters.FilterSet):
+    search = filters.CharFilter(
+        method="filter_search", label="Name, e-mail address or phone number (part of)"
+    )
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        addresses = Q(value__icontains=value.lower())
+        phone = services.normalise_phone(value)
+        if len(phone) > 4:  # 0812-3456 finds +6281234567890
+            addresses |= Q(kind="phone", value__contains=phone.removeprefix("+"))
+        matching_identity = ContactIdentity.objects.filter(addresses, contact=OuterRef("pk"))
+        return queryset.filter(Q(name__icontains=value) | Exists(matching_identity))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List contacts (staff)"),
+    retrieve=extend_schema(summary="A contact (staff)"),
+)
+class ContactViewSet(
+    KarcisAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """The people the organisation serves, with their e-mail addresses and phone numbers."""
+
+    queryset = Contact.objects.none()
+    serializer_class = ContactSerializer
+    permission_classes = [IsStaffMember]
+    filterset_class = ContactFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        return selectors.contacts_visible_to(user=self.request.user).order_by("name", "pk")
+
+    @idempotent_create_schema(request=ContactCreateSerializer, response=ContactSerializer)
+    def create(self, request, *args, **kwargs):
+        def create_contact():
+            data = validated(ContactCreateSerializer, request)
+            contact = services.contact_create(
+                organisation=request.user.organisation, actor=request.user, **data
+            )
+            return Response(self.reread(contact), status=status.HTTP_201_CREATED)
+
+        return respond_idempotently(request, create_contact)
+
+    @extend_schema(request=ContactUpdateSerializer, responses=ContactSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        contact = self.get_object()
+        data = validated(ContactUpdateSerializer, request)
+        services.contact_update(contact=contact, actor=request.user, **data)
+        return Response(self.reread(contact))
+
+    def reread(self, contact: Contact) -> dict:
+        """The contact as GET shows it (identities included)."""
+        return ContactSerializer(self.get_queryset().get(pk=contact.pk)).data
+
+
+# --- staff users ------------------------------------------------------------------------
+
+
+class UserSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    email = serializers.EmailField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    role = serializers.CharField(read_only=True)
+    teams = NamedRefSerializer(many=True, read_only=True)
+    sees_all_tickets = serializers.BooleanField(read_only=True)
+    is_active = serializers.BooleanField(read_only=True)
+    language = serializers.CharField(read_only=True)
+
+
+STAFF_ROLE_CHOICES = [(role.value, role.label) for role in STAFF_ROLES]
+LANGUAGE_CHOICES = [("", "-"), ("id", "Bahasa Indonesia"), ("en", "English")]
+
+
+class UserCreateSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    name = serializers.CharField(max_length=150)
+    role = serializers.ChoiceField(choices=STAFF_ROLE_CHOICES, default=Role.AGENT)
+    password = serializers.CharField(
+        required=False,
+        write_only=True,
+        style={"input_type": "password"},
+        help_text="Leave out for an integration user that signs in only with an API token.",
+    )
+    teams = PrimaryKeysInOrganisation(many=True, required=False, default=list)
+    sees_all_tickets = serializers.BooleanField(default=False)
+
+    def validate_password(self, value: str) -> str:
+        validate_password(value)
+        return value
+
+
+class UserUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=150, required=False)
+    role = serializers.ChoiceField(choices=STAFF_ROLE_CHOICES, required=False)
+    teams = PrimaryKeysInOrganisation(many=True, required=False)
+    sees_all_tickets = serializers.BooleanField(required=False)
+    is_active = serializers.BooleanField(required=False)
+    language = serializers.ChoiceField(choices=LANGUAGE_CHOICES, required=False)
+
+
+class UserFilter(filters.FilterSet):
+    role = filters.ChoiceFilter(choices=STAFF_ROLE_CHOICES)
+    is_active = filters.BooleanFilter()
+    team = filters.NumberFilter(field_name="teams")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List staff users"),
+    retrieve=extend_schema(summary="A staff user"),
+)
+class UserViewSet(
+    KarcisAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """The organisation's admins, supervisors and agents (integration users included).
+
+    Staff may read; administrators create and change accounts. Give an integration its
+    token with `karcis api_token <email>`.
     """
 
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        user = request.user
-        if user.is_authenticated and user.organisation_id is not None:
-            self._karcis_scope = scope(organisation=user.organisation_id)
-            self._karcis_scope.__enter__()
+    queryset = User.objects.none()
+    serializer_class = UserSerializer
+    permission_classes = [StaffReadsAdminWrites]
+    filterset_class = UserFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        active = getattr(self, "_karcis_scope", None)
-        if active is not None:
-            active.__exit__(None, None, None)
-            self._karcis_scope = None
-        return response
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        return (
+            selectors.users_visible_to(user=self.request.user)
+            .prefetch_related("teams")
+            .order_by("name", "pk")
+        )
+
+    @cached_property
+    def related_querysets(self):
+        return {"teams": selectors.teams_of(organisation=self.request.user.organisation)}
+
+    @idempotent_create_schema(request=UserCreateSerializer, response=UserSerializer)
+    def create(self, request, *args, **kwargs):
+        def create_user():
+            data = validated(UserCreateSerializer, request, view=self)
+            user = services.staff_user_create(
+                organisation=request.user.organisation, actor=request.user, **data
+            )
+            return Response(self.reread(user), status=status.HTTP_201_CREATED)
+
+        return respond_idempotently(request, create_user)
+
+    @extend_schema(request=UserUpdateSerializer, responses=UserSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        user = self.get_object()
+        data = validated(UserUpdateSerializer, request, view=self)
+        services.staff_user_update(user=user, actor=request.user, **data)
+        return Response(self.reread(user))
+
+    def reread(self, user: User) -> dict:
+        return UserSerializer(self.get_queryset().get(pk=user.pk)).data
+
+
+# --- teams ------------------------------------------------------------------------------
+
+
+class TeamSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    description = serializers.CharField(read_only=True)
+    members = NamedRefSerializer(many=True, read_only=True)
+
+
+class TeamCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    description = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, default=""
+    )
+    members = PrimaryKeysInOrganisation(many=True, required=False, default=list)
+
+
+class TeamUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, required=False)
+    description = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    members = PrimaryKeysInOrganisation(many=True, required=False)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List teams (staff)"),
+    retrieve=extend_schema(summary="A team (staff)"),
+)
+class TeamViewSet(
+    KarcisAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Groups of agents that tickets are routed to. Staff read; administrators write."""
+
+    queryset = Team.objects.none()
+    serializer_class = TeamSerializer
+    permission_classes = [StaffReadsAdminWrites]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        return (
+            selectors.teams_of(organisation=self.request.user.organisation)
+            .prefetch_related("members")
+            .order_by("name", "pk")
+        )
+
+    @cached_property
+    def related_querysets(self):
+        return {"members": selectors.staff_of(organisation=self.request.user.organisation)}
+
+    @idempotent_create_schema(request=TeamCreateSerializer, response=TeamSerializer)
+    def create(self, request, *args, **kwargs):
+        def create_team():
+            data = validated(TeamCreateSerializer, request, view=self)
+            team = services.team_create(
+                organisation=request.user.organisation, actor=request.user, **data
+            )
+            return Response(self.reread(team), status=status.HTTP_201_CREATED)
+
+        return respond_idempotently(request, create_team)
+
+    @extend_schema(request=TeamUpdateSerializer, responses=TeamSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        team = self.get_object()
+        data = validated(TeamUpdateSerializer, request, view=self)
+        services.team_update(team=team, actor=request.user, **data)
+        return Response(self.reread(team))
+
+    def reread(self, team: Team) -> dict:
+        return TeamSerializer(self.get_queryset().get(pk=team.pk)).data

@@ -224,3 +224,26 @@ def attachment_get_for_user(*, user: User, token: str) -> Attachment:
     if attachment is None:
         raise Http404("No such file")
     return attachment
+
+
+def tickets_matching_for(*, user: User, tickets: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
+    """Narrow `tickets` to those matching every word of `query`, as this user may search.
+
+    Staff search the full-text index. It also holds internal notes, so a customer searches
+    instead the subjects and public replies of their own (few) tickets, word by word.
+    """
+    from django.db.models import Exists, OuterRef
+
+    from karcis.desk import search
+
+    if user.is_staff_member:
+        return search.tickets_matching(tickets, query)
+    words = search.query_words(query)
+    if not words:
+        return tickets.none()
+    for word in words:
+        in_public_reply = Message.objects.filter(
+            ticket=OuterRef("pk"), kind=MessageKind.REPLY, body_text__icontains=word
+        )
+        tickets = tickets.filter(Q(subject__icontains=word) | Exists(in_public_reply))
+    return tickets
