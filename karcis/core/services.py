@@ -5,7 +5,7 @@ import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -49,24 +49,42 @@ def sequence_next(*, organisation: Organisation, name: str) -> int:
     The UPDATE takes the row lock, so concurrent callers queue behind each other until
     the surrounding transaction ends (PostgreSQL row lock; SQLite's IMMEDIATE write lock).
     """
-    with transaction.atomic():
-        updated = Sequence.objects.filter(organisation=organisation, name=name).update(
-            last_value=F("last_value") + 1
-        )
-        if not updated:
-            # First use: create the row, then advance it like everyone else. A parallel
-            # creator loses the race on the unique constraint and simply retries the update.
-            try:
-                with transaction.atomic():
-                    Sequence.objects.create(organisation=organisation, name=name, last_value=0)
-            except IntegrityError:
-                pass
-            Sequence.objects.filter(organisation=organisation, name=name).update(
-                last_value=F("last_value") + 1
+    value = _sequence_advance(organisation.pk, name)
+    if value is None:
+        # First use: create the row, then advance it like everyone else. A parallel
+        # creator loses the race on the unique constraint and simply advances the row.
+        try:
+            with transaction.atomic():
+                Sequence.objects.create(organisation=organisation, name=name, last_value=0)
+        except IntegrityError:
+            pass
+        value = _sequence_advance(organisation.pk, name)
+    return value
+
+
+def _sequence_advance(organisation_id: int, name: str) -> int | None:
+    table = Sequence._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One round trip: the increment and the new value together.
+            cursor.execute(
+                f"UPDATE {table} SET last_value = last_value + 1 "
+                "WHERE organisation_id = %s AND name = %s RETURNING last_value",
+                [organisation_id, name],
             )
-        return Sequence.objects.filter(organisation=organisation, name=name).values_list(
-            "last_value", flat=True
-        )[0]
+            row = cursor.fetchone()
+            return row[0] if row else None
+        cursor.execute(
+            f"UPDATE {table} SET last_value = last_value + 1 WHERE organisation_id = %s AND name = %s",
+            [organisation_id, name],
+        )
+        if cursor.rowcount == 0:
+            return None
+        cursor.execute(
+            f"SELECT last_value FROM {table} WHERE organisation_id = %s AND name = %s",
+            [organisation_id, name],
+        )
+        return cursor.fetchone()[0]
 
 
 def organisation_create(
@@ -148,8 +166,10 @@ def contact_resolve(
         raise ValidationError(_("An e-mail address or a phone number is required."))
     wanted = [(IdentityKind.EMAIL, email), (IdentityKind.PHONE, phone)]
     wanted = [(kind, value) for kind, value in wanted if value]
-    with transaction.atomic():
+    # No savepoint of its own: nothing here is rolled back on its own, only with the caller.
+    with transaction.atomic(savepoint=False):
         contact = None
+        found = None
         for kind, value in wanted:
             identity = (
                 ContactIdentity.objects.select_related("contact")
@@ -157,7 +177,7 @@ def contact_resolve(
                 .first()
             )
             if identity:
-                contact = identity.contact
+                contact, found = identity.contact, (kind, value)
                 break
         if contact is None:
             fallback = email.split("@")[0] if email else phone
@@ -168,9 +188,10 @@ def contact_resolve(
             contact.name = name.strip()[:150]
             contact.save(update_fields=["name"])
         for kind, value in wanted:
-            ContactIdentity.objects.get_or_create(
-                organisation=organisation, kind=kind, value=value, defaults={"contact": contact}
-            )
+            if (kind, value) != found:
+                ContactIdentity.objects.get_or_create(
+                    organisation=organisation, kind=kind, value=value, defaults={"contact": contact}
+                )
     return contact
 
 

@@ -198,6 +198,11 @@ class Ticket(models.Model):
             models.Index(fields=["organisation", "team", "status"], name="ticket_team"),
             models.Index(fields=["organisation", "-updated_at"], name="ticket_updated"),
             models.Index(fields=["requester", "-created_at"], name="ticket_requester"),
+            models.Index(
+                fields=["organisation", "assignee", "team"],
+                condition=models.Q(status__in=["new", "open", "pending", "on_hold"]),
+                name="ticket_unsolved",
+            ),
         ]
 
     def __str__(self) -> str:

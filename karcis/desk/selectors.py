@@ -102,11 +102,14 @@ def messages_for(*, ticket: Ticket, include_notes: bool) -> QuerySet[Message]:
 def inbox_counts(*, user: User) -> dict[str, int]:
     """Unsolved tickets per inbox view, in one query."""
     visible = tickets_visible_to(user=user).filter(status__in=UNSOLVED_STATUSES)
+    # Counting a column of the partial index "ticket_unsolved" (organisation, assignee, team
+    # WHERE unsolved) lets PostgreSQL answer from the index alone; COUNT("id") would read
+    # the table.
     counts = visible.aggregate(
-        mine=Count("id", filter=Q(assignee=user)),
-        unassigned=Count("id", filter=Q(assignee__isnull=True)),
-        teams=Count("id", filter=Q(team_id__in=team_ids_of(user=user))),
-        all=Count("id"),
+        mine=Count("organisation", filter=Q(assignee=user)),
+        unassigned=Count("organisation", filter=Q(assignee__isnull=True)),
+        teams=Count("organisation", filter=Q(team_id__in=team_ids_of(user=user))),
+        all=Count("organisation"),
     )
     return counts
 

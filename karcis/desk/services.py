@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -175,7 +176,9 @@ def ticket_create(
         organisation=organisation, values=custom_fields or {}, by_customer=by_customer
     )
     now = created_at or timezone.now()
-    with transaction.atomic():
+    # Everything is validated above, so no savepoint is needed: a failure from here on is a
+    # database error that rolls back the caller's whole transaction anyway.
+    with transaction.atomic(savepoint=False):
         ticket = Ticket.objects.create(
             organisation=organisation,
             number=ticket_number_next(organisation=organisation),
@@ -193,6 +196,7 @@ def ticket_create(
             linked_to=linked_to,
             created_at=now,
             updated_at=now,
+            message_count=1,
         )
         tag_objects = tags_resolve(organisation=organisation, names=tags)
         if tag_objects:
@@ -206,17 +210,18 @@ def ticket_create(
         )
         _message_store(
             ticket=ticket, kind=MessageKind.REPLY, body=body, author_contact=requester,
-            channel=channel, attachments=attachments, created_at=now,
+            channel=channel, attachments=attachments, created_at=now, counted=True,
         )
-        _reindex(ticket)
+        search.ticket_index(ticket_id=ticket.pk, subject=ticket.subject, body=body.text)
     return ticket
 
 
 def _message_store(
     *, ticket: Ticket, kind: str, body: Body, channel: str, author_user: User | None = None,
     author_contact: Contact | None = None, attachments: Iterable[CheckedFile] = (),
-    created_at=None,
+    created_at=None, counted: bool = False,
 ) -> Message:
+    """Store a message and its files; `counted` when the ticket's message_count already includes it."""
     message = Message.objects.create(
         organisation_id=ticket.organisation_id, ticket=ticket, kind=kind, body_html=body.html,
         body_text=body.text, channel=channel, author_user=author_user,
@@ -231,8 +236,9 @@ def _message_store(
         checked.upload.seek(0)
         attachment.file.save(checked.filename, checked.upload, save=False)
         attachment.save()
-    Ticket.objects.filter(pk=ticket.pk).update(message_count=ticket.message_count + 1)
-    ticket.message_count += 1
+    if not counted:
+        Ticket.objects.filter(pk=ticket.pk).update(message_count=F("message_count") + 1)
+        ticket.message_count += 1
     return message
 
 
@@ -668,7 +674,7 @@ def ticket_create_for_caller(
     The requester is found (or created) from the e-mail address or phone number given;
     the contact and the ticket are saved together or not at all.
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         requester = contact_resolve(
             organisation=organisation, name=requester_name, email=requester_email,
             phone=requester_phone,

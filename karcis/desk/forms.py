@@ -1,0 +1,543 @@
+"""Forms of the agent workspace: inbox filters, bulk actions, the composer, ticket
+properties and new tickets.
+
+Forms parse and check what the browser sent; the rules about tickets stay in the
+services, whose ValidationErrors the views put back onto these forms (`errors_to_form`).
+"""
+
+import re
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from karcis.core.models import Team, User
+from karcis.core.selectors import team_ids_of
+from karcis.core.services import validate_phone
+from karcis.desk.content import attachments_check
+from karcis.desk.models import (
+    STATUS_TRANSITIONS,
+    UNSOLVED_STATUSES,
+    Category,
+    Channel,
+    CustomField,
+    FieldKind,
+    MessageKind,
+    Priority,
+    Status,
+    Ticket,
+    TicketType,
+)
+
+# --- inbox ------------------------------------------------------------------------------
+
+INBOX_VIEWS = {
+    "mine": _("Assigned to me"),
+    "unassigned": _("Unassigned"),
+    "teams": _("My teams"),
+    "all": _("All tickets"),
+}
+UNSOLVED = "unsolved"
+ANY = "any"
+NONE = "none"  # "no assignee" / "no team" in filters and bulk actions
+
+# Sort keys and their columns; the last column breaks ties so pages never overlap.
+SORTS = {
+    "updated": ("updated_at", "id"),
+    "created": ("created_at", "id"),
+    "priority": ("priority_rank", "updated_at", "id"),
+    "number": ("number",),
+}
+SORT_LABELS = {
+    "updated": _("Updated"),
+    "created": _("Created"),
+    "priority": _("Priority"),
+    "number": pgettext_lazy("ticket number", "Number"),
+}
+PER_PAGE = 25
+_ID_OR_NONE = r"^(none|[1-9][0-9]{0,17})$"
+
+
+class InboxFilterForm(forms.Form):
+    """The inbox's view, filters and sort, read from the query string (bookmarkable).
+
+    Invalid values are reported and ignored: the other filters still apply.
+    """
+
+    view = forms.ChoiceField(label=_("View"), choices=list(INBOX_VIEWS.items()), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[(UNSOLVED, _("Unsolved")), (ANY, _("Any status")), *Status.choices],
+        required=False,
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"), choices=[("", _("Any priority")), *Priority.choices], required=False
+    )
+    category = forms.IntegerField(label=_("Category"), min_value=1, required=False)
+    tag = forms.CharField(label=_("Tag"), max_length=50, required=False)
+    assignee = forms.RegexField(label=_("Assignee"), regex=_ID_OR_NONE, required=False)
+    team = forms.RegexField(label=_("Team"), regex=_ID_OR_NONE, required=False)
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=[("", _("Any channel")), *Channel.choices], required=False
+    )
+    sort = forms.ChoiceField(label=_("Sort by"), choices=list(SORT_LABELS.items()), required=False)
+    dir = forms.ChoiceField(
+        label=_("Order"),
+        choices=[("desc", _("Descending")), ("asc", _("Ascending"))],
+        required=False,
+    )
+
+    FILTERS = ("priority", "category", "tag", "assignee", "team", "channel")
+
+    def __init__(self, data=None, *, default_view: str = "all", **kwargs):
+        super().__init__(data, **kwargs)
+        self.default_view = default_view
+        self.is_valid()  # fills cleaned_data with the valid fields, errors for the rest
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """Every field with its default filled in; invalid input counts as not given."""
+        data = getattr(self, "cleaned_data", {})
+        values = {name: data.get(name) or "" for name in self.fields}
+        values["category"] = data.get("category")
+        values["view"] = values["view"] or self.default_view
+        values["status"] = values["status"] or UNSOLVED
+        values["sort"] = values["sort"] or "updated"
+        values["dir"] = values["dir"] or "desc"
+        return values
+
+    @property
+    def is_plain_view(self) -> bool:
+        """Only a view's unsolved tickets: the inbox counts already know how many."""
+        values = self.values
+        return values["status"] == UNSOLVED and not any(values[name] for name in self.FILTERS)
+
+    @property
+    def active_count(self) -> int:
+        """How many filters or sort settings differ from the defaults (shown on the panel)."""
+        values = self.values
+        changed = [values[name] for name in self.FILTERS]
+        changed += [
+            values["status"] != UNSOLVED,
+            (values["sort"], values["dir"]) != ("updated", "desc"),
+        ]
+        return sum(1 for value in changed if value)
+
+    def filter_tickets(self, tickets: QuerySet[Ticket], *, user: User) -> QuerySet[Ticket]:
+        values = self.values
+        view = values["view"]
+        if view == "mine":
+            tickets = tickets.filter(assignee=user)
+        elif view == "unassigned":
+            tickets = tickets.filter(assignee__isnull=True)
+        elif view == "teams":
+            tickets = tickets.filter(team_id__in=team_ids_of(user=user))
+        if values["status"] == UNSOLVED:
+            tickets = tickets.filter(status__in=UNSOLVED_STATUSES)
+        elif values["status"] != ANY:
+            tickets = tickets.filter(status=values["status"])
+        if values["priority"]:
+            tickets = tickets.filter(priority=values["priority"])
+        if values["channel"]:
+            tickets = tickets.filter(channel=values["channel"])
+        if values["category"]:
+            tickets = tickets.filter(_category_subtree(values["category"]))
+        if values["tag"]:
+            tickets = tickets.filter(tags__name=slugify(values["tag"], allow_unicode=True))
+        for name in ("assignee", "team"):
+            if values[name] == NONE:
+                tickets = tickets.filter(**{f"{name}__isnull": True})
+            elif values[name]:
+                tickets = tickets.filter(**{f"{name}_id": int(values[name])})
+        columns = SORTS[values["sort"]]
+        if values["dir"] == "desc":
+            columns = tuple(f"-{column}" for column in columns)
+        return tickets.order_by(*columns)
+
+
+def _category_subtree(category_id: int) -> Q:
+    # A category and everything below it: children's paths start with "<path> › ".
+    category = Category.objects.filter(pk=category_id).only("path").first()
+    if category is None:
+        return Q(category_id=category_id)
+    return Q(category_id=category_id) | Q(category__path__startswith=f"{category.path} › ")
+
+
+# --- bulk actions -----------------------------------------------------------------------
+
+TICKET_NUMBER = re.compile(r"^[A-Z][A-Z0-9]{1,7}-[0-9]{1,12}$")
+BULK_LIMIT = 200
+
+
+class TicketNumbersField(forms.Field):
+    """The ticket numbers of the checked rows (several values under one name)."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "required": _("Select at least one ticket."),
+        "invalid": _("“%(value)s” is not a ticket number."),
+        "too_many": _("Select at most %(limit)d tickets at once."),
+    }
+
+    def to_python(self, value):
+        numbers = []
+        for raw in value or []:
+            number = str(raw).strip().upper()
+            if not TICKET_NUMBER.match(number):
+                raise ValidationError(
+                    self.error_messages["invalid"], code="invalid", params={"value": raw}
+                )
+            if number not in numbers:
+                numbers.append(number)
+        if len(numbers) > BULK_LIMIT:
+            raise ValidationError(
+                self.error_messages["too_many"], code="too_many", params={"limit": BULK_LIMIT}
+            )
+        return numbers
+
+
+class BulkActionForm(forms.Form):
+    """One change applied to the selected tickets: assignee, team, status, or an added tag."""
+
+    tickets = TicketNumbersField(label=_("Tickets"))
+    action = forms.ChoiceField(
+        choices=[("change", _("Apply")), ("tag", _("Add tag"))], widget=forms.HiddenInput
+    )
+    change = forms.ChoiceField(label=_("Change"), required=False)
+    tag = forms.CharField(label=_("Tag"), max_length=50, required=False)
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, agents: list[User], teams: list[Team], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agents = {str(agent.pk): agent for agent in agents}
+        self.teams = {str(team.pk): team for team in teams}
+        # Grouped options, also rendered by hand in the inbox (a widget renders per option).
+        self.change_groups = [
+            (
+                _("Assign to"),
+                [
+                    ("assignee:none", _("— Nobody (unassign)")),
+                    *[(f"assignee:{a.pk}", a.name) for a in agents],
+                ],
+            ),
+            (
+                _("Move to team"),
+                [("team:none", _("— No team")), *[(f"team:{t.pk}", t.name) for t in teams]],
+            ),
+            (_("Set status"), [(f"status:{value}", label) for value, label in Status.choices]),
+        ]
+        self.fields["change"].choices = [("", _("Choose a change…")), *self.change_groups]
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("action")
+        if action == "change" and not data.get("change"):
+            self.add_error("change", _("Choose the change to apply."))
+        if action == "tag" and not (data.get("tag") or "").strip():
+            self.add_error("tag", _("Type the tag to add."))
+        return data
+
+    def ticket_changes(self) -> dict[str, Any]:
+        """The keyword arguments for desk.services.tickets_bulk_update."""
+        field, _sep, value = self.cleaned_data["change"].partition(":")
+        if field == "assignee":
+            return {"assignee": None if value == NONE else self.agents[value]}
+        if field == "team":
+            return {"team": None if value == NONE else self.teams[value]}
+        return {"status": value}
+
+
+# --- attachments, custom fields, tags ------------------------------------------------------
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.FileField):
+    """Several files under one name, each checked by its bytes (desk.content)."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("Attachments"))
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        uploads = data if isinstance(data, (list, tuple)) else ([data] if data else [])
+        return attachments_check([upload for upload in uploads if upload])
+
+
+def custom_field_formfield(field: CustomField, *, required: bool) -> forms.Field:
+    """A form field for one of the organisation's custom fields.
+
+    Values stay text: desk.services.custom_fields_clean is the one place that parses them.
+    """
+    common = {"label": field.label, "required": required}
+    if field.kind == FieldKind.CHOICE:
+        return forms.ChoiceField(choices=[("", "—"), *[(c, c) for c in field.choices]], **common)
+    widgets = {
+        FieldKind.NUMBER: forms.TextInput(attrs={"inputmode": "decimal"}),
+        FieldKind.DATE: forms.DateInput(attrs={"type": "date"}),
+        FieldKind.URL: forms.URLInput(attrs={"placeholder": "https://"}),
+    }
+    return forms.CharField(max_length=1000, widget=widgets.get(field.kind), **common)
+
+
+def tag_names(value: str) -> list[str]:
+    return [name.strip() for name in re.split(r"[,\n]", value or "") if name.strip()]
+
+
+class CustomFieldsMixin:
+    """Adds one `cf_<key>` field per active custom field of the organisation."""
+
+    PREFIX = "cf_"
+
+    def add_custom_fields(self, custom_fields: list[CustomField], *, required: bool) -> None:
+        self.custom_fields = custom_fields
+        for field in custom_fields:
+            self.fields[self.PREFIX + field.key] = custom_field_formfield(
+                field, required=required and field.required
+            )
+
+    def custom_bound_fields(self):
+        return [self[self.PREFIX + field.key] for field in self.custom_fields]
+
+    def custom_values(self) -> dict[str, str]:
+        return {
+            field.key: (self.cleaned_data.get(self.PREFIX + field.key) or "").strip()
+            for field in self.custom_fields
+        }
+
+
+def errors_to_form(
+    form: forms.Form, error: ValidationError, *, aliases: dict | None = None
+) -> None:
+    """Put a service's ValidationError onto the form: on the field it names, else on top."""
+    aliases = aliases or {}
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for key, errors in error.error_dict.items():
+        name = aliases.get(key, key)
+        if name not in form.fields and CustomFieldsMixin.PREFIX + key in form.fields:
+            name = CustomFieldsMixin.PREFIX + key
+        form.add_error(name if name in form.fields else None, errors)
+
+
+def _status_choices(status: str) -> list[tuple[str, str]]:
+    """The ticket's status first, then the ones it may move to, in the usual order."""
+    allowed = STATUS_TRANSITIONS[status]
+    return [(status, Status(status).label)] + [
+        (value, label) for value, label in Status.choices if value in allowed
+    ]
+
+
+# --- the ticket page ----------------------------------------------------------------------
+
+
+class ComposerForm(forms.Form):
+    """A public reply or an internal note, with files, and the status to submit the ticket as."""
+
+    kind = forms.ChoiceField(
+        label=_("Type"),
+        choices=MessageKind.choices,
+        initial=MessageKind.REPLY,
+        widget=forms.RadioSelect,
+    )
+    body = forms.CharField(
+        label=_("Message"),
+        required=False,
+        max_length=100_000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    attachments = AttachmentsField()
+    status = forms.ChoiceField(label=_("Submit as"))
+
+    def __init__(self, *args, ticket: Ticket, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = _status_choices(ticket.status)
+        self.fields["status"].initial = ticket.status
+
+
+class TicketPropertiesForm(CustomFieldsMixin, forms.Form):
+    """The properties panel; its changes go to desk.services.ticket_update in one call."""
+
+    status = forms.ChoiceField(label=_("Status"))
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+    type = forms.ChoiceField(label=_("Type"), choices=TicketType.choices)
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.none(), required=False, empty_label="—"
+    )
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label="—"
+    )
+    assignee = forms.ModelChoiceField(
+        label=_("Assignee"), queryset=User.objects.none(), required=False, empty_label="—"
+    )
+    tags = forms.CharField(
+        label=_("Tags"),
+        required=False,
+        max_length=1000,
+        help_text=_("Separate tags with commas."),
+    )
+
+    def __init__(
+        self,
+        *args,
+        ticket: Ticket,
+        categories: QuerySet,
+        teams: QuerySet,
+        agents: QuerySet,
+        custom_fields: list[CustomField],
+        **kwargs,
+    ):
+        kwargs.setdefault(
+            "initial",
+            {
+                "status": ticket.status,
+                "priority": ticket.priority,
+                "type": ticket.type,
+                "category": ticket.category_id,
+                "team": ticket.team_id,
+                "assignee": ticket.assignee_id,
+                "tags": ", ".join(tag.name for tag in ticket.tags.all()),
+                **{self.PREFIX + key: value for key, value in ticket.custom_fields.items()},
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.ticket = ticket
+        self.fields["status"].choices = _status_choices(ticket.status)
+        # An inactive category stays selectable on the tickets that already carry it.
+        self.fields["category"].queryset = categories.filter(
+            Q(is_active=True) | Q(pk=ticket.category_id)
+        )
+        self.fields["team"].queryset = teams
+        # A deactivated assignee stays shown (and kept) until someone picks another.
+        self.fields["assignee"].queryset = agents | User.objects.filter(pk=ticket.assignee_id)
+        self.add_custom_fields(custom_fields, required=False)
+
+    def changes(self) -> dict[str, Any]:
+        """What ticket_update should change: only what differs from the ticket, so a field
+        nobody touched (a required custom field added later, a deactivated assignee) blocks
+        nothing else. Status first: the agent's explicit choice wins over the automatic
+        New → Open of an assignment. Tags always go: the service compares the sets."""
+        data = self.cleaned_data
+        changes: dict[str, Any] = {}
+        if data["status"] != self.ticket.status:
+            changes["status"] = data["status"]
+        for name in ("priority", "type"):
+            if data[name] != getattr(self.ticket, name):
+                changes[name] = data[name]
+        for name in ("category", "team", "assignee"):
+            chosen = data[name]
+            if (chosen.pk if chosen else None) != getattr(self.ticket, f"{name}_id"):
+                changes[name] = chosen
+        changes["tags"] = tag_names(data["tags"])
+        custom = {
+            key: value
+            for key, value in self.custom_values().items()
+            if value != str(self.ticket.custom_fields.get(key) or "")
+        }
+        if custom:
+            changes["custom_fields"] = custom
+        return changes
+
+
+# --- new ticket ---------------------------------------------------------------------------
+
+AGENT_CHANNELS = [
+    (value, label)
+    for value, label in Channel.choices
+    if value in ("phone", "walk_in", "email", "web", "whatsapp", "chat")
+]
+
+
+class NewTicketForm(CustomFieldsMixin, forms.Form):
+    """A ticket an agent opens on behalf of a caller or a walk-in."""
+
+    requester_name = forms.CharField(label=_("Name"), max_length=150)
+    requester_email = forms.EmailField(label=_("E-mail address"), required=False)
+    requester_phone = forms.CharField(
+        label=_("Phone / WhatsApp"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+    channel = forms.ChoiceField(label=_("Channel"), choices=AGENT_CHANNELS, initial="phone")
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), max_length=100_000, widget=forms.Textarea(attrs={"rows": 7})
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.none(), required=False, empty_label="—"
+    )
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial="normal")
+    type = forms.ChoiceField(label=_("Type"), choices=TicketType.choices, initial="question")
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label="—"
+    )
+    assignee = forms.ModelChoiceField(
+        label=_("Assignee"), queryset=User.objects.none(), required=False, empty_label="—"
+    )
+    tags = forms.CharField(
+        label=_("Tags"),
+        required=False,
+        max_length=1000,
+        help_text=_("Separate tags with commas."),
+    )
+    attachments = AttachmentsField()
+
+    def __init__(
+        self,
+        *args,
+        categories: QuerySet,
+        teams: QuerySet,
+        agents: QuerySet,
+        custom_fields: list[CustomField],
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = categories
+        self.fields["team"].queryset = teams
+        self.fields["assignee"].queryset = agents
+        self.add_custom_fields(custom_fields, required=True)
+
+    def clean_requester_phone(self) -> str:
+        return validate_phone(self.cleaned_data["requester_phone"])
+
+    def clean(self):
+        data = super().clean()
+        if (
+            not data.get("requester_email")
+            and not data.get("requester_phone")
+            and not (self.has_error("requester_email") or self.has_error("requester_phone"))
+        ):
+            self.add_error(
+                "requester_email", _("Give an e-mail address or a phone number (or both).")
+            )
+        return data
+
+    def ticket_fields(self) -> dict[str, Any]:
+        """The keyword arguments for desk.services.ticket_create_for_caller (body aside)."""
+        data = self.cleaned_data
+        return {
+            "requester_name": data["requester_name"],
+            "requester_email": data["requester_email"],
+            "requester_phone": data["requester_phone"],
+            "channel": data["channel"],
+            "subject": data["subject"],
+            "category": data["category"],
+            "priority": data["priority"],
+            "type": data["type"],
+            "team": data["team"],
+            "assignee": data["assignee"],
+            "tags": tag_names(data["tags"]),
+            "custom_fields": {k: v for k, v in self.custom_values().items() if v},
+            "attachments": data["attachments"],
+        }
