@@ -32,7 +32,9 @@ def _media_root(settings, tmp_path):
 @pytest.fixture
 def org(db):
     return core_services.organisation_create(
-        name="PT Nusantara Sejahtera", slug="nusantara", ticket_prefix="KRC",
+        name="PT Nusantara Sejahtera",
+        slug="nusantara",
+        ticket_prefix="KRC",
         support_email="bantuan@nusantara.test",
     )
 
@@ -54,8 +56,13 @@ def team_tech(org):
 
 def _staff(org, email, name, role, teams=(), **extra):
     return core_services.staff_user_create(
-        organisation=org, email=email, name=name, role=role, password="rahasia-123",
-        teams=list(teams), **extra,
+        organisation=org,
+        email=email,
+        name=name,
+        role=role,
+        password="rahasia-123",
+        teams=list(teams),
+        **extra,
     )
 
 
@@ -104,7 +111,10 @@ def make_ticket(org):
             )
         kwargs.setdefault("channel", "web")
         return desk_services.ticket_create(
-            organisation=org, requester=requester, subject=subject, body=body_from(text=text),
+            organisation=org,
+            requester=requester,
+            subject=subject,
+            body=body_from(text=text),
             **kwargs,
         )
 

@@ -36,7 +36,9 @@ if not ALLOWED_HOSTS:
     if not DEBUG:
         raise ImproperlyConfigured("Set KARCIS_ALLOWED_HOSTS, e.g. desk.example.go.id")
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", "[::1]"]
-CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("KARCIS_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+CSRF_TRUSTED_ORIGINS = [
+    o for o in os.environ.get("KARCIS_CSRF_TRUSTED_ORIGINS", "").split(",") if o
+]
 
 INSTALLED_APPS = [
     # First, so that `karcis runserver` serves websockets (live presence) too.

@@ -9,6 +9,8 @@ class LoginForm(AuthenticationForm):
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
     error_messages = {
-        "invalid_login": _("That e-mail address and password do not match. Check both and try again."),
+        "invalid_login": _(
+            "That e-mail address and password do not match. Check both and try again."
+        ),
         "inactive": _("This account has been deactivated. Ask your administrator."),
     }

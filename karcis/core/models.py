@@ -33,7 +33,9 @@ class Organisation(models.Model):
         _("time zone"), max_length=40, choices=INDONESIAN_TIME_ZONES, default="Asia/Jakarta"
     )
     language = models.CharField(
-        _("default language"), max_length=8, choices=[("id", "Bahasa Indonesia"), ("en", "English")],
+        _("default language"),
+        max_length=8,
+        choices=[("id", "Bahasa Indonesia"), ("en", "English")],
         default="id",
     )
     support_email = models.EmailField(_("support e-mail address"), blank=True)
@@ -113,7 +115,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Agents see only their teams' tickets unless this is set."),
     )
     language = models.CharField(
-        _("language"), max_length=8, choices=[("id", "Bahasa Indonesia"), ("en", "English")],
+        _("language"),
+        max_length=8,
+        choices=[("id", "Bahasa Indonesia"), ("en", "English")],
         blank=True,
     )
     is_active = models.BooleanField(_("active"), default=True)

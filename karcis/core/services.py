@@ -6,7 +6,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 
 from karcis.core.models import (
@@ -88,12 +87,21 @@ def _sequence_advance(organisation_id: int, name: str) -> int | None:
 
 
 def organisation_create(
-    *, name: str, slug: str, ticket_prefix: str, time_zone: str = "Asia/Jakarta",
-    language: str = "id", support_email: str = "",
+    *,
+    name: str,
+    slug: str,
+    ticket_prefix: str,
+    time_zone: str = "Asia/Jakarta",
+    language: str = "id",
+    support_email: str = "",
 ) -> Organisation:
     organisation = Organisation(
-        name=name, slug=slug, ticket_prefix=ticket_prefix.upper(), time_zone=time_zone,
-        language=language, support_email=support_email,
+        name=name,
+        slug=slug,
+        ticket_prefix=ticket_prefix.upper(),
+        time_zone=time_zone,
+        language=language,
+        support_email=support_email,
     )
     organisation.full_clean()
     organisation.save()
@@ -115,8 +123,11 @@ def organisation_update(*, organisation: Organisation, actor: User, **fields: An
     with transaction.atomic():
         organisation.save(update_fields=list(fields))
         event_record(
-            organisation=organisation, type="core.organisation.updated", obj=organisation,
-            actor=actor, payload={"fields": sorted(fields)},
+            organisation=organisation,
+            type="core.organisation.updated",
+            obj=organisation,
+            actor=actor,
+            payload={"fields": sorted(fields)},
         )
     return organisation
 
@@ -196,9 +207,15 @@ def contact_resolve(
 
 
 def staff_user_create(
-    *, organisation: Organisation, email: str, name: str, role: str = Role.AGENT,
-    password: str | None = None, teams: list[Team] | None = None,
-    sees_all_tickets: bool = False, actor: User | None = None,
+    *,
+    organisation: Organisation,
+    email: str,
+    name: str,
+    role: str = Role.AGENT,
+    password: str | None = None,
+    teams: list[Team] | None = None,
+    sees_all_tickets: bool = False,
+    actor: User | None = None,
 ) -> User:
     if role not in (Role.ADMIN, Role.SUPERVISOR, Role.AGENT):
         raise ValidationError(_("Unknown role."))
@@ -207,13 +224,20 @@ def staff_user_create(
         raise ValidationError({"email": _("A user with this e-mail address already exists.")})
     with transaction.atomic():
         user = User.objects.create_user(
-            email=email, password=password, name=name, organisation=organisation, role=role,
+            email=email,
+            password=password,
+            name=name,
+            organisation=organisation,
+            role=role,
             sees_all_tickets=sees_all_tickets,
         )
         if teams:
             user.teams.set(teams)
         event_record(
-            organisation=organisation, type="core.user.created", obj=user, actor=actor,
+            organisation=organisation,
+            type="core.user.created",
+            obj=user,
+            actor=actor,
             payload={"role": role},
         )
     return user
@@ -225,7 +249,9 @@ def staff_user_update(*, user: User, actor: User, **fields: Any) -> User:
     unknown = set(fields) - allowed
     if unknown:
         raise ValueError(f"Cannot change {', '.join(sorted(unknown))}")
-    if user.pk == actor.pk and (fields.get("is_active") is False or fields.get("role", user.role) != user.role):
+    if user.pk == actor.pk and (
+        fields.get("is_active") is False or fields.get("role", user.role) != user.role
+    ):
         raise ValidationError(_("You cannot deactivate yourself or change your own role."))
     with transaction.atomic():
         for key, value in fields.items():
@@ -235,7 +261,10 @@ def staff_user_update(*, user: User, actor: User, **fields: Any) -> User:
         if teams is not None:
             user.teams.set(teams)
         event_record(
-            organisation=user.organisation, type="core.user.updated", obj=user, actor=actor,
+            organisation=user.organisation,
+            type="core.user.updated",
+            obj=user,
+            actor=actor,
             payload={"fields": sorted([*fields, *(["teams"] if teams is not None else [])])},
         )
     return user
@@ -250,7 +279,10 @@ def customer_user_create(
         raise ValidationError({"email": _("A user with this e-mail address already exists.")})
     with transaction.atomic():
         user = User.objects.create_user(
-            email=email, password=password, name=name, organisation=organisation,
+            email=email,
+            password=password,
+            name=name,
+            organisation=organisation,
             role=Role.CUSTOMER,
         )
         contact = contact_resolve(organisation=organisation, name=name, email=email)
@@ -258,15 +290,22 @@ def customer_user_create(
             contact.user = user
             contact.save(update_fields=["user"])
         event_record(
-            organisation=organisation, type="core.user.created", obj=user,
-            actor_contact=contact, payload={"role": Role.CUSTOMER},
+            organisation=organisation,
+            type="core.user.created",
+            obj=user,
+            actor_contact=contact,
+            payload={"role": Role.CUSTOMER},
         )
     return user
 
 
 def team_create(
-    *, organisation: Organisation, name: str, description: str = "",
-    members: list[User] | None = None, actor: User | None = None,
+    *,
+    organisation: Organisation,
+    name: str,
+    description: str = "",
+    members: list[User] | None = None,
+    actor: User | None = None,
 ) -> Team:
     name = name.strip()
     if Team.objects.filter(organisation=organisation, name__iexact=name).exists():
@@ -280,13 +319,21 @@ def team_create(
 
 
 def team_update(
-    *, team: Team, actor: User, name: str | None = None, description: str | None = None,
+    *,
+    team: Team,
+    actor: User,
+    name: str | None = None,
+    description: str | None = None,
     members: list[User] | None = None,
 ) -> Team:
     with transaction.atomic():
         fields = []
         if name is not None and name.strip() != team.name:
-            if Team.objects.filter(organisation=team.organisation, name__iexact=name.strip()).exclude(pk=team.pk).exists():
+            if (
+                Team.objects.filter(organisation=team.organisation, name__iexact=name.strip())
+                .exclude(pk=team.pk)
+                .exists()
+            ):
                 raise ValidationError({"name": _("A team with this name already exists.")})
             team.name = name.strip()
             fields.append("name")
@@ -297,13 +344,20 @@ def team_update(
             team.save(update_fields=fields)
         if members is not None:
             team.members.set(members)
-        event_record(organisation=team.organisation, type="core.team.updated", obj=team, actor=actor)
+        event_record(
+            organisation=team.organisation, type="core.team.updated", obj=team, actor=actor
+        )
     return team
 
 
 def contact_create(
-    *, organisation: Organisation, name: str, email: str = "", phone: str = "",
-    notes: str = "", actor: User | None = None,
+    *,
+    organisation: Organisation,
+    name: str,
+    email: str = "",
+    phone: str = "",
+    notes: str = "",
+    actor: User | None = None,
 ) -> Contact:
     """A new contact with an e-mail address and/or a phone number.
 
@@ -328,13 +382,20 @@ def contact_create(
         errors["phone"] = error.messages
     if not email and not phone and "phone" not in errors and "email" not in errors:
         errors["email"] = _("An e-mail address or a phone number is required.")
-    wanted = [(field, kind, value) for field, kind, value in (
-        ("email", IdentityKind.EMAIL, email), ("phone", IdentityKind.PHONE, phone)
-    ) if value and field not in errors]
+    wanted = [
+        (field, kind, value)
+        for field, kind, value in (
+            ("email", IdentityKind.EMAIL, email),
+            ("phone", IdentityKind.PHONE, phone),
+        )
+        if value and field not in errors
+    ]
     for field, kind, value in wanted:
-        owner = ContactIdentity.objects.filter(
-            organisation=organisation, kind=kind, value=value
-        ).values_list("contact_id", flat=True).first()
+        owner = (
+            ContactIdentity.objects.filter(organisation=organisation, kind=kind, value=value)
+            .values_list("contact_id", flat=True)
+            .first()
+        )
         if owner is not None:
             errors[field] = _("This address already belongs to contact %(id)s.") % {"id": owner}
     if errors:
@@ -342,10 +403,14 @@ def contact_create(
     try:
         with transaction.atomic():
             contact = Contact.objects.create(organisation=organisation, name=name, notes=notes)
-            ContactIdentity.objects.bulk_create([
-                ContactIdentity(organisation=organisation, contact=contact, kind=kind, value=value)
-                for _field, kind, value in wanted
-            ])
+            ContactIdentity.objects.bulk_create(
+                [
+                    ContactIdentity(
+                        organisation=organisation, contact=contact, kind=kind, value=value
+                    )
+                    for _field, kind, value in wanted
+                ]
+            )
             event_record(
                 organisation=organisation, type="core.contact.created", obj=contact, actor=actor
             )
@@ -374,7 +439,10 @@ def contact_update(
             setattr(contact, field, value)
         contact.save(update_fields=sorted(changed))
         event_record(
-            organisation=contact.organisation, type="core.contact.updated", obj=contact,
-            actor=actor, payload={"fields": sorted(changed)},
+            organisation=contact.organisation,
+            type="core.contact.updated",
+            obj=contact,
+            actor=actor,
+            payload={"fields": sorted(changed)},
         )
     return contact

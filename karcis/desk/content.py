@@ -15,9 +15,37 @@ from django.utils.html import linebreaks, urlize
 from django.utils.translation import gettext as _
 
 ALLOWED_TAGS = {
-    "a", "b", "blockquote", "br", "code", "div", "em", "h1", "h2", "h3", "h4", "hr", "i",
-    "img", "li", "ol", "p", "pre", "s", "span", "strong", "sub", "sup", "table", "tbody",
-    "td", "th", "thead", "tr", "u", "ul",
+    "a",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "div",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "hr",
+    "i",
+    "img",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
@@ -121,7 +149,11 @@ def attachment_check(upload: UploadedFile) -> CheckedFile:
     if upload.size > limit:
         raise ValidationError(
             _("%(name)s is too large (%(size)s); the limit is %(limit)s per file.")
-            % {"name": filename, "size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
+            % {
+                "name": filename,
+                "size": filesizeformat(upload.size),
+                "limit": filesizeformat(limit),
+            },
             code="too_large",
         )
     if upload.size == 0:
@@ -133,8 +165,11 @@ def attachment_check(upload: UploadedFile) -> CheckedFile:
     detected = _detect_type(head, extension)
     if detected is None or detected not in ACCEPTED_TYPES:
         raise ValidationError(
-            _("%(name)s is not a file type we accept. Send images, PDF, Office documents, "
-              "ZIP or plain text.") % {"name": filename},
+            _(
+                "%(name)s is not a file type we accept. Send images, PDF, Office documents, "
+                "ZIP or plain text."
+            )
+            % {"name": filename},
             code="type",
         )
     if extension not in ACCEPTED_TYPES[detected]:

@@ -147,7 +147,9 @@ class Ticket(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
     number = models.CharField(_("number"), max_length=20)
     subject = models.CharField(_("subject"), max_length=200)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.NEW
+    )
     priority = models.CharField(
         _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
     )
@@ -163,7 +165,11 @@ class Ticket(models.Model):
         Contact, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("requester")
     )
     assignee = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_tickets",
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
         verbose_name=_("assignee"),
     )
     team = models.ForeignKey(
@@ -193,7 +199,9 @@ class Ticket(models.Model):
             models.UniqueConstraint(fields=["organisation", "number"], name="uniq_ticket_number"),
         ]
         indexes = [
-            models.Index(fields=["organisation", "status", "-updated_at"], name="ticket_status_upd"),
+            models.Index(
+                fields=["organisation", "status", "-updated_at"], name="ticket_status_upd"
+            ),
             models.Index(fields=["organisation", "assignee", "status"], name="ticket_assignee"),
             models.Index(fields=["organisation", "team", "status"], name="ticket_team"),
             models.Index(fields=["organisation", "-updated_at"], name="ticket_updated"),

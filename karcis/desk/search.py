@@ -55,5 +55,7 @@ def tickets_matching(queryset: QuerySet, query: str) -> QuerySet:
     # Each word quoted (no FTS syntax from users) and prefix-matched, all required.
     fts_query = " ".join(f'"{word}"*' for word in words)
     return queryset.filter(
-        id__in=RawSQL("SELECT rowid FROM desk_ticket_fts WHERE desk_ticket_fts MATCH %s", [fts_query])
+        id__in=RawSQL(
+            "SELECT rowid FROM desk_ticket_fts WHERE desk_ticket_fts MATCH %s", [fts_query]
+        )
     )

@@ -55,7 +55,9 @@ def ticket_get_for_user(*, user: User, number: str) -> Ticket:
     return ticket
 
 
-def ticket_get_for_tracking(*, organisation: Organisation, number: str, email: str) -> Ticket | None:
+def ticket_get_for_tracking(
+    *, organisation: Organisation, number: str, email: str
+) -> Ticket | None:
     """The ticket when its number and its requester's e-mail address both match."""
     return (
         Ticket.objects.filter(
@@ -70,13 +72,17 @@ def ticket_get_for_tracking(*, organisation: Organisation, number: str, email: s
 
 
 def tracking_token(*, ticket: Ticket) -> str:
-    return signing.dumps({"o": ticket.organisation_id, "t": ticket.pk}, salt=TRACKING_SALT, compress=True)
+    return signing.dumps(
+        {"o": ticket.organisation_id, "t": ticket.pk}, salt=TRACKING_SALT, compress=True
+    )
 
 
 def ticket_get_by_tracking_token(*, organisation: Organisation, token: str) -> Ticket | None:
     """The ticket a signed tracking link points to; None when forged, expired or foreign."""
     try:
-        data = signing.loads(token, salt=TRACKING_SALT, max_age=settings.KARCIS_TRACKING_LINK_MAX_AGE)
+        data = signing.loads(
+            token, salt=TRACKING_SALT, max_age=settings.KARCIS_TRACKING_LINK_MAX_AGE
+        )
     except signing.BadSignature:  # includes SignatureExpired
         return None
     if not isinstance(data, dict) or data.get("o") != organisation.pk:
@@ -119,7 +125,9 @@ def categories_of(*, organisation: Organisation, active_only: bool = True) -> Qu
     return categories.filter(is_active=True) if active_only else categories
 
 
-def custom_fields_of(*, organisation: Organisation, for_customer: bool = False) -> QuerySet[CustomField]:
+def custom_fields_of(
+    *, organisation: Organisation, for_customer: bool = False
+) -> QuerySet[CustomField]:
     fields = CustomField.objects.filter(organisation=organisation, is_active=True)
     return fields.filter(visible_to_customer=True) if for_customer else fields
 
@@ -198,15 +206,12 @@ def attachment_get_public(*, ticket: Ticket, token: str) -> Attachment | None:
 
     Files on internal notes are never returned, whoever asks.
     """
-    return (
-        Attachment.objects.filter(
-            token=token,
-            organisation_id=ticket.organisation_id,
-            message__ticket=ticket,
-            message__kind=MessageKind.REPLY,
-        )
-        .first()
-    )
+    return Attachment.objects.filter(
+        token=token,
+        organisation_id=ticket.organisation_id,
+        message__ticket=ticket,
+        message__kind=MessageKind.REPLY,
+    ).first()
 
 
 def attachment_get_for_user(*, user: User, token: str) -> Attachment:

@@ -46,6 +46,7 @@ def ticket_number_next(*, organisation: Organisation) -> str:
 
 # --- validation helpers -----------------------------------------------------------------
 
+
 def _check_choice(value: str, choices, field: str) -> str:
     if value not in choices.values:
         raise ValidationError({field: _("Unknown value “%(value)s”.") % {"value": value}})
@@ -67,7 +68,10 @@ def _check_assignee(user: User | None, organisation: Organisation) -> User | Non
 
 
 def custom_fields_clean(
-    *, organisation: Organisation, values: dict[str, Any], partial: bool = False,
+    *,
+    organisation: Organisation,
+    values: dict[str, Any],
+    partial: bool = False,
     by_customer: bool = False,
 ) -> dict[str, Any]:
     """Validate custom field values against the organisation's definitions.
@@ -76,7 +80,9 @@ def custom_fields_clean(
     agent-only ones are for agents to fill in, and must never block a request coming in.
     Returns JSON-ready values: numbers as strings of a decimal, dates as ISO strings.
     """
-    fields = {f.key: f for f in CustomField.objects.filter(organisation=organisation, is_active=True)}
+    fields = {
+        f.key: f for f in CustomField.objects.filter(organisation=organisation, is_active=True)
+    }
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
     for key in values:
@@ -98,7 +104,9 @@ def custom_fields_clean(
             clean[key] = _custom_value(field, raw)
         except (ValueError, InvalidOperation, ValidationError):
             errors[key] = _("“%(value)s” is not a valid %(kind)s for %(label)s.") % {
-                "value": raw, "kind": field.get_kind_display().lower(), "label": field.label
+                "value": raw,
+                "kind": field.get_kind_display().lower(),
+                "label": field.label,
             }
     if errors:
         raise ValidationError(errors)
@@ -132,11 +140,14 @@ def tags_resolve(*, organisation: Organisation, names: Iterable[str]) -> list[Ta
     existing = {t.name: t for t in Tag.objects.filter(organisation=organisation, name__in=slugs)}
     for slug in slugs:
         if slug not in existing:
-            existing[slug], _created = Tag.objects.get_or_create(organisation=organisation, name=slug)
+            existing[slug], _created = Tag.objects.get_or_create(
+                organisation=organisation, name=slug
+            )
     return [existing[slug] for slug in slugs]
 
 
 # --- tickets ----------------------------------------------------------------------------
+
 
 def ticket_create(
     *,
@@ -202,36 +213,65 @@ def ticket_create(
         if tag_objects:
             ticket.tags.set(tag_objects)
         event_record(
-            organisation=organisation, type="desk.ticket.created", obj=ticket, actor=actor,
+            organisation=organisation,
+            type="desk.ticket.created",
+            obj=ticket,
+            actor=actor,
             actor_contact=None if actor else requester,
-            payload={"number": ticket.number, "channel": channel, "priority": priority,
-                     "team": team.name if team else None,
-                     "assignee": assignee.name if assignee else None},
+            payload={
+                "number": ticket.number,
+                "channel": channel,
+                "priority": priority,
+                "team": team.name if team else None,
+                "assignee": assignee.name if assignee else None,
+            },
         )
         _message_store(
-            ticket=ticket, kind=MessageKind.REPLY, body=body, author_contact=requester,
-            channel=channel, attachments=attachments, created_at=now, counted=True,
+            ticket=ticket,
+            kind=MessageKind.REPLY,
+            body=body,
+            author_contact=requester,
+            channel=channel,
+            attachments=attachments,
+            created_at=now,
+            counted=True,
         )
         search.ticket_index(ticket_id=ticket.pk, subject=ticket.subject, body=body.text)
     return ticket
 
 
 def _message_store(
-    *, ticket: Ticket, kind: str, body: Body, channel: str, author_user: User | None = None,
-    author_contact: Contact | None = None, attachments: Iterable[CheckedFile] = (),
-    created_at=None, counted: bool = False,
+    *,
+    ticket: Ticket,
+    kind: str,
+    body: Body,
+    channel: str,
+    author_user: User | None = None,
+    author_contact: Contact | None = None,
+    attachments: Iterable[CheckedFile] = (),
+    created_at=None,
+    counted: bool = False,
 ) -> Message:
     """Store a message and its files; `counted` when the ticket's message_count already includes it."""
     message = Message.objects.create(
-        organisation_id=ticket.organisation_id, ticket=ticket, kind=kind, body_html=body.html,
-        body_text=body.text, channel=channel, author_user=author_user,
-        author_contact=author_contact, created_at=created_at or timezone.now(),
+        organisation_id=ticket.organisation_id,
+        ticket=ticket,
+        kind=kind,
+        body_html=body.html,
+        body_text=body.text,
+        channel=channel,
+        author_user=author_user,
+        author_contact=author_contact,
+        created_at=created_at or timezone.now(),
     )
     for checked in attachments:
         attachment = Attachment(
-            organisation_id=ticket.organisation_id, message=message,
-            token=secrets.token_hex(16), filename=checked.filename,
-            content_type=checked.content_type, size=checked.size,
+            organisation_id=ticket.organisation_id,
+            message=message,
+            token=secrets.token_hex(16),
+            filename=checked.filename,
+            content_type=checked.content_type,
+            size=checked.size,
         )
         checked.upload.seek(0)
         attachment.file.save(checked.filename, checked.upload, save=False)
@@ -288,13 +328,22 @@ def message_add(
     with transaction.atomic():
         ticket = _ticket_lock(ticket)
         message = _message_store(
-            ticket=ticket, kind=kind, body=body, channel=channel, author_user=author_user,
-            author_contact=author_contact, attachments=attachments, created_at=now,
+            ticket=ticket,
+            kind=kind,
+            body=body,
+            channel=channel,
+            author_user=author_user,
+            author_contact=author_contact,
+            attachments=attachments,
+            created_at=now,
         )
         actor_contact = author_contact if author_user is None else None
         event_record(
-            organisation=ticket.organisation, type=f"desk.message.{'note' if kind == MessageKind.NOTE else 'reply'}_added",
-            obj=ticket, actor=author_user, actor_contact=actor_contact,
+            organisation=ticket.organisation,
+            type=f"desk.message.{'note' if kind == MessageKind.NOTE else 'reply'}_added",
+            obj=ticket,
+            actor=author_user,
+            actor_contact=actor_contact,
             payload={"message_id": message.pk, "attachments": len(attachments)},
         )
         fields = ["updated_at"]
@@ -321,8 +370,10 @@ def _status_change(
     _check_choice(status, Status, "status")
     if status not in STATUS_TRANSITIONS[ticket.status]:
         raise ValidationError(
-            {"status": _("A ticket cannot go from %(old)s to %(new)s.") % {
-                "old": Status(ticket.status).label, "new": Status(status).label}}
+            {
+                "status": _("A ticket cannot go from %(old)s to %(new)s.")
+                % {"old": Status(ticket.status).label, "new": Status(status).label}
+            }
         )
     old = ticket.status
     ticket.status = status
@@ -339,8 +390,12 @@ def _status_change(
         fields.append("solved_at")
     ticket.save(update_fields=fields)
     event_record(
-        organisation=ticket.organisation, type="desk.ticket.status_changed", obj=ticket,
-        actor=actor, actor_contact=actor_contact, payload={"from": old, "to": status},
+        organisation=ticket.organisation,
+        type="desk.ticket.status_changed",
+        obj=ticket,
+        actor=actor,
+        actor_contact=actor_contact,
+        payload={"from": old, "to": status},
     )
 
 
@@ -392,16 +447,26 @@ def ticket_update(*, ticket: Ticket, actor: User, **changes: Any) -> Ticket:
                 new_names = [t.name for t in new_tags]
                 if old_names != new_names:
                     ticket.tags.set(new_tags)
-                    event_record(organisation=organisation, type=UPDATE_EVENTS[name], obj=ticket,
-                                 actor=actor, payload={"from": old_names, "to": new_names})
+                    event_record(
+                        organisation=organisation,
+                        type=UPDATE_EVENTS[name],
+                        obj=ticket,
+                        actor=actor,
+                        payload={"from": old_names, "to": new_names},
+                    )
                     fields.append("updated_at")
                 continue
             if name == "custom_fields":
                 clean = custom_fields_clean(organisation=organisation, values=value, partial=True)
                 merged = {**ticket.custom_fields, **clean}
                 if merged != ticket.custom_fields:
-                    event_record(organisation=organisation, type=UPDATE_EVENTS[name], obj=ticket,
-                                 actor=actor, payload={"from": ticket.custom_fields, "to": merged})
+                    event_record(
+                        organisation=organisation,
+                        type=UPDATE_EVENTS[name],
+                        obj=ticket,
+                        actor=actor,
+                        payload={"from": ticket.custom_fields, "to": merged},
+                    )
                     ticket.custom_fields = merged
                     fields.append("custom_fields")
                 continue
@@ -427,8 +492,13 @@ def ticket_update(*, ticket: Ticket, actor: User, **changes: Any) -> Ticket:
                 fields.append("priority_rank")
             if name == "assignee" and value is not None and ticket.status == Status.NEW:
                 _status_change(ticket, Status.OPEN, actor=actor, now=now)
-            event_record(organisation=organisation, type=UPDATE_EVENTS[name], obj=ticket,
-                         actor=actor, payload={"from": _label(old), "to": _label(value)})
+            event_record(
+                organisation=organisation,
+                type=UPDATE_EVENTS[name],
+                obj=ticket,
+                actor=actor,
+                payload={"from": _label(old), "to": _label(value)},
+            )
         if fields:
             ticket.updated_at = now
             ticket.save(update_fields=sorted({*fields, "updated_at"}))
@@ -437,7 +507,9 @@ def ticket_update(*, ticket: Ticket, actor: User, **changes: Any) -> Ticket:
     return ticket
 
 
-def tickets_bulk_update(*, tickets: Iterable[Ticket], actor: User, **changes: Any) -> dict[str, str]:
+def tickets_bulk_update(
+    *, tickets: Iterable[Ticket], actor: User, **changes: Any
+) -> dict[str, str]:
     """Apply the same change to many tickets; each succeeds or fails on its own.
 
     Returns {ticket number: reason} for the tickets that could not be changed.
@@ -451,11 +523,15 @@ def tickets_bulk_update(*, tickets: Iterable[Ticket], actor: User, **changes: An
     return failures
 
 
-def tickets_bulk_tag(*, tickets: Iterable[Ticket], actor: User, add: Iterable[str]) -> dict[str, str]:
+def tickets_bulk_tag(
+    *, tickets: Iterable[Ticket], actor: User, add: Iterable[str]
+) -> dict[str, str]:
     add = list(add)
     failures: dict[str, str] = {}
     for ticket in tickets:
-        names = sorted({t.name for t in ticket.tags.all()} | {slugify(n, allow_unicode=True) for n in add})
+        names = sorted(
+            {t.name for t in ticket.tags.all()} | {slugify(n, allow_unicode=True) for n in add}
+        )
         try:
             ticket_update(ticket=ticket, actor=actor, tags=names)
         except ValidationError as error:
@@ -469,32 +545,47 @@ def assignable_agents(*, organisation: Organisation):
 
 # --- configuration ----------------------------------------------------------------------
 
+
 def category_create(
-    *, organisation: Organisation, name: str, parent: Category | None = None,
+    *,
+    organisation: Organisation,
+    name: str,
+    parent: Category | None = None,
     actor: User | None = None,
 ) -> Category:
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("A name is required.")})
     _check_same_org(parent, organisation, "parent")
-    if Category.objects.filter(organisation=organisation, parent=parent, name__iexact=name).exists():
+    if Category.objects.filter(
+        organisation=organisation, parent=parent, name__iexact=name
+    ).exists():
         raise ValidationError({"name": _("This category already exists here.")})
     with transaction.atomic():
         category = Category.objects.create(
-            organisation=organisation, parent=parent, name=name,
+            organisation=organisation,
+            parent=parent,
+            name=name,
             path=f"{parent.path} › {name}" if parent else name,
         )
-        event_record(organisation=organisation, type="desk.category.created", obj=category, actor=actor)
+        event_record(
+            organisation=organisation, type="desk.category.created", obj=category, actor=actor
+        )
     return category
 
 
 def category_update(
-    *, category: Category, actor: User, name: str | None = None, is_active: bool | None = None,
+    *,
+    category: Category,
+    actor: User,
+    name: str | None = None,
+    is_active: bool | None = None,
 ) -> Category:
     with transaction.atomic():
         if name is not None and name.strip() and name.strip() != category.name:
             siblings = Category.objects.filter(
-                organisation_id=category.organisation_id, parent_id=category.parent_id,
+                organisation_id=category.organisation_id,
+                parent_id=category.parent_id,
                 name__iexact=name.strip(),
             ).exclude(pk=category.pk)
             if siblings.exists():
@@ -504,21 +595,34 @@ def category_update(
         if is_active is not None:
             category.is_active = is_active
         category.save(update_fields=["name", "path", "is_active"])
-        event_record(organisation=category.organisation, type="desk.category.updated",
-                     obj=category, actor=actor)
+        event_record(
+            organisation=category.organisation,
+            type="desk.category.updated",
+            obj=category,
+            actor=actor,
+        )
     return category
 
 
 def _category_repath(category: Category) -> None:
-    category.path = f"{category.parent.path} › {category.name}" if category.parent_id else category.name
+    category.path = (
+        f"{category.parent.path} › {category.name}" if category.parent_id else category.name
+    )
     for child in category.children.all():
         _category_repath(child)
         child.save(update_fields=["path"])
 
 
 def custom_field_create(
-    *, organisation: Organisation, key: str, label: str, kind: str, choices: list[str] = (),
-    required: bool = False, visible_to_customer: bool = False, actor: User | None = None,
+    *,
+    organisation: Organisation,
+    key: str,
+    label: str,
+    kind: str,
+    choices: list[str] = (),
+    required: bool = False,
+    visible_to_customer: bool = False,
+    actor: User | None = None,
 ) -> CustomField:
     _check_choice(kind, FieldKind, "kind")
     key = slugify(key or label).replace("-", "_")[:50]
@@ -532,10 +636,18 @@ def custom_field_create(
     position = CustomField.objects.filter(organisation=organisation).count()
     with transaction.atomic():
         field = CustomField.objects.create(
-            organisation=organisation, key=key, label=label.strip(), kind=kind, choices=choices,
-            required=required, visible_to_customer=visible_to_customer, position=position,
+            organisation=organisation,
+            key=key,
+            label=label.strip(),
+            kind=kind,
+            choices=choices,
+            required=required,
+            visible_to_customer=visible_to_customer,
+            position=position,
         )
-        event_record(organisation=organisation, type="desk.custom_field.created", obj=field, actor=actor)
+        event_record(
+            organisation=organisation, type="desk.custom_field.created", obj=field, actor=actor
+        )
     return field
 
 
@@ -676,7 +788,9 @@ def ticket_create_for_caller(
     """
     with transaction.atomic(savepoint=False):
         requester = contact_resolve(
-            organisation=organisation, name=requester_name, email=requester_email,
+            organisation=organisation,
+            name=requester_name,
+            email=requester_email,
             phone=requester_phone,
         )
         return ticket_create(

@@ -8,8 +8,13 @@ import pytest
 
 CHROMIUM = os.environ.get("KARCIS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 
@@ -37,7 +42,8 @@ def new_page(chromium):
 
     def make(locale="id-ID", width=1280, height=900):
         context = chromium.new_context(
-            locale=locale, viewport={"width": width, "height": height},
+            locale=locale,
+            viewport={"width": width, "height": height},
             extra_http_headers={"Accept-Language": locale},
         )
         context.set_default_timeout(15_000)

@@ -6,7 +6,6 @@ import re
 
 import pytest
 from django_scopes import scopes_disabled
-
 from PIL import Image, ImageDraw
 
 from karcis.core import services as core_services
@@ -27,7 +26,10 @@ def desk_org():
         billing = desk_services.category_create(organisation=org, name="Tagihan")
         desk_services.category_create(organisation=org, name="Pembayaran gagal", parent=billing)
         agent = core_services.staff_user_create(
-            organisation=org, email="budi@dinas.test", name="Budi Santoso", role=Role.AGENT,
+            organisation=org,
+            email="budi@dinas.test",
+            name="Budi Santoso",
+            role=Role.AGENT,
             password=PASSWORD,
         )
     return org, agent
@@ -45,7 +47,9 @@ def _draw_error_screen(path):
     image.save(path)
 
 
-def test_customer_submits_agent_replies_customer_reads(live_server, new_page, shoot, desk_org, tmp_path):
+def test_customer_submits_agent_replies_customer_reads(
+    live_server, new_page, shoot, desk_org, tmp_path
+):
     org, agent = desk_org
     screenshot = tmp_path / "layar-error.png"
     _draw_error_screen(screenshot)
@@ -60,7 +64,9 @@ def test_customer_submits_agent_replies_customer_reads(live_server, new_page, sh
     option = customer.locator("#id_category option", has_text="Pembayaran gagal")
     customer.select_option("#id_category", value=option.get_attribute("value"))
     customer.fill("#id_subject", "Pembayaran lewat m-banking tidak tercatat")
-    customer.fill("#id_description", "Saya sudah transfer Rp 350.000 kemarin, tapi status masih belum lunas.")
+    customer.fill(
+        "#id_description", "Saya sudah transfer Rp 350.000 kemarin, tapi status masih belum lunas."
+    )
     customer.set_input_files("input[name=attachments]", str(screenshot))
     shoot(customer, "01-customer-fills-the-form")
 
@@ -99,7 +105,9 @@ def test_customer_submits_agent_replies_customer_reads(live_server, new_page, sh
     desk.locator("#composer button[type=submit]").click()
     desk.wait_for_selector("text=Cek mutasi rekening dulu")
     desk.check("input[name=kind][value=reply]")
-    desk.fill("#composer textarea[name=body]", "Terima kasih Bu Dewi, pembayaran Anda sudah kami catat.")
+    desk.fill(
+        "#composer textarea[name=body]", "Terima kasih Bu Dewi, pembayaran Anda sudah kami catat."
+    )
     desk.locator("#composer button[type=submit]").click()
     desk.wait_for_selector("text=pembayaran Anda sudah kami catat")
     shoot(desk, "05-agent-replied")

@@ -25,7 +25,9 @@ def test_short_phone_is_rejected():
 
 def test_contact_resolve_finds_the_same_person_by_either_address(org):
     first = services.contact_resolve(organisation=org, name="Andi", email="Andi@Example.com")
-    again = services.contact_resolve(organisation=org, email="andi@example.com", phone="0812 1111 2222")
+    again = services.contact_resolve(
+        organisation=org, email="andi@example.com", phone="0812 1111 2222"
+    )
     by_phone = services.contact_resolve(organisation=org, phone="+62 812-1111-2222")
     assert first == again == by_phone
     assert ContactIdentity.objects.filter(contact=first).count() == 2
@@ -50,7 +52,11 @@ def test_sequence_counts_per_name_and_organisation(org, other_org):
 
 def test_staff_user_create_records_event_and_rejects_duplicates(org, admin_user):
     user = services.staff_user_create(
-        organisation=org, email="Baru@Nusantara.test", name="Baru", role=Role.AGENT, actor=admin_user
+        organisation=org,
+        email="Baru@Nusantara.test",
+        name="Baru",
+        role=Role.AGENT,
+        actor=admin_user,
     )
     assert user.email == "baru@nusantara.test"
     assert Event.objects.filter(type="core.user.created", object_id=user.pk).exists()

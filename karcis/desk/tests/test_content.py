@@ -15,7 +15,7 @@ from karcis.desk.content import attachment_check, attachments_check, body_from, 
         '<svg onload="alert(1)"></svg>',
         '<iframe src="https://evil.test"></iframe>',
         '<p style="background:url(javascript:alert(1))">x</p>',
-        '<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>',
+        "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
     ],
 )
 def test_sanitiser_removes_everything_that_runs(dirty):

@@ -17,12 +17,16 @@ def test_numbers_are_sequential_per_organisation(org, other_org, make_ticket):
     make_ticket()
     make_ticket()
     foreign = services.ticket_create(
-        organisation=other_org, requester=contact, subject="Halo", body=body_from(text="a"),
+        organisation=other_org,
+        requester=contact,
+        subject="Halo",
+        body=body_from(text="a"),
         channel="web",
     )
     assert foreign.number == "LAIN-000001"
     assert sorted(Ticket.objects.filter(organisation=org).values_list("number", flat=True)) == [
-        "KRC-000001", "KRC-000002",
+        "KRC-000001",
+        "KRC-000002",
     ]
 
 
@@ -40,8 +44,11 @@ def test_concurrent_creation_never_duplicates_a_number():
             with scopes_disabled():
                 for i in range(10):
                     ticket = services.ticket_create(
-                        organisation=org, requester=contact, subject=f"Tiket {worker}-{i}",
-                        body=body_from(text="isi"), channel="api",
+                        organisation=org,
+                        requester=contact,
+                        subject=f"Tiket {worker}-{i}",
+                        body=body_from(text="isi"),
+                        channel="api",
                     )
                     numbers.append(ticket.number)
         finally:

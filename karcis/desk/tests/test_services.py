@@ -23,7 +23,10 @@ def test_ticket_create_numbers_and_first_message(org, contact, make_ticket):
 def test_ticket_create_rejects_empty_subject_and_saves_nothing(org, contact):
     with pytest.raises(ValidationError):
         services.ticket_create(
-            organisation=org, requester=contact, subject="  ", body=body_from(text="x"),
+            organisation=org,
+            requester=contact,
+            subject="  ",
+            body=body_from(text="x"),
             channel="web",
         )
     assert Ticket.objects.count() == 0
@@ -70,17 +73,28 @@ def test_status_transitions_are_enforced(agent, make_ticket):
 def test_update_records_one_event_per_change(agent, team_billing, make_ticket):
     ticket = make_ticket()
     services.ticket_update(
-        ticket=ticket, actor=agent, priority="urgent", team=team_billing, assignee=agent,
+        ticket=ticket,
+        actor=agent,
+        priority="urgent",
+        team=team_billing,
+        assignee=agent,
         tags=["VIP", "gangguan massal"],
     )
     types = set(Event.objects.filter(object_id=ticket.pk).values_list("type", flat=True))
-    assert {"desk.ticket.priority_changed", "desk.ticket.team_changed", "desk.ticket.assigned",
-            "desk.ticket.tags_changed", "desk.ticket.status_changed"} <= types
+    assert {
+        "desk.ticket.priority_changed",
+        "desk.ticket.team_changed",
+        "desk.ticket.assigned",
+        "desk.ticket.tags_changed",
+        "desk.ticket.status_changed",
+    } <= types
     ticket.refresh_from_db()
     assert sorted(t.name for t in ticket.tags.all()) == ["gangguan-massal", "vip"]
 
 
-def test_assignee_must_be_staff_of_the_organisation(org, other_org_agent, customer, make_ticket, agent):
+def test_assignee_must_be_staff_of_the_organisation(
+    org, other_org_agent, customer, make_ticket, agent
+):
     ticket = make_ticket()
     for wrong in (other_org_agent, customer):
         with pytest.raises(ValidationError):
@@ -90,7 +104,9 @@ def test_assignee_must_be_staff_of_the_organisation(org, other_org_agent, custom
 def test_search_finds_words_in_subject_and_messages(org, agent, make_ticket):
     t1 = make_ticket(subject="Pembayaran gagal", text="Transfer via BCA tidak masuk")
     make_ticket(subject="Lupa kata sandi", text="Tidak bisa login")
-    services.message_add(ticket=t1, body=body_from(text="Mohon kirim bukti transfer"), author_user=agent)
+    services.message_add(
+        ticket=t1, body=body_from(text="Mohon kirim bukti transfer"), author_user=agent
+    )
     found = search.tickets_matching(Ticket.objects.all(), "bukti")
     assert list(found) == [t1]
     assert search.tickets_matching(Ticket.objects.all(), "sandi").count() == 1
@@ -99,14 +115,23 @@ def test_search_finds_words_in_subject_and_messages(org, agent, make_ticket):
 
 
 def test_agent_only_required_field_does_not_block_customers(org, agent, contact):
-    services.custom_field_create(organisation=org, key="wilayah", label="Wilayah", kind="text", required=True)
+    services.custom_field_create(
+        organisation=org, key="wilayah", label="Wilayah", kind="text", required=True
+    )
     ticket = services.ticket_create(
-        organisation=org, requester=contact, subject="Dari portal", body=body_from(text="x"),
+        organisation=org,
+        requester=contact,
+        subject="Dari portal",
+        body=body_from(text="x"),
         channel="web",
     )
     assert ticket.custom_fields == {}
     with pytest.raises(ValidationError):
         services.ticket_create(
-            organisation=org, requester=contact, subject="Oleh agen", body=body_from(text="x"),
-            channel="phone", actor=agent,
+            organisation=org,
+            requester=contact,
+            subject="Oleh agen",
+            body=body_from(text="x"),
+            channel="phone",
+            actor=agent,
         )

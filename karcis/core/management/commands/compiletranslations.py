@@ -15,7 +15,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         compiled = 0
         app_dirs = [
-            Path(app.path) / "locale" for app in apps.get_app_configs() if app.name.startswith("karcis.")
+            Path(app.path) / "locale"
+            for app in apps.get_app_configs()
+            if app.name.startswith("karcis.")
         ]
         for locale_dir in [*settings.LOCALE_PATHS, *app_dirs]:
             for po_path in Path(locale_dir).glob("*/LC_MESSAGES/*.po"):
