@@ -103,7 +103,15 @@ TEMPLATES = [
 # DATABASE_URL=postgres://... switches to PostgreSQL.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # A connection pool per process (psycopg_pool): under ASGI Django cannot keep
+        # persistent connections, and opening one per request costs more than the request.
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": int(os.environ.get("KARCIS_DB_POOL_MIN", 2)),
+            "max_size": int(os.environ.get("KARCIS_DB_POOL_MAX", 10)),
+            "timeout": 10,
+        }
 else:
     DATABASES = {
         "default": {
