@@ -6,7 +6,6 @@ sees what (tickets_visible_to is the one rule for tickets, their messages and fi
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import prefetch_related_objects
-from django.http import FileResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -31,6 +30,7 @@ from karcis.core import services as core_services
 from karcis.core.models import Contact, User
 from karcis.desk import selectors, services
 from karcis.desk.content import attachments_check, body_from
+from karcis.desk.downloads import attachment_response
 from karcis.desk.models import (
     Attachment,
     Category,
@@ -650,14 +650,7 @@ class AttachmentViewSet(KarcisAPIMixin, viewsets.GenericViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         attachment = selectors.attachment_get_for_user(user=request.user, token=kwargs["token"])
-        response = FileResponse(
-            attachment.file.open("rb"),
-            as_attachment=True,
-            filename=attachment.filename,
-            content_type=attachment.content_type,
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return attachment_response(attachment, inline_images=False)
 
 
 # --- categories -------------------------------------------------------------------------

@@ -58,7 +58,7 @@ class OrganisationForm(forms.Form):
     support_email = forms.EmailField(
         label=_("Support e-mail address"),
         required=False,
-        help_text=_("Shown to customers and used as the sender of replies."),
+        help_text=_("Shown to customers on the portal."),
     )
 
     @staticmethod

@@ -14,7 +14,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet, prefetch_related_objects
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +29,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from karcis.core.models import Event, Organisation
 from karcis.core.selectors import teams_of
 from karcis.desk.content import body_from
+from karcis.desk.downloads import attachment_response
 from karcis.desk.forms import (
     INBOX_VIEWS,
     PER_PAGE,
@@ -433,20 +434,7 @@ def ticket_properties(request: HttpRequest, number: str) -> HttpResponse:
 def attachment_download(request: HttpRequest, token: str) -> FileResponse:
     """A file of a ticket the user may see. Images open in the browser, the rest download."""
     attachment = attachment_get_for_staff(user=request.user, token=token)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("File missing") from None
-    response = FileResponse(
-        handle,
-        as_attachment=not attachment.is_image,
-        filename=attachment.filename,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return attachment_response(attachment)
 
 
 # --- new ticket ---------------------------------------------------------------------------

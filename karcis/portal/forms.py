@@ -87,7 +87,9 @@ class TicketSubmitForm(forms.Form):
     )
     email = forms.EmailField(
         label=_("E-mail address"),
-        help_text=_("We send updates about your ticket to this address."),
+        help_text=_(
+            "With this address and the ticket number you can always find your ticket again."
+        ),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     phone = forms.CharField(

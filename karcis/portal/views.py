@@ -6,6 +6,8 @@ Every view runs inside the organisation's scope (django-scopes) and time zone, a
 organisation for them.
 """
 
+import logging
+import smtplib
 from collections.abc import Callable
 from functools import wraps
 
@@ -18,7 +20,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -31,6 +33,7 @@ from django_scopes import scope
 
 from karcis.core.models import Organisation, User
 from karcis.desk.content import body_from
+from karcis.desk.downloads import attachment_response
 from karcis.desk.models import Attachment, Channel, Status, Ticket
 from karcis.desk.selectors import (
     attachment_get_public,
@@ -80,6 +83,8 @@ CUSTOMER_STATUS = {
         gettext_lazy("This ticket is closed. If you need more help, open a follow-up ticket."),
     ),
 }
+
+logger = logging.getLogger(__name__)
 
 
 # --- the organisation, the visitor ------------------------------------------------------
@@ -417,21 +422,7 @@ def _file(access: TicketAccess, file_token: str):
     attachment = attachment_get_public(ticket=access.ticket, token=file_token)
     if attachment is None:
         raise Http404("No such file")
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("File missing from storage") from None
-    response = FileResponse(
-        handle,
-        as_attachment=not attachment.is_image,
-        filename=attachment.filename,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    # Even a file opened directly can run nothing and load nothing.
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return attachment_response(attachment)
 
 
 def _access_by_token(organisation, token: str) -> TicketAccess | None:
@@ -537,7 +528,20 @@ def signup(request, organisation: Organisation):
                 "e": email,
                 "p": make_password(form.cleaned_data["password1"]),
             }
-            _send_signup_link(request, organisation, email=email, name=name)
+            try:
+                _send_signup_link(request, organisation, email=email, name=name)
+            except (OSError, smtplib.SMTPException):
+                logger.exception("Sign-up e-mail to %s could not be sent", email)
+                form.add_error(
+                    None,
+                    _(
+                        "We could not send the confirmation e-mail just now. "
+                        "Please try again in a few minutes."
+                    ),
+                )
+                return _render(
+                    request, organisation, "portal/signup.html", {"form": form}, status=503
+                )
             SIGNUP_MAILS.hit(request)
             return redirect("portal:signup_sent", org=organisation.slug)
     return _render(

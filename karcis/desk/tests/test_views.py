@@ -791,3 +791,14 @@ def test_new_ticket_cannot_pick_another_organisations_team(client, agent, other_
     )
     assert response.status_code == 400
     assert not Ticket.objects.exists()
+
+
+def test_missing_file_is_404_everywhere(client, agent, make_ticket, png_upload):
+    from karcis.desk.content import attachments_check
+
+    ticket = make_ticket(attachments=attachments_check([png_upload()]))
+    attachment = ticket.messages.get().attachments.get()
+    attachment.file.storage.delete(attachment.file.name)
+    client.force_login(agent)
+    assert client.get(f"/desk/files/{attachment.token}/").status_code == 404
+    assert client.get(f"/api/attachments/{attachment.token}/").status_code == 404

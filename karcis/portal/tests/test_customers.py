@@ -291,3 +291,23 @@ def test_signed_in_customer_skips_signup(client, org, customer):
     client.force_login(customer)
     response = client.get(f"/portal/{org.slug}/signup/")
     assert response.status_code == 302 and response["Location"] == my_tickets_url(org)
+
+
+def test_signup_when_mail_server_is_down_says_so(client, org, monkeypatch):
+    import smtplib
+
+    def refuse(*args, **kwargs):
+        raise smtplib.SMTPConnectError(421, "down")
+
+    monkeypatch.setattr("karcis.portal.views.send_mail", refuse)
+    response = client.post(
+        f"/portal/{org.slug}/signup/",
+        {
+            "name": "Rudi",
+            "email": "rudi@example.com",
+            "password1": "kata-sandi-panjang-1",
+            "password2": "kata-sandi-panjang-1",
+        },
+    )
+    assert response.status_code == 503
+    assert "coba lagi" in response.content.decode()
