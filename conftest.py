@@ -25,6 +25,16 @@ def _scopes_disabled_in_test_code():
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    # Each test starts with an empty cache, like a fresh server.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 

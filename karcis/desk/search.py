@@ -21,22 +21,41 @@ def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+def ticket_document(*, subject: str, body: str):
+    """The PostgreSQL search document of a ticket, as an expression to store on its row."""
+    return SearchVector(Value(subject), weight="A", config=PG_CONFIG) + SearchVector(
+        Value(body[:MAX_DOCUMENT_CHARS]), weight="B", config=PG_CONFIG
+    )
+
+
 def ticket_index(*, ticket_id: int, subject: str, body: str) -> None:
+    """Rewrite a ticket's search document after its subject or messages changed."""
     from karcis.desk.models import Ticket
 
-    body = body[:MAX_DOCUMENT_CHARS]
     if is_postgres():
         Ticket.objects.filter(pk=ticket_id).update(
-            search_vector=SearchVector(Value(subject), weight="A", config=PG_CONFIG)
-            + SearchVector(Value(body), weight="B", config=PG_CONFIG)
+            search_vector=ticket_document(subject=subject, body=body)
         )
         return
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM desk_ticket_fts WHERE rowid = %s", [ticket_id])
-        cursor.execute(
-            "INSERT INTO desk_ticket_fts(rowid, subject, body) VALUES (%s, %s, %s)",
-            [ticket_id, subject, body],
-        )
+        _fts_insert(cursor, ticket_id, subject, body)
+
+
+def ticket_index_new(*, ticket_id: int, subject: str, body: str) -> None:
+    """Index a ticket just created. On PostgreSQL its row already carries the document
+    (ticket_document was stored with the INSERT), so only SQLite has work to do."""
+    if is_postgres():
+        return
+    with connection.cursor() as cursor:
+        _fts_insert(cursor, ticket_id, subject, body)
+
+
+def _fts_insert(cursor, ticket_id: int, subject: str, body: str) -> None:
+    cursor.execute(
+        "INSERT INTO desk_ticket_fts(rowid, subject, body) VALUES (%s, %s, %s)",
+        [ticket_id, subject, body[:MAX_DOCUMENT_CHARS]],
+    )
 
 
 def query_words(query: str) -> list[str]:

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
@@ -67,6 +68,29 @@ def _check_assignee(user: User | None, organisation: Organisation) -> User | Non
     return user
 
 
+def _custom_fields_cache_key(organisation_id: int) -> str:
+    return f"karcis:desk:custom-fields:{organisation_id}"
+
+
+def _active_custom_fields(organisation_id: int) -> list[CustomField]:
+    """The organisation's active field definitions, cached: every new ticket checks them,
+    and they change only when an admin edits them (which clears the cache)."""
+    key = _custom_fields_cache_key(organisation_id)
+    fields = cache.get(key)
+    if fields is None:
+        fields = list(CustomField.objects.filter(organisation_id=organisation_id, is_active=True))
+        cache.set(key, fields, timeout=600)
+    return fields
+
+
+def _custom_fields_changed(organisation_id: int) -> None:
+    # Now, for the rest of this transaction; and again after commit, in case another
+    # request cached the old definitions in between.
+    key = _custom_fields_cache_key(organisation_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
 def custom_fields_clean(
     *,
     organisation: Organisation,
@@ -80,9 +104,7 @@ def custom_fields_clean(
     agent-only ones are for agents to fill in, and must never block a request coming in.
     Returns JSON-ready values: numbers as strings of a decimal, dates as ISO strings.
     """
-    fields = {
-        f.key: f for f in CustomField.objects.filter(organisation=organisation, is_active=True)
-    }
+    fields = {f.key: f for f in _active_custom_fields(organisation.pk)}
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
     for key in values:
@@ -208,6 +230,12 @@ def ticket_create(
             created_at=now,
             updated_at=now,
             message_count=1,
+            # Stored with the INSERT on PostgreSQL: one round trip fewer per ticket.
+            search_vector=(
+                search.ticket_document(subject=subject, body=body.text)
+                if search.is_postgres()
+                else None
+            ),
         )
         tag_objects = tags_resolve(organisation=organisation, names=tags)
         if tag_objects:
@@ -236,7 +264,7 @@ def ticket_create(
             created_at=now,
             counted=True,
         )
-        search.ticket_index(ticket_id=ticket.pk, subject=ticket.subject, body=body.text)
+        search.ticket_index_new(ticket_id=ticket.pk, subject=ticket.subject, body=body.text)
     return ticket
 
 
@@ -648,6 +676,7 @@ def custom_field_create(
         event_record(
             organisation=organisation, type="desk.custom_field.created", obj=field, actor=actor
         )
+        _custom_fields_changed(organisation.pk)
     return field
 
 
@@ -694,6 +723,7 @@ def custom_field_update(
     with transaction.atomic():
         for name, value in changed.items():
             setattr(field, name, value)
+        _custom_fields_changed(field.organisation_id)
         field.save(update_fields=sorted(changed))
         event_record(
             organisation=field.organisation,
