@@ -159,6 +159,8 @@ def _custom_value(field: CustomField, raw: Any) -> Any:
 def tags_resolve(*, organisation: Organisation, names: Iterable[str]) -> list[Tag]:
     """Tags by name, created on first use; names are slugified ('Gangguan Massal' → gangguan-massal)."""
     slugs = sorted({slugify(name, allow_unicode=True)[:50] for name in names} - {""})
+    if not slugs:
+        return []
     existing = {t.name: t for t in Tag.objects.filter(organisation=organisation, name__in=slugs)}
     for slug in slugs:
         if slug not in existing:
