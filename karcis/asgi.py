@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django, websockets through Channels."""
 
+import gc
 import os
 import warnings
 
@@ -27,3 +28,6 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+# Everything loaded so far lives as long as the process: keep it out of the garbage
+# collector's full passes, which otherwise pause a worker for ~50 ms every few dozen requests.
+gc.freeze()

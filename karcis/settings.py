@@ -107,6 +107,9 @@ if DATABASE_URL:
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # A connection pool per process (psycopg_pool): under ASGI Django cannot keep
         # persistent connections, and opening one per request costs more than the request.
+        # Plain client-side cursors: iterating a queryset costs no extra round trips, and
+        # a transaction-pooling proxy (PgBouncer) in front of the database keeps working.
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": int(os.environ.get("KARCIS_DB_POOL_MIN", 2)),
             "max_size": int(os.environ.get("KARCIS_DB_POOL_MAX", 10)),

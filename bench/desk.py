@@ -1,0 +1,994 @@
+#!/usr/bin/env python
+"""Service-desk benchmark: 100,000 tickets on PostgreSQL, agent pages and API ticket creation.
+
+    .venv/bin/python bench/desk.py                 # load (or reuse) the data, then measure
+    .venv/bin/python bench/desk.py load [--force]  # only (re)load the data
+    .venv/bin/python bench/desk.py measure --write-docs
+    .venv/bin/python bench/desk.py diagnose        # queries per page, EXPLAIN ANALYZE of the slow ones
+
+The data lives in its own database (default karcis_bench); see bench/README.md.
+"""
+
+import argparse
+import os
+import platform
+import random
+import secrets
+import shlex
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+sys.path[:0] = [str(BENCH_DIR), str(ROOT)]
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/karcis_bench"
+DEFAULT_SETTINGS = "karcis.settings"
+DOCS = ROOT / "docs" / "benchmarks.md"
+DOCS_START = "<!-- bench/desk.py: start -->"
+DOCS_END = "<!-- bench/desk.py: end -->"
+
+# The targets of the issue, in ms (pages, p95) and tickets/s (creation).
+TARGETS = {"inbox": 60.0, "ticket": 30.0, "search": 100.0, "create": 300.0}
+
+
+# --- the database, before Django is set up ------------------------------------------------
+
+
+def _admin_url(url: str) -> tuple[str, str]:
+    """(URL of the server's 'postgres' database, name of the bench database)."""
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    if not name:
+        raise SystemExit(f"No database name in {url}")
+    return urlunsplit(parts._replace(path="/postgres")), name
+
+
+def _connect(url: str):
+    import psycopg
+
+    return psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True)
+
+
+class NotABenchDatabase(SystemExit):
+    pass
+
+
+def bench_state(url: str) -> dict | None:
+    """What an earlier load recorded (bench_state table), None when there is no such database.
+
+    Refuses a database without bench_state: bench/desk.py did not make it (the table is
+    written as soon as the database is created), and the loader would drop it.
+    """
+    import psycopg
+
+    try:
+        conn = _connect(url)
+    except psycopg.OperationalError as error:
+        if "does not exist" in str(error):
+            return None
+        raise
+    with conn:
+        if conn.execute("SELECT to_regclass('bench_state') IS NOT NULL").fetchone()[0]:
+            return dict(conn.execute("SELECT key, value FROM bench_state").fetchall())
+    raise NotABenchDatabase(
+        f"Database {_admin_url(url)[1]} exists but was not made by bench/desk.py, which would "
+        "drop it. Choose another --database-url, or drop it yourself."
+    )
+
+
+def write_bench_state(url: str, state: dict) -> None:
+    with _connect(url) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS bench_state (key text PRIMARY KEY, value text)")
+        conn.execute("DELETE FROM bench_state")
+        with conn.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO bench_state (key, value) VALUES (%s, %s)",
+                [(k, str(v)) for k, v in state.items()],
+            )
+
+
+def recreate_database(url: str) -> None:
+    admin, name = _admin_url(url)
+    with _connect(admin) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    # Marks the database as the benchmark's at once, so a load that fails half-way is
+    # still recognised (and replaced) by the next run.
+    write_bench_state(url, {"complete": 0})
+
+
+def setup_django(url: str) -> None:
+    # The bench process talks to the database like the server does, but never logs SQL.
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "karcis.settings")
+    os.environ.setdefault("KARCIS_DEBUG", "0")
+    os.environ.setdefault("KARCIS_SECRET_KEY", "bench-" + secrets.token_hex(16))
+    os.environ.setdefault("KARCIS_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+    os.environ.setdefault("KARCIS_LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+
+
+# --- load -------------------------------------------------------------------------------------
+
+
+def ensure_loaded(args) -> dict:
+    """Load the data set unless a complete load of the same size is already there."""
+    state = bench_state(args.database_url)
+    reusable = (
+        bool(state)
+        and state.get("complete") == "1"
+        and state.get("tickets") == str(args.tickets)
+        and state.get("contacts") == str(args.contacts)
+    )
+    if args.force or not reusable:
+        print(f"==> creating database {_admin_url(args.database_url)[1]}", flush=True)
+        recreate_database(args.database_url)
+    setup_django(args.database_url)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    if not args.force and reusable:
+        print(
+            f"==> reusing the loaded data ({int(state['tickets']):,} tickets, loaded "
+            f"{state['loaded_at']} in {state['load_seconds']} s)",
+            flush=True,
+        )
+        return state
+
+    import desk_load
+
+    print(f"==> loading {args.tickets:,} tickets × 3 messages", flush=True)
+    started = time.perf_counter()
+    state = desk_load.load(tickets=args.tickets, contacts=args.contacts)
+    state.update(
+        contacts=args.contacts,
+        complete=1,
+        loaded_at=datetime.now().astimezone().isoformat(timespec="seconds"),
+        load_seconds=f"{time.perf_counter() - started:.0f}",
+    )
+    write_bench_state(args.database_url, state)
+    print(f"==> loaded in {state['load_seconds']} s", flush=True)
+    return {k: str(v) for k, v in state.items()}
+
+
+def restore_loaded_state(state: dict) -> int:
+    """Delete what earlier measurements created: tickets (with everything that cascades
+    from them), their events and new contacts; put the number sequence back."""
+    from django.db import transaction
+    from django_scopes import scopes_disabled
+
+    from karcis.core.models import Contact, Event, Sequence
+    from karcis.desk import services as desk_services
+    from karcis.desk.models import Ticket
+
+    with transaction.atomic(), scopes_disabled():
+        # Through the ORM, so rows of tables added later that point at tickets go too.
+        deleted = Ticket.objects.filter(pk__gt=int(state["max_ticket_id"])).delete()[1]
+        Event.objects.filter(pk__gt=int(state["max_event_id"])).delete()
+        Contact.objects.filter(pk__gt=int(state["max_contact_id"])).delete()
+        Sequence.objects.filter(
+            organisation_id=int(state["organisation_id"]), name=desk_services.TICKET_SEQUENCE
+        ).update(last_value=int(state["tickets"]))
+    return deleted.get(Ticket._meta.label, 0)
+
+
+# --- the server -------------------------------------------------------------------------------
+
+
+def worker_class() -> str:
+    try:
+        import uvicorn_worker  # noqa: F401
+
+        return "uvicorn_worker.UvicornWorker"
+    except ImportError:
+        # Deprecated in uvicorn in favour of the uvicorn-worker package, but still shipped.
+        return "uvicorn.workers.UvicornWorker"
+
+
+def server_command(port: int, workers: int, wsgi: bool = False) -> list[str]:
+    # The issue's set-up is ASGI (uvicorn workers); --wsgi compares plain sync workers.
+    app, worker = (
+        ("karcis.wsgi:application", "sync") if wsgi else ("karcis.asgi:application", worker_class())
+    )
+    return [
+        str(Path(sys.executable).parent / "gunicorn"),
+        app,
+        "-k",
+        worker,
+        "-w",
+        str(workers),
+        "-b",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "--graceful-timeout",
+        "5",
+    ]
+
+
+def server_env(url: str, settings: str) -> dict:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=url,
+        DJANGO_SETTINGS_MODULE=settings,
+        # bench/ on the path: an experiment's settings module may live there.
+        PYTHONPATH=os.pathsep.join([str(ROOT), str(BENCH_DIR), env.get("PYTHONPATH", "")]),
+        KARCIS_DEBUG="0",
+        KARCIS_SECRET_KEY="bench-" + secrets.token_hex(16),
+        KARCIS_ALLOWED_HOSTS="127.0.0.1,localhost",
+        KARCIS_LOG_LEVEL="WARNING",
+        # Plain http on 127.0.0.1: the client must get its session and CSRF cookies back.
+        KARCIS_SECURE_COOKIES="0",
+        PYTHONWARNINGS="ignore::DeprecationWarning",
+    )
+    return env
+
+
+class Server:
+    """gunicorn with uvicorn workers, started and stopped by the benchmark."""
+
+    def __init__(self, *, url: str, port: int, workers: int, settings: str, wsgi: bool = False):
+        self.command = server_command(port, workers, wsgi)
+        self.base = f"http://127.0.0.1:{port}"
+        # Kept open for the server's lifetime; closed in stop().
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115
+            prefix="karcis-bench-server-", suffix=".log", delete=False
+        )
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=ROOT,
+            env=server_env(url, settings),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"The server exited; see {self.log.name}")
+            try:
+                if httpx.get(self.base + "/login/", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise SystemExit(f"The server did not answer within {timeout} s; see {self.log.name}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+        # Keep the server's output only when it has something to say.
+        if "Traceback" in Path(self.log.name).read_text(errors="replace"):
+            print(f"==> the server logged errors: {self.log.name}", flush=True)
+        else:
+            os.unlink(self.log.name)
+
+
+# --- measuring --------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    name: str
+    detail: str
+    target: str = ""
+    timings: list[float] = field(default_factory=list)  # ms
+    errors: int = 0
+    note: str = ""
+    rate: float | None = None  # creation: tickets/s
+    passed: bool | None = None
+
+    def pct(self, q: float) -> float:
+        ordered = sorted(self.timings)
+        return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def login(base: str, email: str, password: str):
+    """A client signed in through the login form, as a browser would."""
+    import httpx
+
+    client = httpx.Client(base_url=base, timeout=30, follow_redirects=False)
+    client.get("/login/")
+    response = client.post(
+        "/login/",
+        data={
+            "username": email,
+            "password": password,
+            "csrfmiddlewaretoken": client.cookies.get("csrftoken", ""),
+        },
+        headers={"Referer": base + "/login/"},
+    )
+    if response.status_code != 302 or "sessionid" not in client.cookies:
+        raise SystemExit(f"Could not sign in as {email}: HTTP {response.status_code}")
+    return client
+
+
+def measure_pages(
+    client, name: str, detail: str, paths: list[str], *, warmup: int, expect: str | None = None
+) -> Result:
+    """Sequential GETs; each timing covers the whole response, body included."""
+    result = Result(name, detail)
+    for path in paths[:warmup]:
+        client.get(path)
+    for path in paths[warmup:]:
+        started = time.perf_counter()
+        response = client.get(path)
+        elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code != 200 or (expect and expect not in response.text):
+            result.errors += 1
+            if result.errors == 1:
+                print(f"    {path}: HTTP {response.status_code}", flush=True)
+        result.timings.append(elapsed)
+    return result
+
+
+def create_tickets(
+    base: str, token: str, *, clients: int, seconds: float, requesters: list[str]
+) -> tuple[Result, list[str]]:
+    """`clients` threads POST tickets for `seconds`; returns timings and the numbers created."""
+    import httpx
+
+    result = Result("API: create ticket", f"POST /api/tickets/, {clients} concurrent clients")
+    lock = threading.Lock()
+    numbers: list[str] = []
+    failures: dict[str, int] = {}
+    deadline = time.monotonic() + seconds
+    barrier = threading.Barrier(clients + 1)
+
+    def client_loop(seed: int) -> None:
+        rng = random.Random(seed)
+        with httpx.Client(
+            base_url=base, timeout=30, headers={"Authorization": f"Token {token}"}
+        ) as http:
+            barrier.wait()
+            while time.monotonic() < deadline:
+                payload = ticket_payload(rng, requesters)
+                started = time.perf_counter()
+                try:
+                    response = http.post("/api/tickets/", json=payload)
+                    ok = response.status_code == 201
+                    reason = f"HTTP {response.status_code}"
+                except httpx.HTTPError as error:
+                    ok, reason, response = False, type(error).__name__, None
+                elapsed = (time.perf_counter() - started) * 1000
+                with lock:
+                    result.timings.append(elapsed)
+                    if ok:
+                        numbers.append(response.json().get("number", ""))
+                    else:
+                        result.errors += 1
+                        failures[reason] = failures.get(reason, 0) + 1
+
+    threads = [threading.Thread(target=client_loop, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    result.rate = len(numbers) / wall
+    result.note = f"{len(numbers):,} created in {wall:.1f} s"
+    if failures:
+        result.note += "; failures: " + ", ".join(f"{k} ×{v}" for k, v in failures.items())
+    return result, numbers
+
+
+def ticket_payload(rng: random.Random, requesters: list[str]) -> dict:
+    from desk_text import TextMaker
+
+    text = TextMaker(rng)
+    topic = text.topic()
+    name = text.person_name()
+    # Most API tickets come from known customers; some from new ones.
+    if rng.random() < 0.7:
+        email = rng.choice(requesters)
+    else:
+        email = f"baru.{uuid.uuid4().hex[:12]}@contoh.co.id"
+    return {
+        "subject": text.subject(topic, name),
+        "description": text.request(topic, name),
+        "requester": {"name": name, "email": email},
+        "channel": "api",
+        "priority": rng.choice(["low", "normal", "normal", "high"]),
+    }
+
+
+def check_created(state: dict, numbers: list[str]) -> str:
+    """Every success is one new ticket; numbers unique. Returns a line for the report."""
+    from django.db.models import Count
+    from django_scopes import scopes_disabled
+
+    from karcis.desk.models import Ticket
+
+    with scopes_disabled():
+        new = Ticket.objects.filter(pk__gt=int(state["max_ticket_id"]))
+        stored = new.count()
+        distinct = new.values("number").distinct().count()
+        duplicates = (
+            Ticket.objects.values("organisation", "number")
+            .annotate(n=Count("id"))
+            .filter(n__gt=1)
+            .count()
+        )
+        with_messages = new.filter(message_count=1).count()
+        answered_as_stored = set(new.values_list("number", flat=True)) == set(numbers)
+    ok = (
+        stored == len(numbers) == distinct == len(set(numbers))
+        and answered_as_stored
+        and not duplicates
+    )
+    line = (
+        f"{len(numbers):,} successes, {stored:,} new tickets stored, {distinct:,} distinct "
+        f"numbers (the numbers the API answered: {'same' if answered_as_stored else 'DIFFERENT'}), "
+        f"{with_messages:,} with their first message, {duplicates} duplicate numbers"
+    )
+    return ("OK: " if ok else "MISMATCH: ") + line
+
+
+def sample_paths(state: dict, rng: random.Random, count: int) -> dict[str, list[str]]:
+    from django_scopes import scopes_disabled
+
+    from karcis.core.models import ContactIdentity
+    from karcis.desk.models import Ticket
+
+    org = int(state["organisation_id"])
+    with scopes_disabled():
+        numbers = list(
+            Ticket.objects.filter(
+                organisation_id=org, pk__lte=int(state["max_ticket_id"])
+            ).values_list("number", flat=True)
+        )
+        emails = list(
+            ContactIdentity.objects.filter(organisation_id=org, kind="email")
+            .order_by("id")
+            .values_list("value", flat=True)[:5000]
+        )
+    return {
+        "tickets": [f"/desk/tickets/{n}/" for n in rng.sample(numbers, count)],
+        "requesters": emails,
+    }
+
+
+def db_connections() -> int:
+    """Connections to the bench database, this process's excepted."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes (those that have exited count 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
+
+
+def _process_tree(pid: int) -> list[int]:
+    pids, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        pids.append(current)
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except FileNotFoundError:
+            continue
+        todo.extend(int(child) for child in children)
+    return pids
+
+
+def _postgres_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+    return pids
+
+
+class CpuMeter:
+    """CPU spent by the server, PostgreSQL and this client between start() and stop()."""
+
+    def __init__(self, server_pid: int):
+        self.server_pid = server_pid
+
+    def _sample(self) -> tuple[float, float, float, float, float]:
+        times = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:8]]
+        return (
+            _cpu_seconds(_process_tree(self.server_pid)),
+            _cpu_seconds(_postgres_pids()),
+            _cpu_seconds([os.getpid()]),
+            sum(times) / CLOCK_TICKS,
+            times[3] / CLOCK_TICKS,
+        )
+
+    def start(self) -> None:
+        self.before = self._sample()
+
+    def stop(self, count: int) -> str:
+        server, pg, client, total, idle = (
+            a - b for a, b in zip(self._sample(), self.before, strict=True)
+        )
+        if not count:
+            return ""
+        return (
+            f"CPU per ticket: server {server / count * 1000:.1f} ms, PostgreSQL (all its "
+            f"processes) {pg / count * 1000:.1f} ms, this client {client / count * 1000:.1f} "
+            f"ms; the machine was {(total - idle) / total * 100:.0f}% busy"
+        )
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def api_token(email: str) -> str:
+    from rest_framework.authtoken.models import Token
+
+    from karcis.core.models import User
+
+    token, _created = Token.objects.get_or_create(user=User.objects.get(email=email))
+    return token.key
+
+
+def measure_all_pages(base: str, samples: dict, *, n: int, warm: int) -> list[Result]:
+    """Each agent page: warm-up, then `n` sequential requests by a signed-in client."""
+    import desk_load
+
+    results: list[Result] = []
+    supervisor = login(base, desk_load.SUPERVISOR_EMAIL, desk_load.PASSWORD)
+    agent = login(base, desk_load.TEAM_AGENT_EMAIL, desk_load.PASSWORD)
+
+    def run(result_name, detail, target, client, paths):
+        print(f"  {result_name} ({detail})…", end="", flush=True)
+        # Every page lists or shows tickets: a page without a number is an error page.
+        result = measure_pages(client, result_name, detail, paths, warmup=warm, expect="KRC-")
+        result.target = target
+        results.append(result)
+        print(f" p50 {result.pct(0.5):.1f} ms, p95 {result.pct(0.95):.1f} ms", flush=True)
+
+    inbox = ["/desk/?view=all"] * (n + warm)
+    run(
+        "Inbox",
+        "first page of unsolved tickets + counts, supervisor (sees all)",
+        "inbox",
+        supervisor,
+        inbox,
+    )
+    run("Inbox", "first page of unsolved tickets + counts, team agent", "inbox", agent, inbox)
+    run(
+        "Ticket page",
+        f"{n} random tickets, supervisor",
+        "ticket",
+        supervisor,
+        samples["tickets"],
+    )
+    for word, share in ((desk_load.COMMON_WORD, "10%"), (desk_load.RARE_WORD, "0.1%")):
+        run(
+            "Search",
+            f"'{word}', in {share} of tickets, supervisor",
+            "search",
+            supervisor,
+            [f"/desk/search/?q={word}"] * (n + warm),
+        )
+    run(
+        "Search",
+        f"'{desk_load.COMMON_WORD}', team agent",
+        "search",
+        agent,
+        [f"/desk/search/?q={desk_load.COMMON_WORD}"] * (n + warm),
+    )
+    supervisor.close()
+    agent.close()
+
+    return results
+
+
+def measure(args, state: dict) -> tuple[list[Result], dict]:
+    import desk_load
+
+    rng = random.Random(7)
+    info = {"load_before": load_average()}
+    removed = restore_loaded_state(state)
+    if removed:
+        print(f"==> removed {removed:,} tickets left by an earlier run", flush=True)
+    n, warm = args.requests, args.warmup
+    samples = sample_paths(state, rng, n + warm)
+    token = api_token(desk_load.API_AGENT_EMAIL)
+
+    server = Server(
+        url=args.database_url,
+        port=args.port,
+        workers=args.workers,
+        settings=args.settings,
+        wsgi=args.wsgi,
+    )
+    info["server"] = " ".join(server.command[1:])
+    if args.settings != DEFAULT_SETTINGS:
+        info["server"] += f"` with DJANGO_SETTINGS_MODULE={args.settings} `"
+    print(f"==> server: {shlex.join(server.command)}", flush=True)
+    print(f"==> load average before: {info['load_before']}", flush=True)
+    results: list[Result] = []
+    try:
+        server.wait_ready()
+        if args.only != "api":
+            results += measure_all_pages(server.base, samples, n=n, warm=warm)
+        if args.only != "pages":
+            print(
+                f"  API creation ({args.clients} clients, {args.seconds:.0f} s)…",
+                end="",
+                flush=True,
+            )
+            meter = CpuMeter(server.process.pid)
+            meter.start()
+            created, numbers = create_tickets(
+                server.base,
+                token,
+                clients=args.clients,
+                seconds=args.seconds,
+                requesters=samples["requesters"],
+            )
+            created.note += "; " + meter.stop(len(numbers))
+            created.target = "create"
+            created.note += f"; server's connections to the database afterwards: {db_connections()}"
+            results.append(created)
+            print(f" {created.rate:.0f} tickets/s, {created.errors} errors", flush=True)
+    finally:
+        info["load_after"] = load_average()
+        server.stop()
+    check = ""
+    if args.only != "pages":
+        check = check_created(state, numbers)
+        created.note += f". Check: {check}"
+        print(f"  {check}", flush=True)
+        restore_loaded_state(state)
+
+    for result in results:
+        if result.target == "create":
+            result.passed = (
+                result.rate >= TARGETS["create"] and result.errors == 0 and check.startswith("OK")
+            )
+        else:
+            result.passed = result.pct(0.95) < TARGETS[result.target] and result.errors == 0
+    return results, info
+
+
+# --- report -------------------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg = cursor.fetchone()[0]
+        cursor.execute("SHOW shared_buffers")
+        buffers = cursor.fetchone()[0]
+    import django
+
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "ram": f"{mem_kb / 1024 / 1024:.0f} GiB",
+        "postgres": f"{pg} (shared_buffers {buffers}, on the same machine)",
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "os": platform.platform(),
+    }
+
+
+def target_text(result: Result) -> str:
+    if result.target == "create":
+        return f"≥ {TARGETS['create']:.0f}/s, 0 errors"
+    return f"p95 < {TARGETS[result.target]:.0f} ms"
+
+
+def table(results: list[Result]) -> str:
+    lines = [
+        "| measurement | detail | n | p50 ms | p95 ms | max ms | rate | errors | target | met |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for r in results:
+        rate = f"{r.rate:.0f} tickets/s" if r.rate is not None else ""
+        lines.append(
+            f"| {r.name} | {r.detail} | {len(r.timings):,} | {r.pct(0.5):.1f} | "
+            f"{r.pct(0.95):.1f} | {max(r.timings):.1f} | {rate} | {r.errors} | "
+            f"{target_text(r)} | {'yes' if r.passed else 'NO'} |"
+        )
+    return "\n".join(lines)
+
+
+def report(args, state: dict, results: list[Result], info: dict, command: str) -> str:
+    m = machine()
+    notes = [r for r in results if r.note]
+    body = [
+        DOCS_START,
+        "## Service desk (`bench/desk.py`)",
+        "",
+        f"Measured {datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')} on {m['cpus']} "
+        f"CPUs ({m['cpu']}), {m['ram']} RAM; PostgreSQL {m['postgres']}; Python {m['python']}, "
+        f"Django {m['django']}; {m['os']}.",
+        "",
+        f"Data: {int(state['tickets']):,} tickets × 3 messages (one organisation, 3 teams, "
+        f"8 staff, {int(state['contacts']):,} contacts), about a third unsolved; loaded by "
+        f"`bench/desk.py load` in {state['load_seconds']} s. Server: `gunicorn {info['server']}` "
+        f"(KARCIS_DEBUG=0), on the same machine as the client and the database. Pages: "
+        f"{args.requests} sequential requests each after {args.warmup} warm-up requests, timed "
+        f"by the client (httpx) from request to last byte. Load average (1, 5, 15 min) before "
+        f"the run {info['load_before']}, at its end {info['load_after']}.",
+        "",
+        table(results),
+        "",
+        *[f"- {r.name} ({r.detail}): {r.note}" for r in notes],
+        "",
+        "Reproduce:",
+        "",
+        "```sh",
+        command,
+        "```",
+        DOCS_END,
+    ]
+    return "\n".join(body)
+
+
+def write_docs(section: str) -> None:
+    text = (
+        DOCS.read_text()
+        if DOCS.exists()
+        else (
+            "# Benchmarks\n\nFigures measured with the scripts in `bench/`. Each section says "
+            "when, on what machine and with which command.\n\n"
+        )
+    )
+    if DOCS_START in text and DOCS_END in text:
+        head, rest = text.split(DOCS_START, 1)
+        tail = rest.split(DOCS_END, 1)[1]
+        text = head + section + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    DOCS.write_text(text)
+
+
+# --- diagnose -------------------------------------------------------------------------------------
+
+
+class QueryTimer:
+    """Records every query of a block with its own wall time (perf_counter, not ms-rounded)."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.queries: list[tuple[float, str]] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            elapsed = (time.perf_counter() - started) * 1000
+            try:
+                text = self.connection.ops.last_executed_query(context["cursor"], sql, params)
+            except Exception:  # the text is only for reading
+                text = sql
+            self.queries.append((elapsed, text))
+
+    def __enter__(self):
+        self.queries = []
+        self._wrapper = self.connection.execute_wrapper(self)
+        self._wrapper.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._wrapper.__exit__(*exc)
+
+
+def diagnose(args, state: dict) -> None:
+    """Each page in-process with the test client: wall and SQL time (medians of 20 requests),
+    its queries, EXPLAIN ANALYZE of the slow ones and, with --profile, a cProfile."""
+    import desk_load
+    from django.db import connection
+    from django.test import Client
+
+    from karcis.core.models import User
+
+    rng = random.Random(11)
+    samples = sample_paths(state, rng, 3)
+    pages = [
+        (desk_load.SUPERVISOR_EMAIL, "GET /desk/?view=all"),
+        (desk_load.TEAM_AGENT_EMAIL, "GET /desk/?view=all"),
+        (desk_load.SUPERVISOR_EMAIL, f"GET {samples['tickets'][0]}"),
+        (desk_load.SUPERVISOR_EMAIL, f"GET /desk/search/?q={desk_load.COMMON_WORD}"),
+        (desk_load.SUPERVISOR_EMAIL, f"GET /desk/search/?q={desk_load.RARE_WORD}"),
+        (desk_load.TEAM_AGENT_EMAIL, f"GET /desk/search/?q={desk_load.COMMON_WORD}"),
+        (desk_load.API_AGENT_EMAIL, "POST /api/tickets/"),
+    ]
+    token = api_token(desk_load.API_AGENT_EMAIL)
+    restore_loaded_state(state)
+    timer = QueryTimer(connection)
+    for email, label in pages:
+        if args.page and args.page not in label:
+            continue
+        method, path = label.split()
+        if method == "POST":
+            client = Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Token {token}")
+            payloads = random.Random(3)
+
+            def request(path=path, client=client, payloads=payloads):
+                payload = ticket_payload(payloads, samples["requesters"])
+                return client.post(path, payload, content_type="application/json")
+        else:
+            client = Client(raise_request_exception=False)
+            client.force_login(User.objects.get(email=email))
+
+            def request(path=path, client=client):
+                return client.get(path)
+
+        for _ in range(3):  # warm caches
+            request()
+        walls, sqls = [], []
+        for _ in range(20):
+            with timer:
+                started = time.perf_counter()
+                response = request()
+                walls.append((time.perf_counter() - started) * 1000)
+            sqls.append(sum(ms for ms, _sql in timer.queries))
+        print(
+            f"\n== {email} {label}: HTTP {response.status_code}; median of 20: "
+            f"{statistics.median(walls):.1f} ms, of which SQL {statistics.median(sqls):.1f} ms "
+            f"in {len(timer.queries)} queries"
+        )
+        for i, (ms, sql) in enumerate(timer.queries, 1):
+            print(f"  {i:2}. {ms:6.2f} ms  {sql[:150]}")
+        for ms, sql in timer.queries:
+            if ms >= args.slow_ms and sql.lstrip().upper().startswith("SELECT"):
+                print(f"\n  EXPLAIN (ANALYZE, BUFFERS) of the {ms:.1f} ms query:\n  {sql}")
+                with connection.cursor() as cursor:
+                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+                    for (line,) in cursor.fetchall():
+                        print("    " + line)
+        if args.profile:
+            profile_request(request)
+    restore_loaded_state(state)
+
+
+args_profile_filter = r"karcis|django/(template|db|forms|contrib)|rest_framework|nh3|psycopg"
+
+
+def profile_request(request, repeat: int = 20) -> None:
+    """Where the Python time of a page goes: the functions with the most cumulative time."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(repeat):
+        request()
+    profiler.disable()
+    print(f"\n  cProfile, {repeat} requests, top functions by cumulative time:")
+    stats = pstats.Stats(profiler, stream=sys.stdout)
+    stats.sort_stats("cumulative").print_stats(args_profile_filter, 30)
+
+
+# --- command line ---------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str]):
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "command", nargs="?", default="all", choices=["all", "load", "measure", "diagnose"]
+    )
+    parser.add_argument(
+        "--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
+    )
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--contacts", type=int, default=20_000)
+    parser.add_argument("--force", action="store_true", help="reload even if the data is there")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per page")
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--clients", type=int, default=8, help="concurrent API clients")
+    parser.add_argument("--seconds", type=float, default=20, help="API creation run length")
+    parser.add_argument(
+        "--settings",
+        default=DEFAULT_SETTINGS,
+        help="the server's settings module, for experiments (bench/ is on its path)",
+    )
+    parser.add_argument(
+        "--wsgi",
+        action="store_true",
+        help="serve karcis.wsgi with gunicorn sync workers instead of uvicorn workers",
+    )
+    parser.add_argument(
+        "--only", choices=["pages", "api"], help="measure only the agent pages or only the API"
+    )
+    parser.add_argument(
+        "--write-docs", action="store_true", help=f"update {DOCS.relative_to(ROOT)}"
+    )
+    parser.add_argument(
+        "--slow-ms", type=float, default=5, help="diagnose: EXPLAIN queries this slow"
+    )
+    parser.add_argument("--profile", action="store_true", help="diagnose: cProfile each page")
+    parser.add_argument("--page", default="", help="diagnose: only paths containing this")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> None:
+    args = parse_args(argv)
+    if args.write_docs and args.only:
+        raise SystemExit("--write-docs publishes a whole run; leave out --only.")
+    state = ensure_loaded(args)
+    if args.command == "load":
+        return
+    from django_scopes import scopes_disabled
+
+    if args.command == "diagnose":
+        with scopes_disabled():
+            diagnose(args, state)
+        return
+    with scopes_disabled():
+        results, info = measure(args, state)
+    # Run from the repository root, like every command in the docs.
+    command = ".venv/bin/python bench/desk.py " + shlex.join(argv)
+    section = report(args, state, results, info, command.rstrip())
+    print("\n" + table(results) + "\n")
+    for r in results:
+        if r.note:
+            print(f"- {r.name}: {r.note}")
+    print(f"\nReproduce: {command}")
+    if args.write_docs:
+        write_docs(section)
+        print(f"Wrote {DOCS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
