@@ -5,6 +5,7 @@ in-memory channel layer. Production essentials fail loudly when KARCIS_DEBUG is 
 """
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -25,11 +26,21 @@ def env_bool(name: str, default: bool) -> bool:
 DEBUG = env_bool("KARCIS_DEBUG", True)
 TESTING = env_bool("KARCIS_TESTING", False)
 
+def installation_secret(path: Path) -> str:
+    """A random key made on first start and kept in var/: never a key published in the source,
+    which would let anyone forge tracking links and sign-up tokens on a forgotten demo."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 SECRET_KEY = os.environ.get("KARCIS_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("Set KARCIS_SECRET_KEY: a long random string, kept secret.")
-    SECRET_KEY = "karcis-insecure-development-key-only-for-the-demo"
+    SECRET_KEY = installation_secret(VAR_DIR / "secret_key")
 
 ALLOWED_HOSTS = [h for h in os.environ.get("KARCIS_ALLOWED_HOSTS", "").split(",") if h]
 if not ALLOWED_HOSTS:

@@ -168,41 +168,46 @@ def contact_resolve(
 ) -> Contact:
     """Find the contact behind an e-mail address or phone number, or create one.
 
-    E-mail is tried first, then phone; a newly seen address is added to the contact found,
-    so the next message from either address lands on the same person.
+    The e-mail address, when given, decides who the contact is; the phone number decides
+    only when there is no e-mail address. An address is added to the contact found only
+    while nobody else has it. Never the other way round: anyone can type anyone's phone
+    number into a form or say it on a call, and attaching their own e-mail address to the
+    phone owner's contact would let that address track (and, after sign-up, read) the
+    owner's tickets. Two contacts that are one person are merged by an agent, not here.
     """
     email = normalise_email(email)
     phone = validate_phone(phone) if phone else ""
     if not email and not phone:
         raise ValidationError(_("An e-mail address or a phone number is required."))
-    wanted = [(IdentityKind.EMAIL, email), (IdentityKind.PHONE, phone)]
-    wanted = [(kind, value) for kind, value in wanted if value]
+    key_kind, key_value = (IdentityKind.EMAIL, email) if email else (IdentityKind.PHONE, phone)
     # No savepoint of its own: nothing here is rolled back on its own, only with the caller.
     with transaction.atomic(savepoint=False):
-        contact = None
-        found = None
-        for kind, value in wanted:
-            identity = (
-                ContactIdentity.objects.select_related("contact")
-                .filter(organisation=organisation, kind=kind, value=value)
-                .first()
-            )
-            if identity:
-                contact, found = identity.contact, (kind, value)
-                break
-        if contact is None:
+        identity = (
+            ContactIdentity.objects.select_related("contact")
+            .filter(organisation=organisation, kind=key_kind, value=key_value)
+            .first()
+        )
+        if identity is not None:
+            contact = identity.contact
+            if name and not contact.name:
+                contact.name = name.strip()[:150]
+                contact.save(update_fields=["name"])
+        else:
             fallback = email.split("@")[0] if email else phone
             contact = Contact.objects.create(
                 organisation=organisation, name=(name or "").strip()[:150] or fallback
             )
-        elif name and not contact.name:
-            contact.name = name.strip()[:150]
-            contact.save(update_fields=["name"])
-        for kind, value in wanted:
-            if (kind, value) != found:
-                ContactIdentity.objects.get_or_create(
-                    organisation=organisation, kind=kind, value=value, defaults={"contact": contact}
-                )
+            ContactIdentity.objects.create(
+                organisation=organisation, contact=contact, kind=key_kind, value=key_value
+            )
+        if email and phone:
+            # The phone joins this contact only if it belongs to nobody yet.
+            ContactIdentity.objects.get_or_create(
+                organisation=organisation,
+                kind=IdentityKind.PHONE,
+                value=phone,
+                defaults={"contact": contact},
+            )
     return contact
 
 

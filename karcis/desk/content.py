@@ -55,12 +55,22 @@ ALLOWED_ATTRIBUTES = {
 }
 
 
+def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
+    # An image from elsewhere is a tracking pixel: it tells its sender who read the message,
+    # when and from where. Only images carried in the message itself (cid:) may stay.
+    if tag == "img" and attribute == "src" and not value.lower().startswith("cid:"):
+        return None
+    return value
+
+
 def sanitise_html(raw: str) -> str:
-    """Keep formatting, drop everything that can run or call home (scripts, handlers, styles)."""
+    """Keep formatting, drop everything that can run or call home (scripts, handlers, styles,
+    remote images)."""
     return nh3.clean(
         raw,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_keep_attribute,
         url_schemes={"http", "https", "mailto", "tel", "cid"},
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,

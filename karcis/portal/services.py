@@ -15,24 +15,6 @@ from karcis.desk.models import Category, Channel, Ticket
 from karcis.desk.services import ticket_create
 
 
-def web_requester_resolve(
-    *, organisation: Organisation, name: str, email: str, phone: str = ""
-) -> Contact:
-    """The contact behind a web form: found by e-mail address only.
-
-    Anyone can type anyone's phone number into a public form. Resolving by phone first
-    would attach the sender's e-mail address to the phone owner's contact, and that
-    address would then unlock the owner's tickets (tracking, sign-up). So the e-mail
-    address decides who the contact is; the phone is only added when nobody has it yet.
-    """
-    contact = contact_resolve(organisation=organisation, name=name, email=email)
-    if phone:
-        # E-mail is tried first, so this finds the same contact and adds the phone to it
-        # unless the number already belongs to someone else (then it stays theirs).
-        contact = contact_resolve(organisation=organisation, name=name, email=email, phone=phone)
-    return contact
-
-
 def customer_contact(*, organisation: Organisation, user: User) -> Contact:
     """The contact a customer account speaks as: the one linked to it at sign-up, or else
     the one that owns the account's e-mail address."""
@@ -69,7 +51,7 @@ def web_ticket_submit(
         if requester is None and customer is not None:
             requester = customer_contact(organisation=organisation, user=customer)
         if requester is None:
-            requester = web_requester_resolve(
+            requester = contact_resolve(
                 organisation=organisation, name=name, email=email, phone=phone
             )
         return ticket_create(

@@ -77,3 +77,23 @@ def test_customer_account_links_existing_contact(org, make_ticket):
     )
     contact.refresh_from_db()
     assert contact.user == user
+
+
+def test_a_known_phone_never_pulls_a_new_email_onto_its_owner(org):
+    # Given Andi, known by e-mail and phone
+    andi = services.contact_resolve(
+        organisation=org, name="Andi", email="andi@example.com", phone="0812 3456 7890"
+    )
+    # When someone else gives Andi's phone with their own e-mail address
+    other = services.contact_resolve(
+        organisation=org, name="Penipu", email="attacker@evil.test", phone="0812 3456 7890"
+    )
+    # Then they are a different contact, and Andi's addresses are unchanged
+    assert other != andi
+    assert sorted(ContactIdentity.objects.filter(contact=andi).values_list("value", flat=True)) == [
+        "+6281234567890",
+        "andi@example.com",
+    ]
+    assert list(ContactIdentity.objects.filter(contact=other).values_list("value", flat=True)) == [
+        "attacker@evil.test"
+    ]

@@ -87,3 +87,9 @@ def test_all_errors_reported_together(settings):
     files = [SimpleUploadedFile(f"{i}.png", PNG_BYTES, "image/png") for i in range(3)]
     with pytest.raises(ValidationError):
         attachments_check(files)
+
+
+def test_remote_images_are_dropped_but_inline_ones_kept():
+    clean = sanitise_html('<img src="https://tracker.test/p.gif"><img src="cid:logo@x" alt="logo">')
+    assert "tracker.test" not in clean
+    assert 'src="cid:logo@x"' in clean
