@@ -8,6 +8,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
+# The demo runs as production does (debug off), on this machine only, with a secret key made
+# for this checkout on first start (var/secret_key). Set these yourself to override them.
+export KARCIS_SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
+export KARCIS_ALLOWED_HOSTS ?= 127.0.0.1,localhost,[::1]
+export KARCIS_SECURE_COOKIES ?= 0
+
 .PHONY: run test test-only lint setup demo bench-desk translations clean help
 
 help:

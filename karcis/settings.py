@@ -23,12 +23,15 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-DEBUG = env_bool("KARCIS_DEBUG", True)
+# Off unless asked for: a forgotten setting must never publish debug pages.
+DEBUG = env_bool("KARCIS_DEBUG", False)
 TESTING = env_bool("KARCIS_TESTING", False)
 
+
 def installation_secret(path: Path) -> str:
-    """A random key made on first start and kept in var/: never a key published in the source,
-    which would let anyone forge tracking links and sign-up tokens on a forgotten demo."""
+    """The key kept in a file, made at random on first start if the file is missing: never a
+    key published in the source, which would let anyone forge tracking links and sign-up
+    tokens on a forgotten demo."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(50))
@@ -37,9 +40,16 @@ def installation_secret(path: Path) -> str:
 
 
 SECRET_KEY = os.environ.get("KARCIS_SECRET_KEY", "")
+if not SECRET_KEY and os.environ.get("KARCIS_SECRET_KEY_FILE"):
+    SECRET_KEY = installation_secret(Path(os.environ["KARCIS_SECRET_KEY_FILE"]))
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("Set KARCIS_SECRET_KEY: a long random string, kept secret.")
+        raise ImproperlyConfigured(
+            "Set KARCIS_SECRET_KEY (a long random string, kept secret) or KARCIS_SECRET_KEY_FILE "
+            "(a file holding one; created if missing). For the local demo, "
+            "KARCIS_SECRET_KEY_FILE=var/secret_key is what `make run` uses; "
+            "for development, KARCIS_DEBUG=1."
+        )
     SECRET_KEY = installation_secret(VAR_DIR / "secret_key")
 
 ALLOWED_HOSTS = [h for h in os.environ.get("KARCIS_ALLOWED_HOSTS", "").split(",") if h]

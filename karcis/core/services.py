@@ -19,6 +19,7 @@ from karcis.core.models import (
     Team,
     User,
 )
+from karcis.core.text import one_line
 
 
 def event_record(
@@ -190,12 +191,12 @@ def contact_resolve(
         if identity is not None:
             contact = identity.contact
             if name and not contact.name:
-                contact.name = name.strip()[:150]
+                contact.name = one_line(name, 150)
                 contact.save(update_fields=["name"])
         else:
             fallback = email.split("@")[0] if email else phone
             contact = Contact.objects.create(
-                organisation=organisation, name=(name or "").strip()[:150] or fallback
+                organisation=organisation, name=one_line(name or "", 150) or fallback
             )
             ContactIdentity.objects.create(
                 organisation=organisation, contact=contact, kind=key_kind, value=key_value
@@ -371,7 +372,7 @@ def contact_create(
     """
     from django.core.validators import validate_email
 
-    name = " ".join(name.split())[:150]
+    name = one_line(name, 150)
     email = normalise_email(email)
     errors: dict[str, Any] = {}
     if not name:
@@ -430,7 +431,7 @@ def contact_update(
     """Change a contact's name or notes; records core.contact.updated when something changed."""
     changed: dict[str, str] = {}
     if name is not None:
-        name = " ".join(name.split())[:150]
+        name = one_line(name, 150)
         if not name:
             raise ValidationError({"name": _("A name is required.")})
         if name != contact.name:

@@ -1,5 +1,7 @@
 """Reads of the desk that carry rules. Who may see which ticket is decided here, and only here."""
 
+import re
+
 from django.conf import settings
 from django.core import signing
 from django.db.models import Count, Q, QuerySet
@@ -55,6 +57,16 @@ def ticket_get_for_user(*, user: User, number: str) -> Ticket:
     return ticket
 
 
+def ticket_number_normalise(*, organisation: Organisation, raw: str) -> str:
+    """What people type for a number, as stored: "501", "#501", "krc 501" → "KRC-000501"."""
+    text = raw.strip().upper().lstrip("#")
+    prefix = re.escape(organisation.ticket_prefix)
+    digits = re.fullmatch(rf"(?:{prefix}[\s-]*)?0*(\d{{1,12}})", text)
+    if digits:
+        return f"{organisation.ticket_prefix}-{int(digits.group(1)):06d}"
+    return text
+
+
 def ticket_get_for_tracking(
     *, organisation: Organisation, number: str, email: str
 ) -> Ticket | None:
@@ -62,7 +74,7 @@ def ticket_get_for_tracking(
     return (
         Ticket.objects.filter(
             organisation=organisation,
-            number=number.strip().upper(),
+            number=ticket_number_normalise(organisation=organisation, raw=number),
             requester__identities__kind="email",
             requester__identities__value=normalise_email(email),
         )

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from karcis.core.models import Contact, Organisation, Team, User
 from karcis.core.selectors import staff_of
 from karcis.core.services import contact_resolve, event_record, sequence_next
+from karcis.core.text import one_line
 from karcis.desk import search
 from karcis.desk.content import Body, CheckedFile
 from karcis.desk.models import (
@@ -158,7 +159,23 @@ def _custom_value(field: CustomField, raw: Any) -> Any:
 
 def tags_resolve(*, organisation: Organisation, names: Iterable[str]) -> list[Tag]:
     """Tags by name, created on first use; names are slugified ('Gangguan Massal' → gangguan-massal)."""
-    slugs = sorted({slugify(name, allow_unicode=True)[:50] for name in names} - {""})
+    names = [name.strip() for name in names if name.strip()]
+    for name in names:
+        if not slugify(name, allow_unicode=True):
+            raise ValidationError(
+                {
+                    "tags": _("The tag “%(name)s” needs at least one letter or digit.")
+                    % {"name": name}
+                }
+            )
+        if len(slugify(name, allow_unicode=True)) > 50:
+            raise ValidationError(
+                {
+                    "tags": _("The tag “%(name)s” is longer than 50 characters.")
+                    % {"name": name[:60]}
+                }
+            )
+    slugs = sorted({slugify(name, allow_unicode=True) for name in names})
     if not slugs:
         return []
     existing = {t.name: t for t in Tag.objects.filter(organisation=organisation, name__in=slugs)}
@@ -193,7 +210,7 @@ def ticket_create(
     linked_to: Ticket | None = None,
 ) -> Ticket:
     """Open a ticket with its first message (the requester's words, even when an agent types them)."""
-    subject = " ".join(subject.split())[:200]
+    subject = one_line(subject, 200)
     if not subject:
         raise ValidationError({"subject": _("A subject is required.")})
     if not body.text:
@@ -394,6 +411,23 @@ def message_add(
     return message
 
 
+def _check_required_fields_filled(ticket: Ticket) -> None:
+    """A ticket is solved only with every required field filled in (agents fill them as they
+    work, so they are not demanded when a request comes in)."""
+    missing = [
+        field.label
+        for field in _active_custom_fields(ticket.organisation_id)
+        if field.required and ticket.custom_fields.get(field.key) in (None, "")
+    ]
+    if missing:
+        raise ValidationError(
+            {
+                "status": _("Fill in %(fields)s before solving the ticket.")
+                % {"fields": ", ".join(missing)}
+            }
+        )
+
+
 def _status_change(
     ticket: Ticket, status: str, *, actor: User | None, now, actor_contact: Contact | None = None
 ) -> None:
@@ -405,6 +439,8 @@ def _status_change(
                 % {"old": Status(ticket.status).label, "new": Status(status).label}
             }
         )
+    if status == Status.SOLVED:
+        _check_required_fields_filled(ticket)
     old = ticket.status
     ticket.status = status
     fields = ["status", "updated_at"]
@@ -466,7 +502,8 @@ def ticket_update(*, ticket: Ticket, actor: User, **changes: Any) -> Ticket:
     with transaction.atomic():
         ticket = _ticket_lock(ticket)
         fields: list[str] = []
-        for name, value in changes.items():
+        # The status last: solving checks the fields this same change may be filling in.
+        for name, value in sorted(changes.items(), key=lambda change: change[0] == "status"):
             if name == "status":
                 if value != ticket.status:
                     _status_change(ticket, value, actor=actor, now=now)
@@ -509,7 +546,7 @@ def ticket_update(*, ticket: Ticket, actor: User, **changes: Any) -> Ticket:
             elif name == "assignee":
                 _check_assignee(value, organisation)
             elif name == "subject":
-                value = " ".join(str(value).split())[:200]
+                value = one_line(str(value), 200)
                 if not value:
                     raise ValidationError({"subject": _("A subject is required.")})
             old = getattr(ticket, name)

@@ -258,7 +258,7 @@ class CustomFieldFormBase(forms.Form):
     required = forms.BooleanField(
         label=_("Required"),
         required=False,
-        help_text=_("A ticket cannot be saved without a value."),
+        help_text=_("A ticket cannot be solved without a value."),
     )
     visible_to_customer = forms.BooleanField(
         label=_("Shown on the portal"),

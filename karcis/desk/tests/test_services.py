@@ -135,3 +135,38 @@ def test_agent_only_required_field_does_not_block_customers(org, agent, contact)
             channel="phone",
             actor=agent,
         )
+
+
+def test_direction_overrides_are_removed_from_subjects(make_ticket):
+    ticket = make_ticket(subject="Tagihan \u202egpj.exe")
+    assert ticket.subject == "Tagihan gpj.exe"
+
+
+def test_tags_without_letters_or_too_long_are_refused_not_dropped(agent, make_ticket):
+    ticket = make_ticket()
+    services.ticket_update(ticket=ticket, actor=agent, tags=["vip"])
+    for bad in (["✓✓"], ["x" * 80]):
+        with pytest.raises(ValidationError):
+            services.ticket_update(ticket=ticket, actor=agent, tags=bad)
+    assert [t.name for t in ticket.tags.all()] == ["vip"]
+
+
+def test_required_field_must_be_filled_before_solving(org, agent, make_ticket):
+    services.custom_field_create(
+        organisation=org, key="wilayah", label="Wilayah", kind="text", required=True
+    )
+    ticket = make_ticket()
+    with pytest.raises(ValidationError):
+        services.ticket_update(ticket=ticket, actor=agent, status=Status.SOLVED)
+    services.ticket_update(
+        ticket=ticket, actor=agent, custom_fields={"wilayah": "Bandung"}, status=Status.SOLVED
+    )
+    ticket.refresh_from_db()
+    assert ticket.status == Status.SOLVED
+
+
+@pytest.mark.parametrize("typed", ["KRC-000001", "krc-000001", "1", "#1", "KRC 1", " 000001 "])
+def test_ticket_numbers_are_found_however_they_are_typed(org, typed):
+    from karcis.desk.selectors import ticket_number_normalise
+
+    assert ticket_number_normalise(organisation=org, raw=typed) == "KRC-000001"
