@@ -62,8 +62,26 @@ def query_words(query: str) -> list[str]:
     return _WORD.findall(query.lower())[:12]
 
 
+_EMAIL = re.compile(r"^\S+@\S+\.\S+$")
+_PHONE = re.compile(r"^\+?[\d\s().-]{8,20}$")
+
+
 def tickets_matching(queryset: QuerySet, query: str) -> QuerySet:
-    """Narrow a ticket queryset to those whose subject or messages contain every word."""
+    """Narrow a ticket queryset to those whose subject or messages contain every word;
+    an e-mail address or a phone number finds the tickets of the requester who has it."""
+    from karcis.core.services import normalise_email, normalise_phone
+
+    query = query.strip()
+    if _EMAIL.match(query):
+        return queryset.filter(
+            requester__identities__kind="email",
+            requester__identities__value=normalise_email(query),
+        )
+    if _PHONE.match(query) and sum(ch.isdigit() for ch in query) >= 8:
+        return queryset.filter(
+            requester__identities__kind="phone",
+            requester__identities__value=normalise_phone(query),
+        )
     words = query_words(query)
     if not words:
         return queryset.none()

@@ -57,14 +57,19 @@ def ticket_get_for_user(*, user: User, number: str) -> Ticket:
     return ticket
 
 
-def ticket_number_normalise(*, organisation: Organisation, raw: str) -> str:
-    """What people type for a number, as stored: "501", "#501", "krc 501" → "KRC-000501"."""
+def ticket_number_parse(*, organisation: Organisation, raw: str) -> str | None:
+    """A ticket number as people type it, as stored: "501", "#501", "krc 501" → "KRC-000501";
+    None when the text is not a ticket number of this organisation."""
     text = raw.strip().upper().lstrip("#")
     prefix = re.escape(organisation.ticket_prefix)
     digits = re.fullmatch(rf"(?:{prefix}[\s-]*)?0*(\d{{1,12}})", text)
-    if digits:
-        return f"{organisation.ticket_prefix}-{int(digits.group(1)):06d}"
-    return text
+    if digits is None:
+        return None
+    return f"{organisation.ticket_prefix}-{int(digits.group(1)):06d}"
+
+
+def ticket_number_normalise(*, organisation: Organisation, raw: str) -> str:
+    return ticket_number_parse(organisation=organisation, raw=raw) or raw.strip().upper()
 
 
 def ticket_get_for_tracking(

@@ -170,3 +170,10 @@ def test_ticket_numbers_are_found_however_they_are_typed(org, typed):
     from karcis.desk.selectors import ticket_number_normalise
 
     assert ticket_number_normalise(organisation=org, raw=typed) == "KRC-000001"
+
+
+def test_search_by_requester_email_or_phone(org, contact, make_ticket):
+    mine = make_ticket(requester=contact, subject="Modem mati")
+    make_ticket(subject="Lain")
+    assert list(search.tickets_matching(Ticket.objects.all(), "ANDI@example.com")) == [mine]
+    assert list(search.tickets_matching(Ticket.objects.all(), "0812-3456-7890")) == [mine]
