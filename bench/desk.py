@@ -198,11 +198,17 @@ def worker_class() -> str:
         return "uvicorn.workers.UvicornWorker"
 
 
-def server_command(port: int, workers: int, wsgi: bool = False) -> list[str]:
-    # The issue's set-up is ASGI (uvicorn workers); --wsgi compares plain sync workers.
-    app, worker = (
-        ("karcis.wsgi:application", "sync") if wsgi else ("karcis.asgi:application", worker_class())
-    )
+def server_command(
+    port: int, workers: int, asgi: bool = False, cpu_profile: bool = False
+) -> list[str]:
+    # HTTP as production serves it (docs/decisions/0006): gunicorn's sync workers on
+    # karcis.wsgi. --asgi compares uvicorn workers on karcis.asgi, which production uses
+    # for websockets only. --cpu-profile serves karcis.wsgi through bench/desk_sampler.py.
+    if asgi:
+        app, worker = "karcis.asgi:application", worker_class()
+    else:
+        app = "desk_sampler:application" if cpu_profile else "karcis.wsgi:application"
+        worker = "sync"
     return [
         str(Path(sys.executable).parent / "gunicorn"),
         app,
@@ -238,11 +244,26 @@ def server_env(url: str, settings: str) -> dict:
 
 
 class Server:
-    """gunicorn with uvicorn workers, started and stopped by the benchmark."""
+    """gunicorn (sync workers, or uvicorn workers with --asgi), started and stopped by the
+    benchmark."""
 
-    def __init__(self, *, url: str, port: int, workers: int, settings: str, wsgi: bool = False):
-        self.command = server_command(port, workers, wsgi)
+    def __init__(
+        self,
+        *,
+        url: str,
+        port: int,
+        workers: int,
+        settings: str,
+        asgi: bool = False,
+        cpu_profile: bool = False,
+    ):
+        self.command = server_command(port, workers, asgi, cpu_profile)
         self.base = f"http://127.0.0.1:{port}"
+        env = server_env(url, settings)
+        self.samples = None
+        if cpu_profile:
+            self.samples = tempfile.mkdtemp(prefix="karcis-bench-samples-")
+            env["KARCIS_BENCH_SAMPLES"] = self.samples
         # Kept open for the server's lifetime; closed in stop().
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115
             prefix="karcis-bench-server-", suffix=".log", delete=False
@@ -250,7 +271,7 @@ class Server:
         self.process = subprocess.Popen(
             self.command,
             cwd=ROOT,
-            env=server_env(url, settings),
+            env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
@@ -284,6 +305,34 @@ class Server:
             print(f"==> the server logged errors: {self.log.name}", flush=True)
         else:
             os.unlink(self.log.name)
+
+
+def cpu_profile_report(folder: str) -> str:
+    """The workers' CPU samples (bench/desk_sampler.py), merged: shares by package and by
+    the Karcis function that led there."""
+    import json
+    from collections import Counter
+
+    packages: Counter = Counter()
+    karcis: Counter = Counter()
+    for path in Path(folder).glob("*.json"):
+        data = json.loads(path.read_text())
+        packages.update(data["package"])
+        karcis.update(data["karcis"])
+        path.unlink()
+    os.rmdir(folder)
+    total = sum(packages.values())
+    if not total:
+        return "no CPU samples (did the workers exit cleanly?)"
+    lines = [
+        f"Server CPU, {total:,} samples of the workers (SIGPROF, ~4 ms each):",
+        "",
+        "by package:",
+    ]
+    lines += [f"  {n / total * 100:5.1f}%  {name}" for name, n in packages.most_common(12)]
+    lines += ["", "by the innermost Karcis function on the stack:"]
+    lines += [f"  {n / total * 100:5.1f}%  {name}" for name, n in karcis.most_common(20)]
+    return "\n".join(lines)
 
 
 # --- measuring --------------------------------------------------------------------------------
@@ -531,13 +580,14 @@ class CpuMeter:
         self.server_pid = server_pid
 
     def _sample(self) -> tuple[float, float, float, float, float]:
-        times = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:8]]
+        # user nice system idle iowait irq softirq steal: waiting for the disk is idle too.
+        times = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:9]]
         return (
             _cpu_seconds(_process_tree(self.server_pid)),
             _cpu_seconds(_postgres_pids()),
             _cpu_seconds([os.getpid()]),
             sum(times) / CLOCK_TICKS,
-            times[3] / CLOCK_TICKS,
+            (times[3] + times[4]) / CLOCK_TICKS,
         )
 
     def start(self) -> None:
@@ -549,10 +599,18 @@ class CpuMeter:
         )
         if not count:
             return ""
+        cpus = os.cpu_count() or 1
+        busy = total - idle
+        ours = server + pg + client
+        # All of the machine for server, database and client: the most this box allows.
+        ceiling = cpus * count / ours if ours else 0
         return (
             f"CPU per ticket: server {server / count * 1000:.1f} ms, PostgreSQL (all its "
             f"processes) {pg / count * 1000:.1f} ms, this client {client / count * 1000:.1f} "
-            f"ms; the machine was {(total - idle) / total * 100:.0f}% busy"
+            f"ms, together {ours / count * 1000:.1f} ms (at most ~{ceiling:.0f} tickets/s on "
+            f"{cpus} CPUs); everything else on the machine (other processes, the kernel) "
+            f"{max(busy - ours, 0) / count * 1000:.1f} ms; the machine was "
+            f"{busy / total * 100:.0f}% busy"
         )
 
 
@@ -639,7 +697,8 @@ def measure(args, state: dict) -> tuple[list[Result], dict]:
         port=args.port,
         workers=args.workers,
         settings=args.settings,
-        wsgi=args.wsgi,
+        asgi=args.asgi,
+        cpu_profile=args.cpu_profile,
     )
     info["server"] = " ".join(server.command[1:])
     if args.settings != DEFAULT_SETTINGS:
@@ -674,6 +733,8 @@ def measure(args, state: dict) -> tuple[list[Result], dict]:
     finally:
         info["load_after"] = load_average()
         server.stop()
+        if server.samples:
+            print("\n" + cpu_profile_report(server.samples) + "\n", flush=True)
     check = ""
     if args.only != "pages":
         check = check_created(state, numbers)
@@ -944,9 +1005,14 @@ def parse_args(argv: list[str]):
         help="the server's settings module, for experiments (bench/ is on its path)",
     )
     parser.add_argument(
-        "--wsgi",
+        "--asgi",
         action="store_true",
-        help="serve karcis.wsgi with gunicorn sync workers instead of uvicorn workers",
+        help="serve karcis.asgi with uvicorn workers instead of karcis.wsgi with sync workers",
+    )
+    parser.add_argument(
+        "--cpu-profile",
+        action="store_true",
+        help="sample the server's CPU (bench/desk_sampler.py) and print where it went",
     )
     parser.add_argument(
         "--only", choices=["pages", "api"], help="measure only the agent pages or only the API"
@@ -964,8 +1030,12 @@ def parse_args(argv: list[str]):
 
 def main(argv: list[str]) -> None:
     args = parse_args(argv)
-    if args.write_docs and args.only:
-        raise SystemExit("--write-docs publishes a whole run; leave out --only.")
+    if args.write_docs and (args.only or args.cpu_profile):
+        raise SystemExit(
+            "--write-docs publishes a whole, unprofiled run; leave out --only and --cpu-profile."
+        )
+    if args.cpu_profile and args.asgi:
+        raise SystemExit("--cpu-profile samples the WSGI server; leave out --asgi.")
     state = ensure_loaded(args)
     if args.command == "load":
         return

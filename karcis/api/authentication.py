@@ -10,11 +10,12 @@ class TokenAuthentication(authentication.TokenAuthentication):
     """`Authorization: Token <key>`, as DRF's, in one query with the user's organisation."""
 
     def authenticate_credentials(self, key):
-        token = (
-            self.get_model().objects.select_related("user__organisation").filter(key=key).first()
-        )
-        if token is None:
-            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        model = self.get_model()
+        try:
+            # get(), not first(): no ORDER BY to compile and run for a unique key.
+            token = model.objects.select_related("user__organisation").get(key=key)
+        except model.DoesNotExist:
+            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         return (token.user, token)

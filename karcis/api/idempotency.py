@@ -8,11 +8,13 @@ creates nothing. The same key with a different body is refused (422), and a retr
 arrives while the first request is still running is told to wait (409).
 
 Concurrency: on PostgreSQL the request takes a transaction-scoped advisory lock on
-(user, key) before looking for a stored response, so a duplicate in flight is detected
-without waiting; the lock is released when the first transaction commits, after its
-rows became visible. SQLite runs write transactions one at a time (BEGIN IMMEDIATE), so
-the duplicate simply waits and is replayed. The unique (user, key) constraint is the last
-line on both.
+(user, key) in the same query that looks for a stored response, so a duplicate in flight
+is detected without waiting; the lock is released when the first transaction commits.
+A key costs two queries: that look-up and, after the create, the stored response.
+SQLite runs write transactions one at a time (BEGIN IMMEDIATE), so the duplicate simply
+waits and is replayed. The unique (user, key) constraint is the last line on both: it also
+catches the one race the single query leaves open (the first request commits after the
+look-up read its snapshot but before it tried the lock), and the retry is then replayed.
 """
 
 import hashlib
@@ -65,9 +67,7 @@ def respond_idempotently(request: Request, create: Callable[[], Response]) -> Re
     fingerprint = request_fingerprint(request)
     try:
         with transaction.atomic():
-            if not _lock(user_id=request.user.pk, key=key):
-                raise KeyInFlight()
-            stored = selectors.idempotency_key_find(user=request.user, key=key)
+            stored = _lock_and_find(user=request.user, key=key)
             if stored is not None and stored.is_expired:
                 services.idempotency_key_forget(record=stored)
                 stored = None
@@ -115,13 +115,28 @@ def lock_id(*, user_id: int, key: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def _lock(*, user_id: int, key: str) -> bool:
-    """Take the (user, key) lock for this transaction; False when another request holds it."""
+# One row whatever happens: the lock's outcome, with the stored record's columns (NULL
+# when there is none) joined to it.
+_LOCK_AND_FIND_SQL = (
+    "SELECT pg_try_advisory_xact_lock(%s) AS locked, k.* FROM (SELECT 1) AS one "
+    f"LEFT JOIN {IdempotencyKey._meta.db_table} AS k ON k.user_id = %s AND k.key = %s"
+)
+
+
+def _lock_and_find(*, user, key: str) -> IdempotencyKey | None:
+    """Take the (user, key) lock for this transaction and return the stored outcome of
+    this key, if any, in one query; KeyInFlight when another request holds the lock.
+
+    Call inside the transaction that will store the outcome.
+    """
     if connection.vendor != "postgresql":
-        return True
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [lock_id(user_id=user_id, key=key)])
-        return cursor.fetchone()[0]
+        return selectors.idempotency_key_find(user=user, key=key)
+    row = IdempotencyKey.objects.raw(
+        _LOCK_AND_FIND_SQL, [lock_id(user_id=user.pk, key=key), user.pk, key]
+    )[0]
+    if not row.locked:
+        raise KeyInFlight()
+    return row if row.pk is not None else None
 
 
 def _replay(stored: IdempotencyKey, *, request: Request, fingerprint: str) -> Response:

@@ -447,10 +447,13 @@ class TicketViewSet(
     def _represent_new(self, ticket: Ticket, *, tagged: bool) -> dict:
         # The category, team and assignee objects are those the request named, already in
         # memory; one query reads the requester's addresses. An untagged new ticket has no
-        # tags to read: its (empty) tag list is filled in the way prefetching would.
+        # tags to read: its tag list is filled in the way prefetching would, already
+        # evaluated (an unevaluated none() still compiles its SQL when iterated).
         prefetch_related_objects([ticket], "requester__identities", *(["tags"] if tagged else []))
         if not tagged:
-            ticket.__dict__.setdefault("_prefetched_objects_cache", {})["tags"] = Tag.objects.none()
+            no_tags = Tag.objects.none()
+            no_tags._result_cache = []
+            ticket.__dict__.setdefault("_prefetched_objects_cache", {})["tags"] = no_tags
         return self.get_serializer(ticket).data
 
     @extend_schema(

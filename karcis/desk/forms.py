@@ -6,11 +6,15 @@ services, whose ValidationErrors the views put back onto these forms (`errors_to
 """
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -251,6 +255,75 @@ class BulkActionForm(forms.Form):
         return {"status": value}
 
 
+# --- selects ------------------------------------------------------------------------------
+
+
+class QuickSelect(forms.Select):
+    """Django's <select>, with its options written in Python.
+
+    Django renders a Select through one template per <option> (and one more for each
+    option's attributes); the ticket page's ~50 options took a quarter of its time that way.
+    The markup is the same, the attributes still come from the bound field (required,
+    aria-invalid, aria-describedby).
+    """
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        html = [format_html('<select name="{}"{}>', name, flatatt(widget["attrs"]))]
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                html.append(format_html('<optgroup label="{}">', group_name))
+            html.extend(
+                format_html(
+                    '<option value="{}"{}>{}</option>',
+                    option["value"],
+                    flatatt(option["attrs"]),
+                    option["label"],
+                )
+                for option in options
+            )
+            if group_name:
+                html.append("</optgroup>")
+        html.append("</select>")
+        return mark_safe("\n".join(html))
+
+
+class ObjectChoiceField(forms.ChoiceField):
+    """One of a list of objects the view already loaded (teams, agents, categories).
+
+    A ModelChoiceField queries its queryset to render and again to validate; this one
+    offers and accepts exactly the objects it is given (`objects`), by primary key, and
+    cleans to the object itself (None when left empty).
+    """
+
+    widget = QuickSelect
+    default_error_messages = {
+        "invalid_choice": forms.ModelChoiceField.default_error_messages["invalid_choice"]
+    }
+
+    def __init__(self, *, empty_label: str = "—", **kwargs):
+        super().__init__(choices=[], **kwargs)
+        self.empty_label = empty_label
+        self.objects: dict[str, Model] = {}
+
+    def set_objects(self, objects: Iterable[Model]) -> None:
+        self.objects = {str(obj.pk): obj for obj in objects}
+        self.choices = [("", self.empty_label), *[(k, str(o)) for k, o in self.objects.items()]]
+
+    def to_python(self, value) -> Model | None:
+        if value in self.empty_values:
+            return None
+        try:
+            return self.objects[str(value)]
+        except KeyError:
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            ) from None
+
+    def validate(self, value) -> None:
+        forms.Field.validate(self, value)  # `required`; to_python checked the choice
+
+
 # --- attachments, custom fields, tags ------------------------------------------------------
 
 
@@ -280,7 +353,9 @@ def custom_field_formfield(field: CustomField, *, required: bool) -> forms.Field
     """
     common = {"label": field.label, "required": required}
     if field.kind == FieldKind.CHOICE:
-        return forms.ChoiceField(choices=[("", "—"), *[(c, c) for c in field.choices]], **common)
+        return forms.ChoiceField(
+            choices=[("", "—"), *[(c, c) for c in field.choices]], widget=QuickSelect, **common
+        )
     widgets = {
         FieldKind.NUMBER: forms.TextInput(attrs={"inputmode": "decimal"}),
         FieldKind.DATE: forms.DateInput(attrs={"type": "date"}),
@@ -357,7 +432,7 @@ class ComposerForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
     )
     attachments = AttachmentsField()
-    status = forms.ChoiceField(label=_("Submit as"))
+    status = forms.ChoiceField(label=_("Submit as"), widget=QuickSelect)
 
     def __init__(self, *args, ticket: Ticket, **kwargs):
         super().__init__(*args, **kwargs)
@@ -368,18 +443,12 @@ class ComposerForm(forms.Form):
 class TicketPropertiesForm(CustomFieldsMixin, forms.Form):
     """The properties panel; its changes go to desk.services.ticket_update in one call."""
 
-    status = forms.ChoiceField(label=_("Status"))
-    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
-    type = forms.ChoiceField(label=_("Type"), choices=TicketType.choices)
-    category = forms.ModelChoiceField(
-        label=_("Category"), queryset=Category.objects.none(), required=False, empty_label="—"
-    )
-    team = forms.ModelChoiceField(
-        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label="—"
-    )
-    assignee = forms.ModelChoiceField(
-        label=_("Assignee"), queryset=User.objects.none(), required=False, empty_label="—"
-    )
+    status = forms.ChoiceField(label=_("Status"), widget=QuickSelect)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, widget=QuickSelect)
+    type = forms.ChoiceField(label=_("Type"), choices=TicketType.choices, widget=QuickSelect)
+    category = ObjectChoiceField(label=_("Category"), required=False)
+    team = ObjectChoiceField(label=_("Team"), required=False)
+    assignee = ObjectChoiceField(label=_("Assignee"), required=False)
     tags = forms.CharField(
         label=_("Tags"),
         required=False,
@@ -391,12 +460,14 @@ class TicketPropertiesForm(CustomFieldsMixin, forms.Form):
         self,
         *args,
         ticket: Ticket,
-        categories: QuerySet,
-        teams: QuerySet,
-        agents: QuerySet,
+        categories: Iterable[Category],
+        teams: Iterable[Team],
+        agents: Iterable[User],
         custom_fields: list[CustomField],
         **kwargs,
     ):
+        """`categories`: all of the organisation's, inactive ones too; `agents`: the active
+        staff (see desk.services.assignable_agents)."""
         kwargs.setdefault(
             "initial",
             {
@@ -414,12 +485,15 @@ class TicketPropertiesForm(CustomFieldsMixin, forms.Form):
         self.ticket = ticket
         self.fields["status"].choices = _status_choices(ticket.status)
         # An inactive category stays selectable on the tickets that already carry it.
-        self.fields["category"].queryset = categories.filter(
-            Q(is_active=True) | Q(pk=ticket.category_id)
+        self.fields["category"].set_objects(
+            c for c in categories if c.is_active or c.pk == ticket.category_id
         )
-        self.fields["team"].queryset = teams
+        self.fields["team"].set_objects(teams)
         # A deactivated assignee stays shown (and kept) until someone picks another.
-        self.fields["assignee"].queryset = agents | User.objects.filter(pk=ticket.assignee_id)
+        agents = list(agents)
+        if ticket.assignee_id and all(agent.pk != ticket.assignee_id for agent in agents):
+            agents.append(ticket.assignee)
+        self.fields["assignee"].set_objects(agents)
         self.add_custom_fields(custom_fields, required=False)
 
     def changes(self) -> dict[str, Any]:
@@ -469,22 +543,22 @@ class NewTicketForm(CustomFieldsMixin, forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
     )
-    channel = forms.ChoiceField(label=_("Channel"), choices=AGENT_CHANNELS, initial="phone")
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=AGENT_CHANNELS, initial="phone", widget=QuickSelect
+    )
     subject = forms.CharField(label=_("Subject"), max_length=200)
     description = forms.CharField(
         label=_("Description"), max_length=100_000, widget=forms.Textarea(attrs={"rows": 7})
     )
-    category = forms.ModelChoiceField(
-        label=_("Category"), queryset=Category.objects.none(), required=False, empty_label="—"
+    category = ObjectChoiceField(label=_("Category"), required=False)
+    priority = forms.ChoiceField(
+        label=_("Priority"), choices=Priority.choices, initial="normal", widget=QuickSelect
     )
-    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial="normal")
-    type = forms.ChoiceField(label=_("Type"), choices=TicketType.choices, initial="question")
-    team = forms.ModelChoiceField(
-        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label="—"
+    type = forms.ChoiceField(
+        label=_("Type"), choices=TicketType.choices, initial="question", widget=QuickSelect
     )
-    assignee = forms.ModelChoiceField(
-        label=_("Assignee"), queryset=User.objects.none(), required=False, empty_label="—"
-    )
+    team = ObjectChoiceField(label=_("Team"), required=False)
+    assignee = ObjectChoiceField(label=_("Assignee"), required=False)
     tags = forms.CharField(
         label=_("Tags"),
         required=False,
@@ -496,16 +570,16 @@ class NewTicketForm(CustomFieldsMixin, forms.Form):
     def __init__(
         self,
         *args,
-        categories: QuerySet,
-        teams: QuerySet,
-        agents: QuerySet,
+        categories: Iterable[Category],
+        teams: Iterable[Team],
+        agents: Iterable[User],
         custom_fields: list[CustomField],
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = categories
-        self.fields["team"].queryset = teams
-        self.fields["assignee"].queryset = agents
+        self.fields["category"].set_objects(categories)
+        self.fields["team"].set_objects(teams)
+        self.fields["assignee"].set_objects(agents)
         self.add_custom_fields(custom_fields, required=True)
 
     def clean_requester_phone(self) -> str:

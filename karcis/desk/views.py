@@ -344,29 +344,39 @@ def _render_ticket(
     organisation = ticket.organisation
     custom_fields = list(custom_fields_of(organisation=organisation))
     prefetch_related_objects([ticket], "tags", "requester__identities")
-    other_tickets = (
-        tickets_visible_to(user=user)
-        .filter(requester_id=ticket.requester_id)
-        .exclude(pk=ticket.pk)
-        .defer("search_vector", "custom_fields")
-        .order_by("-created_at", "-id")[:10]
-    )
     context = {
         "section": "tickets",
         "ticket": ticket,
         "conversation": messages_for(ticket=ticket, include_notes=True),
         "composer": composer or ComposerForm(ticket=ticket),
-        "properties": properties or _properties_form(ticket, custom_fields),
+        # A closed ticket shows its properties as text: no form, no option lists to load.
+        "properties": properties
+        or (None if ticket.is_closed else _properties_form(ticket, custom_fields)),
         "custom_values": [
             (field.label, ticket.custom_fields.get(field.key))
             for field in custom_fields
             if ticket.custom_fields.get(field.key) not in (None, "")
         ],
-        "other_tickets": other_tickets,
+        "other_tickets": _other_tickets_of_requester(user, ticket),
         "history": history_entries(list(ticket_events(ticket=ticket)), custom_fields),
         "presence_url": f"/ws/desk/tickets/{ticket.number}/",
     }
     return render(request, "desk/ticket.html", context, status=status)
+
+
+def _other_tickets_of_requester(user, ticket: Ticket) -> list[Ticket]:
+    """The requester's ten latest other tickets that this user may see, with their `url`."""
+    others = list(
+        tickets_visible_to(user=user)
+        .filter(requester_id=ticket.requester_id)
+        .exclude(pk=ticket.pk)
+        .only("number", "subject", "status", "created_at")
+        .order_by("-created_at", "-id")[:10]
+    )
+    url_pattern = reverse("desk:ticket", kwargs={"number": "NUMBER"})
+    for other in others:
+        other.url = url_pattern.replace("NUMBER", other.number)
+    return others
 
 
 @staff_required

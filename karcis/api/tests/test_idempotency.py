@@ -6,6 +6,7 @@ from datetime import timedelta
 import psycopg
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from karcis.api import idempotency
@@ -22,7 +23,8 @@ TICKET = {
 
 
 def post_ticket(client, key="kunci-1", payload=TICKET):
-    return client.post("/api/tickets/", payload, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    headers = {} if key is None else {"HTTP_IDEMPOTENCY_KEY": key}
+    return client.post("/api/tickets/", payload, format="json", **headers)
 
 
 def test_a_retry_replays_the_first_response_and_creates_nothing(api, agent):
@@ -116,18 +118,19 @@ def test_response_and_object_are_saved_together_or_not_at_all(api, agent, monkey
 
 
 def test_a_key_stored_meanwhile_rolls_back_the_duplicate_and_replays(api, agent, monkeypatch):
-    # Given a first request done, and a retry whose look-up misses it (as in a race
-    # without the advisory lock): the unique (user, key) constraint stops the retry.
+    # Given a first request done, and a retry whose look-up misses it (as in the race
+    # the look-up leaves open: the first request committed after the look-up's snapshot
+    # was taken): the unique (user, key) constraint stops the retry, which is replayed.
     client = api(agent)
     first = post_ticket(client)
-    real_find = idempotency.selectors.idempotency_key_find
-    calls = []
+    real_lock_and_find = idempotency._lock_and_find
+    missed = []
 
-    def find_missing_the_first_time(**kwargs):
-        calls.append(kwargs)
-        return None if len(calls) == 1 else real_find(**kwargs)
+    def lock_and_miss(**kwargs):
+        missed.append(real_lock_and_find(**kwargs))  # takes the lock, finds the record…
+        return None  # …and misses it
 
-    monkeypatch.setattr(idempotency.selectors, "idempotency_key_find", find_missing_the_first_time)
+    monkeypatch.setattr(idempotency, "_lock_and_find", lock_and_miss)
 
     retry = post_ticket(client)
 
@@ -135,7 +138,25 @@ def test_a_key_stored_meanwhile_rolls_back_the_duplicate_and_replays(api, agent,
     assert retry["Idempotent-Replayed"] == "true"
     assert retry.json() == first.json()
     assert Ticket.objects.count() == 1
-    assert len(calls) == 2
+    assert len(missed) == 1 and missed[0] is not None
+
+
+def test_a_key_costs_two_queries(api, agent):
+    # The look-up (with the lock on PostgreSQL) and the stored response; savepoints aside,
+    # which only the test's own transaction makes necessary.
+    client = api(agent)
+
+    def statements(**kwargs):
+        payload = {**TICKET, "requester": {"name": "Wati", "email": kwargs.pop("email")}}
+        with CaptureQueriesContext(connection) as captured:
+            assert post_ticket(client, payload=payload, **kwargs).status_code == 201
+        return [q["sql"] for q in captured if "SAVEPOINT" not in q["sql"]]
+
+    statements(email="pertama@example.com", key=None)  # the first ticket starts the numbering
+    without_key = statements(email="satu@example.com", key=None)
+    with_key = statements(email="dua@example.com", key="kunci-baru")
+
+    assert len(with_key) == len(without_key) + 2
 
 
 @pytest.mark.parametrize("key", ["", " ", "x" * 201])

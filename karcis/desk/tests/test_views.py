@@ -594,6 +594,78 @@ def test_properties_service_error_is_400_and_saves_nothing(client, org, agent, b
     assert billing_ticket.priority == "normal"
 
 
+def select_of(html: str, name: str) -> str:
+    start = html.index(f'<select name="{name}"')
+    return html[start : html.index("</select>", start)]
+
+
+def test_properties_keep_an_inactive_category_and_a_deactivated_assignee(
+    client, org, admin_user, agent, tech_agent, billing_ticket
+):
+    # Given a ticket whose category was retired and whose assignee left
+    old = services.category_create(organisation=org, name="Lama")
+    services.ticket_update(ticket=billing_ticket, actor=agent, category=old, assignee=tech_agent)
+    services.category_update(category=old, actor=admin_user, is_active=False)
+    core_services.staff_user_update(user=tech_agent, actor=admin_user, is_active=False)
+    login(client, agent)
+
+    html = client.get(ticket_url(billing_ticket)).content.decode()
+
+    # both stay shown, selected, and are kept when something else changes
+    assert f'<option value="{old.pk}" selected>Lama</option>' in html
+    assert f'<option value="{tech_agent.pk}" selected>{tech_agent.name}</option>' in html
+    response = client.post(
+        ticket_url(billing_ticket, "properties/"),
+        {
+            "status": "open",
+            "priority": "high",
+            "type": "question",
+            "category": old.pk,
+            "team": billing_ticket.team_id,
+            "assignee": tech_agent.pk,
+        },
+    )
+    assert response.status_code == 302
+    ticket = Ticket.objects.get(pk=billing_ticket.pk)
+    assert ticket.priority == "high"
+    assert ticket.category == old and ticket.assignee == tech_agent
+
+
+def test_properties_refuse_an_inactive_category_or_a_foreign_agent(
+    client, org, admin_user, agent, other_org_agent, billing_ticket
+):
+    retired = services.category_create(organisation=org, name="Lama")
+    services.category_update(category=retired, actor=admin_user, is_active=False)
+    login(client, agent)
+    html = client.get(ticket_url(billing_ticket)).content.decode()
+    assert f'<option value="{retired.pk}"' not in select_of(html, "category")
+    assert f'<option value="{other_org_agent.pk}"' not in select_of(html, "assignee")
+
+    for field, value in (("category", retired.pk), ("assignee", other_org_agent.pk)):
+        response = client.post(
+            ticket_url(billing_ticket, "properties/"),
+            {"status": "new", "priority": "urgent", "type": "question", field: value},
+        )
+        assert response.status_code == 400
+        assert response.context["properties"].errors[field]
+        assert 'aria-invalid="true"' in response.content.decode()
+    billing_ticket.refresh_from_db()
+    assert billing_ticket.priority == "normal" and billing_ticket.assignee is None
+
+
+def test_properties_form_is_labelled_and_its_selects_render_their_options(
+    client, org, agent, team_billing, billing_ticket
+):
+    login(client, agent)
+    html = client.get(ticket_url(billing_ticket)).content.decode()
+    for name in ("status", "priority", "type", "category", "team", "assignee"):
+        assert f'<label for="id_{name}">' in html
+        assert f'<select name="{name}" id="id_{name}">' in html
+    assert f'<option value="{team_billing.pk}" selected>{team_billing.name}</option>' in html
+    assert '<option value="new" selected>' in html  # the ticket's status, first
+    assert '<option value="" selected>—</option>' in html  # no category yet
+
+
 def test_closed_ticket_is_read_only(client, agent, billing_ticket):
     services.ticket_update(ticket=billing_ticket, actor=agent, status=Status.SOLVED)
     services.ticket_update(ticket=billing_ticket, actor=agent, status=Status.CLOSED)
