@@ -18,3 +18,8 @@ class EmailBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id):
+        # Every signed-in request reads the user's organisation: fetch it with the user.
+        user = User.objects.select_related("organisation").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
