@@ -17,7 +17,7 @@ from karcis.api.permissions import IsStaffMember, StaffReadsAdminWrites
 from karcis.api.serializers import NamedRefSerializer, PrimaryKeysInOrganisation, validated
 from karcis.api.views import KarcisAPIMixin
 from karcis.core import selectors, services
-from karcis.core.models import STAFF_ROLES, Contact, ContactIdentity, Role, Team, User
+from karcis.core.models import MAX_ID, STAFF_ROLES, Contact, ContactIdentity, Role, Team, User
 
 # --- contacts ---------------------------------------------------------------------------
 
@@ -161,7 +161,7 @@ class UserUpdateSerializer(serializers.Serializer):
 class UserFilter(filters.FilterSet):
     role = filters.ChoiceFilter(choices=STAFF_ROLE_CHOICES)
     is_active = filters.BooleanFilter()
-    team = filters.NumberFilter(field_name="teams")
+    team = filters.NumberFilter(field_name="teams", min_value=1, max_value=MAX_ID)
 
 
 @extend_schema_view(

@@ -11,6 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+# The largest id a row can have (BigAutoField): bigger numbers in a query string are bad
+# input, not something to hand to the database.
+MAX_ID = 2**63 - 1
+
 INDONESIAN_TIME_ZONES = [
     ("Asia/Jakarta", _("WIB (Asia/Jakarta)")),
     ("Asia/Makassar", _("WITA (Asia/Makassar)")),

@@ -27,7 +27,7 @@ from karcis.api.serializers import NamedRefSerializer, PrimaryKeysInOrganisation
 from karcis.api.views import KarcisAPIMixin
 from karcis.core import selectors as core_selectors
 from karcis.core import services as core_services
-from karcis.core.models import Contact, User
+from karcis.core.models import MAX_ID, Contact, User
 from karcis.desk import selectors, services
 from karcis.desk.content import attachments_check, body_from
 from karcis.desk.downloads import attachment_response
@@ -273,9 +273,16 @@ class TicketFilter(filters.FilterSet):
     )
     type = filters.ChoiceFilter(choices=TicketType.choices)
     channel = filters.ChoiceFilter(choices=Channel.choices)
-    category = filters.NumberFilter(field_name="category_id", label="Category id")
-    team = filters.NumberFilter(field_name="team_id", label="Team id")
-    requester = filters.NumberFilter(field_name="requester_id", label="Requester (contact) id")
+    # Ids past the database's integer range are refused (400) rather than sent to it.
+    category = filters.NumberFilter(
+        field_name="category_id", label="Category id", min_value=1, max_value=MAX_ID
+    )
+    team = filters.NumberFilter(
+        field_name="team_id", label="Team id", min_value=1, max_value=MAX_ID
+    )
+    requester = filters.NumberFilter(
+        field_name="requester_id", label="Requester (contact) id", min_value=1, max_value=MAX_ID
+    )
     assignee = filters.CharFilter(
         method="filter_assignee", label='Assignee: a user id, "me" or "none"'
     )
@@ -300,7 +307,7 @@ class TicketFilter(filters.FilterSet):
             return queryset.filter(assignee__isnull=True)
         if value == "me":
             return queryset.filter(assignee=self.request.user)
-        if not value.isdigit():
+        if not value.isdigit() or int(value) > MAX_ID:
             raise serializers.ValidationError({"assignee": [_('Give a user id, "me" or "none".')]})
         return queryset.filter(assignee_id=int(value))
 

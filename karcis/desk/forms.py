@@ -5,6 +5,7 @@ Forms parse and check what the browser sent; the rules about tickets stay in the
 services, whose ValidationErrors the views put back onto these forms (`errors_to_form`).
 """
 
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -19,7 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from karcis.core.models import Team, User
+from karcis.core.models import MAX_ID, Team, User
 from karcis.core.selectors import team_ids_of
 from karcis.core.services import validate_phone
 from karcis.desk.content import attachments_check
@@ -81,7 +82,9 @@ class InboxFilterForm(forms.Form):
     priority = forms.ChoiceField(
         label=_("Priority"), choices=[("", _("Any priority")), *Priority.choices], required=False
     )
-    category = forms.IntegerField(label=_("Category"), min_value=1, required=False)
+    category = forms.IntegerField(
+        label=_("Category"), min_value=1, max_value=MAX_ID, required=False
+    )
     tag = forms.CharField(label=_("Tag"), max_length=50, required=False)
     assignee = forms.RegexField(label=_("Assignee"), regex=_ID_OR_NONE, required=False)
     team = forms.RegexField(label=_("Team"), regex=_ID_OR_NONE, required=False)
@@ -455,6 +458,9 @@ class TicketPropertiesForm(CustomFieldsMixin, forms.Form):
         max_length=1000,
         help_text=_("Separate tags with commas."),
     )
+    # What the page showed when it was opened: only the fields the agent changed since are
+    # saved, so a stale page never undoes a colleague's changes to the other fields.
+    seen = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(
         self,
@@ -481,6 +487,9 @@ class TicketPropertiesForm(CustomFieldsMixin, forms.Form):
                 **{self.PREFIX + key: value for key, value in ticket.custom_fields.items()},
             },
         )
+        kwargs["initial"]["seen"] = json.dumps(
+            {key: value for key, value in kwargs["initial"].items() if key != "seen"}
+        )
         super().__init__(*args, **kwargs)
         self.ticket = ticket
         self.fields["status"].choices = _status_choices(ticket.status)
@@ -502,25 +511,42 @@ class TicketPropertiesForm(CustomFieldsMixin, forms.Form):
         nothing else. Status first: the agent's explicit choice wins over the automatic
         New → Open of an assignment. Tags always go: the service compares the sets."""
         data = self.cleaned_data
+        touched = self._touched_on_page
         changes: dict[str, Any] = {}
-        if data["status"] != self.ticket.status:
+        if data["status"] != self.ticket.status and touched("status", data["status"]):
             changes["status"] = data["status"]
         for name in ("priority", "type"):
-            if data[name] != getattr(self.ticket, name):
+            if data[name] != getattr(self.ticket, name) and touched(name, data[name]):
                 changes[name] = data[name]
         for name in ("category", "team", "assignee"):
-            chosen = data[name]
-            if (chosen.pk if chosen else None) != getattr(self.ticket, f"{name}_id"):
-                changes[name] = chosen
-        changes["tags"] = tag_names(data["tags"])
+            chosen = data[name].pk if data[name] else None
+            if chosen != getattr(self.ticket, f"{name}_id") and touched(name, chosen):
+                changes[name] = data[name]
+        if touched("tags", ", ".join(tag_names(data["tags"]))):
+            changes["tags"] = tag_names(data["tags"])
         custom = {
             key: value
             for key, value in self.custom_values().items()
             if value != str(self.ticket.custom_fields.get(key) or "")
+            and touched(self.PREFIX + key, value)
         }
         if custom:
             changes["custom_fields"] = custom
         return changes
+
+    def _touched_on_page(self, name: str, value: Any) -> bool:
+        """Whether the agent changed this field on the page. Without a snapshot (an old page,
+        an API-like post), every field counts as changed."""
+        try:
+            seen = json.loads(self.cleaned_data.get("seen") or "{}")
+        except ValueError:
+            seen = {}
+        if not isinstance(seen, dict) or name not in seen:
+            return True
+        before = seen[name]
+        if name == "tags":
+            before = ", ".join(tag_names(before or ""))
+        return str("" if before is None else before) != str("" if value is None else value)
 
 
 # --- new ticket ---------------------------------------------------------------------------

@@ -434,8 +434,16 @@ def ticket_properties(request: HttpRequest, number: str) -> HttpResponse:
         except ValidationError as error:
             _service_error(request, form, error)
         else:
-            messages.success(request, _("Ticket updated."))
-            return redirect("desk:ticket", number=ticket.number)
+            if tickets_visible_to(user=request.user).filter(pk=ticket.pk).exists():
+                messages.success(request, _("Ticket updated."))
+                return redirect("desk:ticket", number=ticket.number)
+            # Moved to a team the agent is not in: say where it went instead of a 404.
+            messages.success(
+                request,
+                _("Ticket %(number)s updated and routed to %(team)s.")
+                % {"number": ticket.number, "team": form.cleaned_data["team"] or "—"},
+            )
+            return redirect("desk:inbox")
     return _render_ticket(request, ticket, properties=form, status=400)
 
 

@@ -874,3 +874,59 @@ def test_missing_file_is_404_everywhere(client, agent, make_ticket, png_upload):
     client.force_login(agent)
     assert client.get(f"/desk/files/{attachment.token}/").status_code == 404
     assert client.get(f"/api/attachments/{attachment.token}/").status_code == 404
+
+
+def test_a_stale_properties_page_keeps_a_colleagues_changes(client, agent, tech_agent, make_ticket):
+    from karcis.desk import services as desk_services
+
+    ticket = make_ticket()
+    client.force_login(agent)
+    page = client.get(f"/desk/tickets/{ticket.number}/")
+    form = page.context["properties"]
+    posted = {name: form[name].value() or "" for name in form.fields}
+    posted["tags"] = form["tags"].value() or ""
+    # Meanwhile a colleague raises the priority and tags the ticket
+    desk_services.ticket_update(
+        ticket=ticket, actor=tech_agent, priority="urgent", tags=["dari-sari"]
+    )
+    # The agent, on the old page, changes only the type
+    posted["type"] = "incident"
+    response = client.post(f"/desk/tickets/{ticket.number}/properties/", posted)
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert (ticket.type, ticket.priority) == ("incident", "urgent")
+    assert [t.name for t in ticket.tags.all()] == ["dari-sari"]
+
+
+def test_moving_a_ticket_to_another_team_returns_to_the_inbox(
+    client, agent, team_tech, make_ticket
+):
+    ticket = make_ticket()
+    client.force_login(agent)
+    form = client.get(f"/desk/tickets/{ticket.number}/").context["properties"]
+    posted = {name: form[name].value() or "" for name in form.fields}
+    posted["team"] = str(team_tech.pk)
+    response = client.post(f"/desk/tickets/{ticket.number}/properties/", posted)
+    assert response.status_code == 302
+    assert response.url == "/desk/"
+
+
+HUGE = "9" * 23
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/desk/?category={HUGE}",
+        f"/desk/?team={HUGE}",
+        f"/desk/?assignee={HUGE}",
+        f"/api/tickets/?assignee={HUGE}",
+        f"/api/tickets/?category={HUGE}",
+        f"/api/tickets/?team={HUGE}",
+        f"/api/tickets/?requester={HUGE}",
+        f"/api/users/?team={HUGE}",
+    ],
+)
+def test_ids_beyond_the_database_range_are_bad_input_not_errors(client, admin_user, url):
+    client.force_login(admin_user)
+    assert client.get(url).status_code == 400
