@@ -5,7 +5,6 @@ see which ticket is decided by desk.selectors only: a ticket outside a user's re
 404, never a 403, so ticket numbers cannot be probed.
 """
 
-import re
 from datetime import timedelta
 from functools import wraps
 
@@ -60,6 +59,7 @@ from karcis.desk.selectors import (
     messages_for,
     ticket_events,
     ticket_get_for_user,
+    ticket_number_parse,
     tickets_visible_to,
 )
 from karcis.desk.services import (
@@ -209,18 +209,6 @@ def _filter_options(organisation: Organisation) -> dict:
     }
 
 
-_NUMBER = re.compile(r"^#?(?:([A-Za-z][A-Za-z0-9]{1,7})-)?0*([0-9]{1,12})$")
-
-
-def ticket_number_in(query: str, organisation: Organisation) -> str | None:
-    """'KRC-123', 'krc-000123', '#123' and '123' all mean KRC-000123 in this organisation."""
-    match = _NUMBER.match(query.strip())
-    if not match:
-        return None
-    prefix = (match.group(1) or organisation.ticket_prefix).upper()
-    return f"{prefix}-{int(match.group(2)):06d}"
-
-
 @staff_required
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
@@ -228,7 +216,7 @@ def search(request: HttpRequest) -> HttpResponse:
     user = request.user
     query = request.GET.get("q", "").strip()[:200]
     visible = tickets_visible_to(user=user)
-    number = ticket_number_in(query, user.organisation) if query else None
+    number = ticket_number_parse(organisation=user.organisation, raw=query) if query else None
     if number and visible.filter(number=number).exists():
         return redirect("desk:ticket", number=number)
     tickets = tickets_matching(visible, query).order_by("-updated_at", "-id") if query else None
