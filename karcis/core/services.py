@@ -452,3 +452,12 @@ def contact_update(
             payload={"fields": sorted(changed)},
         )
     return contact
+
+
+def customer_contact(*, user: User) -> Contact:
+    """The contact a customer account speaks as: the one linked to it at sign-up, or else
+    the one that owns the account's e-mail address."""
+    contact = Contact.objects.filter(organisation_id=user.organisation_id, user=user).first()
+    if contact is None:
+        contact = contact_resolve(organisation=user.organisation, name=user.name, email=user.email)
+    return contact

@@ -27,7 +27,7 @@ from karcis.api.serializers import NamedRefSerializer, PrimaryKeysInOrganisation
 from karcis.api.views import KarcisAPIMixin
 from karcis.core import selectors as core_selectors
 from karcis.core import services as core_services
-from karcis.core.models import MAX_ID, Contact, User
+from karcis.core.models import MAX_ID
 from karcis.desk import selectors, services
 from karcis.desk.content import attachments_check, body_from
 from karcis.desk.downloads import attachment_response
@@ -444,7 +444,9 @@ class TicketViewSet(
                 {"custom_fields": {key: [_("Unknown field.")] for key in sorted(hidden)}}
             )
         ticket = services.ticket_create(
-            organisation=request.user.organisation, requester=own_contact(request.user), **data
+            organisation=request.user.organisation,
+            requester=core_services.customer_contact(user=request.user),
+            **data,
         )
         return Response(
             self._represent_new(ticket, tagged=bool(data.get("tags"))),
@@ -474,16 +476,6 @@ class TicketViewSet(
         data = validated(TicketUpdateSerializer, request, view=self)
         services.ticket_update(ticket=ticket, actor=request.user, **data)
         return Response(self.get_serializer(self.get_object()).data)
-
-
-def own_contact(user: User) -> Contact:
-    """The contact a customer's account speaks as."""
-    contact = core_selectors.contacts_visible_to(user=user).first()
-    if contact is None:  # an account whose contact was never linked: find it by address
-        contact = core_services.contact_resolve(
-            organisation=user.organisation, name=user.name, email=user.email
-        )
-    return contact
 
 
 # --- messages and files -----------------------------------------------------------------
@@ -621,7 +613,9 @@ class MessageViewSet(KarcisAPIMixin, mixins.ListModelMixin, viewsets.GenericView
         except DjangoValidationError as error:
             raise serializers.ValidationError({"files": error.messages}) from error
         author = (
-            {"author_user": user} if user.is_staff_member else {"author_contact": own_contact(user)}
+            {"author_user": user}
+            if user.is_staff_member
+            else {"author_contact": core_services.customer_contact(user=user)}
         )
         message = services.message_add(
             ticket=ticket,

@@ -149,10 +149,6 @@ def custom_fields_of(
     return fields.filter(visible_to_customer=True) if for_customer else fields
 
 
-def tags_of(*, organisation: Organisation) -> QuerySet[Tag]:
-    return Tag.objects.filter(organisation=organisation)
-
-
 def category_tree_of(*, organisation: Organisation) -> list[Category]:
     """Every category (active or not) in tree order, each with `depth` and `ticket_count`.
 

@@ -72,6 +72,23 @@ def invalid(request, template: str, context: dict, *, active: str):
     return page(request, template, context, active=active, status=400)
 
 
+def form_page(request, form, *, template: str, context: dict, active: str, save, done: str):
+    """The life of every settings form: GET shows it; a valid POST calls `save(cleaned_data)`,
+    which calls one service and returns the success message, then goes to `done`; anything
+    else (invalid input, or the service refusing) shows the form again with its errors."""
+    if request.method != "POST":
+        return page(request, template, context, active=active)
+    if form.is_valid():
+        try:
+            message = save(form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, message)
+            return redirect(done)
+    return invalid(request, template, context, active=active)
+
+
 def generated_password() -> str:
     groups = ("".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(4)) for _ in range(3))
     return "-".join(groups)
@@ -145,24 +162,26 @@ def teams(request):
 def team_create(request):
     organisation = request.user.organisation
     form = TeamForm(request.POST or None, organisation=organisation)
-    context = {"form": form, "team": None}
-    if request.method != "POST":
-        return page(request, "desk/settings/team_form.html", context, active="teams")
-    if form.is_valid():
-        try:
-            team = core_services.team_create(
-                organisation=organisation,
-                name=form.cleaned_data["name"],
-                description=form.cleaned_data["description"],
-                members=list(form.cleaned_data["members"]),
-                actor=request.user,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Team “%(name)s” has been created.") % {"name": team.name})
-            return redirect("desk:settings_teams")
-    return invalid(request, "desk/settings/team_form.html", context, active="teams")
+
+    def save(data):
+        team = core_services.team_create(
+            organisation=organisation,
+            name=data["name"],
+            description=data["description"],
+            members=list(data["members"]),
+            actor=request.user,
+        )
+        return _("Team “%(name)s” has been created.") % {"name": team.name}
+
+    return form_page(
+        request,
+        form,
+        template="desk/settings/team_form.html",
+        context={"form": form, "team": None},
+        active="teams",
+        save=save,
+        done="desk:settings_teams",
+    )
 
 
 @admin_required
@@ -176,24 +195,26 @@ def team_edit(request, pk: int):
         "members": list(team.members.all()),
     }
     form = TeamForm(request.POST or None, initial=initial, organisation=organisation, team=team)
-    context = {"form": form, "team": team}
-    if request.method != "POST":
-        return page(request, "desk/settings/team_form.html", context, active="teams")
-    if form.is_valid():
-        try:
-            core_services.team_update(
-                team=team,
-                actor=request.user,
-                name=form.cleaned_data["name"],
-                description=form.cleaned_data["description"],
-                members=list(form.cleaned_data["members"]),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Team “%(name)s” has been saved.") % {"name": team.name})
-            return redirect("desk:settings_teams")
-    return invalid(request, "desk/settings/team_form.html", context, active="teams")
+
+    def save(data):
+        core_services.team_update(
+            team=team,
+            actor=request.user,
+            name=data["name"],
+            description=data["description"],
+            members=list(data["members"]),
+        )
+        return _("Team “%(name)s” has been saved.") % {"name": team.name}
+
+    return form_page(
+        request,
+        form,
+        template="desk/settings/team_form.html",
+        context={"form": form, "team": team},
+        active="teams",
+        save=save,
+        done="desk:settings_teams",
+    )
 
 
 # --- agents ---------------------------------------------------------------------------------
@@ -214,42 +235,39 @@ def agents(request):
 def agent_create(request):
     organisation = request.user.organisation
     form = AgentCreateForm(request.POST or None, organisation=organisation)
-    context = {"form": form, "agent": None}
-    if request.method != "POST":
-        return page(request, "desk/settings/agent_form.html", context, active="agents")
-    if form.is_valid():
-        data = form.cleaned_data
+
+    def save(data):
         password = data["password"] or generated_password()
-        try:
-            agent = core_services.staff_user_create(
-                organisation=organisation,
-                email=data["email"],
-                name=data["name"],
-                role=data["role"],
-                password=password,
-                teams=list(data["teams"]),
-                sees_all_tickets=data["sees_all_tickets"],
-                actor=request.user,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            if not data["password"]:
-                request.session[NEW_PASSWORD_SESSION_KEY] = {
-                    "name": agent.name,
-                    "email": agent.email,
-                    "password": password,
-                }
-            messages.success(
-                request,
-                _("%(name)s can now sign in as %(email)s.")
-                % {
-                    "name": agent.name,
-                    "email": agent.email,
-                },
-            )
-            return redirect("desk:settings_agents")
-    return invalid(request, "desk/settings/agent_form.html", context, active="agents")
+        agent = core_services.staff_user_create(
+            organisation=organisation,
+            email=data["email"],
+            name=data["name"],
+            role=data["role"],
+            password=password,
+            teams=list(data["teams"]),
+            sees_all_tickets=data["sees_all_tickets"],
+            actor=request.user,
+        )
+        if not data["password"]:
+            request.session[NEW_PASSWORD_SESSION_KEY] = {
+                "name": agent.name,
+                "email": agent.email,
+                "password": password,
+            }
+        return _("%(name)s can now sign in as %(email)s.") % {
+            "name": agent.name,
+            "email": agent.email,
+        }
+
+    return form_page(
+        request,
+        form,
+        template="desk/settings/agent_form.html",
+        context={"form": form, "agent": None},
+        active="agents",
+        save=save,
+        done="desk:settings_agents",
+    )
 
 
 @admin_required
@@ -260,27 +278,29 @@ def agent_edit(request, pk: int):
     form = AgentEditForm(
         request.POST or None, initial=AgentEditForm.initial_for(agent), organisation=organisation
     )
+
+    def save(data):
+        core_services.staff_user_update(
+            user=agent,
+            actor=request.user,
+            name=data["name"],
+            role=data["role"],
+            teams=list(data["teams"]),
+            sees_all_tickets=data["sees_all_tickets"],
+            is_active=data["is_active"],
+        )
+        return _("%(name)s has been saved.") % {"name": agent.name}
+
     context = {"form": form, "agent": agent, "is_self": agent.pk == request.user.pk}
-    if request.method != "POST":
-        return page(request, "desk/settings/agent_form.html", context, active="agents")
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            core_services.staff_user_update(
-                user=agent,
-                actor=request.user,
-                name=data["name"],
-                role=data["role"],
-                teams=list(data["teams"]),
-                sees_all_tickets=data["sees_all_tickets"],
-                is_active=data["is_active"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("%(name)s has been saved.") % {"name": agent.name})
-            return redirect("desk:settings_agents")
-    return invalid(request, "desk/settings/agent_form.html", context, active="agents")
+    return form_page(
+        request,
+        form,
+        template="desk/settings/agent_form.html",
+        context=context,
+        active="agents",
+        save=save,
+        done="desk:settings_agents",
+    )
 
 
 # --- categories -----------------------------------------------------------------------------
@@ -299,25 +319,22 @@ def category_create(request):
     organisation = request.user.organisation
     initial = {"parent": request.GET.get("parent")} if request.GET.get("parent") else None
     form = CategoryCreateForm(request.POST or None, initial=initial, organisation=organisation)
-    context = {"form": form, "category": None}
-    if request.method != "POST":
-        return page(request, "desk/settings/category_form.html", context, active="categories")
-    if form.is_valid():
-        try:
-            category = services.category_create(
-                organisation=organisation,
-                name=form.cleaned_data["name"],
-                parent=form.cleaned_data["parent"],
-                actor=request.user,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request, _("Category “%(name)s” has been created.") % {"name": category.path}
-            )
-            return redirect("desk:settings_categories")
-    return invalid(request, "desk/settings/category_form.html", context, active="categories")
+
+    def save(data):
+        category = services.category_create(
+            organisation=organisation, name=data["name"], parent=data["parent"], actor=request.user
+        )
+        return _("Category “%(name)s” has been created.") % {"name": category.path}
+
+    return form_page(
+        request,
+        form,
+        template="desk/settings/category_form.html",
+        context={"form": form, "category": None},
+        active="categories",
+        save=save,
+        done="desk:settings_categories",
+    )
 
 
 def _category_of(request, pk: int):
@@ -329,26 +346,27 @@ def _category_of(request, pk: int):
 @admin_required
 @safe_methods
 def category_edit(request, pk: int):
-    organisation = request.user.organisation
     category = _category_of(request, pk)
     form = CategoryRenameForm(
         request.POST or None,
         initial={"name": category.name},
-        organisation=organisation,
+        organisation=request.user.organisation,
         category=category,
     )
-    context = {"form": form, "category": category}
-    if request.method != "POST":
-        return page(request, "desk/settings/category_form.html", context, active="categories")
-    if form.is_valid():
-        services.category_update(
-            category=category, actor=request.user, name=form.cleaned_data["name"]
-        )
-        messages.success(
-            request, _("Category “%(name)s” has been saved.") % {"name": category.path}
-        )
-        return redirect("desk:settings_categories")
-    return invalid(request, "desk/settings/category_form.html", context, active="categories")
+
+    def save(data):
+        services.category_update(category=category, actor=request.user, name=data["name"])
+        return _("Category “%(name)s” has been saved.") % {"name": category.path}
+
+    return form_page(
+        request,
+        form,
+        template="desk/settings/category_form.html",
+        context={"form": form, "category": category},
+        active="categories",
+        save=save,
+        done="desk:settings_categories",
+    )
 
 
 @admin_required
@@ -391,30 +409,29 @@ def custom_fields(request):
 def custom_field_create(request):
     organisation = request.user.organisation
     form = CustomFieldCreateForm(request.POST or None)
-    context = {"form": form, "field": None}
-    if request.method != "POST":
-        return page(request, "desk/settings/field_form.html", context, active="fields")
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            field = services.custom_field_create(
-                organisation=organisation,
-                key=data["key"],
-                label=data["label"],
-                kind=data["kind"],
-                choices=data["choices"],
-                required=data["required"],
-                visible_to_customer=data["visible_to_customer"],
-                actor=request.user,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request, _("Field “%(label)s” has been created.") % {"label": field.label}
-            )
-            return redirect("desk:settings_fields")
-    return invalid(request, "desk/settings/field_form.html", context, active="fields")
+
+    def save(data):
+        field = services.custom_field_create(
+            organisation=organisation,
+            key=data["key"],
+            label=data["label"],
+            kind=data["kind"],
+            choices=data["choices"],
+            required=data["required"],
+            visible_to_customer=data["visible_to_customer"],
+            actor=request.user,
+        )
+        return _("Field “%(label)s” has been created.") % {"label": field.label}
+
+    return form_page(
+        request,
+        form,
+        template="desk/settings/field_form.html",
+        context={"form": form, "field": None},
+        active="fields",
+        save=save,
+        done="desk:settings_fields",
+    )
 
 
 @admin_required
@@ -425,29 +442,28 @@ def custom_field_edit(request, pk: int):
     form = CustomFieldEditForm(
         request.POST or None, initial=CustomFieldEditForm.initial_for(field), field=field
     )
-    context = {"form": form, "field": field}
-    if request.method != "POST":
-        return page(request, "desk/settings/field_form.html", context, active="fields")
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.custom_field_update(
-                field=field,
-                actor=request.user,
-                label=data["label"],
-                choices=data.get("choices"),
-                required=data["required"],
-                visible_to_customer=data["visible_to_customer"],
-                is_active=data["is_active"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request, _("Field “%(label)s” has been saved.") % {"label": field.label}
-            )
-            return redirect("desk:settings_fields")
-    return invalid(request, "desk/settings/field_form.html", context, active="fields")
+
+    def save(data):
+        services.custom_field_update(
+            field=field,
+            actor=request.user,
+            label=data["label"],
+            choices=data.get("choices"),
+            required=data["required"],
+            visible_to_customer=data["visible_to_customer"],
+            is_active=data["is_active"],
+        )
+        return _("Field “%(label)s” has been saved.") % {"label": field.label}
+
+    return form_page(
+        request,
+        form,
+        template="desk/settings/field_form.html",
+        context={"form": form, "field": field},
+        active="fields",
+        save=save,
+        done="desk:settings_fields",
+    )
 
 
 # --- tags -----------------------------------------------------------------------------------
@@ -470,25 +486,25 @@ def _tag_of(request, pk: int):
 def tag_edit(request, pk: int):
     tag = _tag_of(request, pk)
     form = TagRenameForm(request.POST or None, initial={"name": tag.name})
-    context = {"form": form, "tag": tag}
-    if request.method != "POST":
-        return page(request, "desk/settings/tag_form.html", context, active="tags")
-    if form.is_valid():
-        old_name = tag.name
-        try:
-            result = services.tag_rename(
-                tag=tag, name=form.cleaned_data["name"], actor=request.user
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
+    old_name = tag.name
+
+    def save(data):
+        result = services.tag_rename(tag=tag, name=data["name"], actor=request.user)
+        if result.pk != tag.pk:
+            text = _("Tag “%(old)s” has been merged into “%(new)s”.")
         else:
-            if result.pk != tag.pk:
-                text = _("Tag “%(old)s” has been merged into “%(new)s”.")
-            else:
-                text = _("Tag “%(old)s” is now called “%(new)s”.")
-            messages.success(request, text % {"old": old_name, "new": result.name})
-            return redirect("desk:settings_tags")
-    return invalid(request, "desk/settings/tag_form.html", context, active="tags")
+            text = _("Tag “%(old)s” is now called “%(new)s”.")
+        return text % {"old": old_name, "new": result.name}
+
+    return form_page(
+        request,
+        form,
+        template="desk/settings/tag_form.html",
+        context={"form": form, "tag": tag},
+        active="tags",
+        save=save,
+        done="desk:settings_tags",
+    )
 
 
 @admin_required

@@ -9,19 +9,10 @@ from typing import Any
 from django.db import transaction
 
 from karcis.core.models import Contact, Organisation, User
-from karcis.core.services import contact_resolve, customer_user_create
+from karcis.core.services import contact_resolve, customer_contact, customer_user_create
 from karcis.desk.content import CheckedFile, body_from
 from karcis.desk.models import Category, Channel, Ticket
 from karcis.desk.services import ticket_create
-
-
-def customer_contact(*, organisation: Organisation, user: User) -> Contact:
-    """The contact a customer account speaks as: the one linked to it at sign-up, or else
-    the one that owns the account's e-mail address."""
-    contact = Contact.objects.filter(organisation=organisation, user=user).first()
-    if contact is None:
-        contact = contact_resolve(organisation=organisation, name=user.name, email=user.email)
-    return contact
 
 
 def web_ticket_submit(
@@ -49,7 +40,7 @@ def web_ticket_submit(
     """
     with transaction.atomic():
         if requester is None and customer is not None:
-            requester = customer_contact(organisation=organisation, user=customer)
+            requester = customer_contact(user=customer)
         if requester is None:
             requester = contact_resolve(
                 organisation=organisation, name=name, email=email, phone=phone
