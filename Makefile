@@ -13,8 +13,12 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export KARCIS_SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
 export KARCIS_ALLOWED_HOSTS ?= 127.0.0.1,localhost,[::1]
 export KARCIS_SECURE_COOKIES ?= 0
+# Mail the demo sends is written to files in var/mail-out instead of leaving the machine.
+export KARCIS_EMAIL_BACKEND ?= django.core.mail.backends.filebased.EmailBackend
+export KARCIS_EMAIL_FILE_PATH ?= $(CURDIR)/var/mail-out
+export KARCIS_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test test-only lint setup demo bench-desk translations clean help
+.PHONY: run test test-only lint setup demo bench-desk bench-mail translations clean help
 
 help:
 	@echo "make run    set up, migrate, load the demo and serve http://$(HOST):$(PORT)"
@@ -46,9 +50,13 @@ setup: $(VENV)/.installed
 demo: setup
 	@$(BIN)/karcis demo_load
 
+# The scheduler (periodic jobs: sending due mail, polling IMAP mailboxes) runs beside the
+# web server and stops with it.
 run: demo
 	@$(BIN)/karcis demo_logins --port $(PORT)
-	@echo "==> serving on http://$(HOST):$(PORT)  (Ctrl+C stops)"
+	@echo "==> serving on http://$(HOST):$(PORT)  (Ctrl+C stops); mail sent goes to var/mail-out/"
+	@$(BIN)/karcis scheduler & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/uvicorn karcis.asgi:application --host $(HOST) --port $(PORT) --log-level warning
 
 translations: $(VENV)/.installed
@@ -66,6 +74,9 @@ lint: $(VENV)/.installed-dev
 
 bench-desk: $(VENV)/.installed-dev
 	$(BIN)/python bench/desk.py $(BENCH_ARGS)
+
+bench-mail: $(VENV)/.installed-dev
+	$(BIN)/python bench/mail.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var

@@ -142,3 +142,46 @@ def png_upload():
 def login(client, user):
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def mailbox(org):
+    """The organisation's support address, bantuan@nusantara.test (its default sender)."""
+    from karcis.messaging import services as messaging_services
+
+    return messaging_services.mailbox_create(
+        organisation=org, address="bantuan@nusantara.test", name="Bantuan"
+    )
+
+
+def email_bytes(
+    *,
+    sender="Siti Aminah <siti@example.com>",
+    to="bantuan@nusantara.test",
+    subject="Internet mati sejak pagi",
+    text="Selamat pagi, internet di rumah mati sejak jam 6.",
+    message_id="<a1@mail.example.com>",
+    **headers,
+) -> bytes:
+    """A small, well-formed e-mail as bytes; extra headers by keyword (In_Reply_To=...)."""
+    from email.message import EmailMessage
+    from email.utils import format_datetime
+
+    from django.utils import timezone
+
+    message = EmailMessage()
+    if sender:
+        message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    if message_id:
+        message["Message-ID"] = message_id
+    if "Date" not in headers:
+        # Today, at a fixed time: recent (it gets an automatic reply), and the same bytes on
+        # every call (tests compare what was stored with what was sent).
+        today = timezone.now().replace(hour=1, minute=0, second=0, microsecond=0)
+        message["Date"] = format_datetime(today)
+    for name, value in headers.items():
+        message[name.replace("_", "-")] = value
+    message.set_content(text)
+    return message.as_bytes()

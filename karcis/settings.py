@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "karcis.desk",
     "karcis.portal",
     "karcis.api",
+    "karcis.messaging",
 ]
 
 MIDDLEWARE = [
@@ -210,11 +211,85 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# --- background jobs ------------------------------------------------------------------
+# Without a broker, a job runs in the process that enqueues it (after the commit that
+# asked for it) and `karcis scheduler` runs the periodic ones; see karcis/celery.py.
+CELERY_TASK_ALWAYS_EAGER = not os.environ.get("KARCIS_CELERY_BROKER_URL")
+# In-process jobs need no broker; "memory://" only keeps Celery from looking for one.
+CELERY_BROKER_URL = os.environ.get("KARCIS_CELERY_BROKER_URL") or "memory://localhost/"
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ROUTES = {"karcis.messaging.tasks.*": {"queue": "mail"}}
+CELERY_TIMEZONE = "Asia/Jakarta"
+
 # --- e-mail ---------------------------------------------------------------------------
+# KARCIS_SMTP_URL sends real mail: smtp://user:password@host:587?starttls=1 (STARTTLS) or
+# smtps://user:password@host:465 (TLS from the start); user and password URL-encoded.
+# Without it, KARCIS_EMAIL_BACKEND decides (console by default; `make run` writes files).
+
+
+def smtp_settings(url: str) -> dict:
+    """Django's EMAIL_* settings from an smtp:// or smtps:// URL."""
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ImproperlyConfigured(
+            "KARCIS_SMTP_URL must look like smtp://user:password@host:587?starttls=1 "
+            "or smtps://user:password@host:465"
+        )
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    starttls = query.get("starttls", "0").strip().lower() in {"1", "true", "yes", "on"}
+    use_ssl = parts.scheme == "smtps"
+    if use_ssl and starttls:
+        raise ImproperlyConfigured("KARCIS_SMTP_URL: smtps:// already encrypts; drop starttls")
+    try:
+        port = parts.port or (465 if use_ssl else 587 if starttls else 25)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"KARCIS_SMTP_URL: {error}") from None
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": port,
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_TLS": starttls,
+        "EMAIL_USE_SSL": use_ssl,
+    }
+
+
 EMAIL_BACKEND = os.environ.get(
     "KARCIS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
+EMAIL_FILE_PATH = os.environ.get("KARCIS_EMAIL_FILE_PATH", str(VAR_DIR / "mail-out"))
+# Each SMTP step waits at most this long: a stalled server must not hold a sender forever.
+EMAIL_TIMEOUT = 30
+if os.environ.get("KARCIS_SMTP_URL"):
+    _smtp = smtp_settings(os.environ["KARCIS_SMTP_URL"])
+    EMAIL_BACKEND = _smtp["EMAIL_BACKEND"]
+    EMAIL_HOST, EMAIL_PORT = _smtp["EMAIL_HOST"], _smtp["EMAIL_PORT"]
+    EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = _smtp["EMAIL_HOST_USER"], _smtp["EMAIL_HOST_PASSWORD"]
+    EMAIL_USE_TLS, EMAIL_USE_SSL = _smtp["EMAIL_USE_TLS"], _smtp["EMAIL_USE_SSL"]
 DEFAULT_FROM_EMAIL = os.environ.get("KARCIS_DEFAULT_FROM_EMAIL", "karcis@localhost")
+# Links in e-mail (tracking pages) need the site's public address. By default it is the
+# first allowed host: over HTTPS, or plain HTTP on port 8000 for this machine only.
+_first_host = ALLOWED_HOSTS[0] if ALLOWED_HOSTS else "127.0.0.1"
+KARCIS_BASE_URL = os.environ.get(
+    "KARCIS_BASE_URL",
+    f"http://{_first_host}:8000"
+    if _first_host in ("127.0.0.1", "localhost", "[::1]")
+    else f"https://{_first_host}",
+).rstrip("/")
+# Incoming mail: the largest message accepted, and how many messages one sender may send
+# to one mailbox within the window before the rest are held back (mail storms, loops).
+KARCIS_MAIL_MAX_BYTES = int(os.environ.get("KARCIS_MAIL_MAX_BYTES", 30 * 1024 * 1024))
+KARCIS_MAIL_SENDER_LIMIT = int(os.environ.get("KARCIS_MAIL_SENDER_LIMIT", 20))
+KARCIS_MAIL_SENDER_WINDOW = int(os.environ.get("KARCIS_MAIL_SENDER_WINDOW", 600))
+# IMAP: a CA bundle to trust instead of the system's (a server with a private certificate;
+# verification stays on), and how far back a newly connected mailbox is read.
+KARCIS_IMAP_CA_FILE = os.environ.get("KARCIS_IMAP_CA_FILE", "")
+KARCIS_IMAP_BACKFILL_DAYS = int(os.environ.get("KARCIS_IMAP_BACKFILL_DAYS", 7))
 
 # --- API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {

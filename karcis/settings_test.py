@@ -5,6 +5,7 @@ import os
 os.environ["KARCIS_TESTING"] = "1"
 os.environ["KARCIS_SECRET_KEY"] = "karcis-tests-only-not-a-secret"
 os.environ["KARCIS_ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
+os.environ["KARCIS_BASE_URL"] = "http://127.0.0.1:8000"
 
 from karcis.settings import *  # noqa: E402,F403
 from karcis.settings import MIDDLEWARE  # noqa: E402

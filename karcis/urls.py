@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
     path("", include("karcis.core.urls")),
+    path("desk/", include("karcis.messaging.urls")),
     path("desk/", include("karcis.desk.urls")),
     path("portal/", include("karcis.portal.urls")),
     path("api/", include("karcis.api_urls")),

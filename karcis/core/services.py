@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
+from karcis.core import events
 from karcis.core.models import (
     Contact,
     ContactIdentity,
@@ -31,8 +32,11 @@ def event_record(
     actor_contact: Contact | None = None,
     payload: dict | None = None,
 ) -> Event:
-    """Write one domain event. Call inside the transaction that made the change."""
-    return Event.objects.create(
+    """Write one domain event. Call inside the transaction that made the change.
+
+    Subscribers (core/events.py) see it before the transaction commits.
+    """
+    event = Event.objects.create(
         organisation=organisation,
         type=type,
         object_type=obj._meta.label_lower,
@@ -41,6 +45,8 @@ def event_record(
         actor_contact=actor_contact,
         payload=payload or {},
     )
+    events.publish(event)
+    return event
 
 
 def sequence_next(*, organisation: Organisation, name: str) -> int:

@@ -35,6 +35,7 @@ from karcis.desk.models import (
     Attachment,
     Category,
     Channel,
+    DeliveryState,
     Message,
     MessageKind,
     Priority,
@@ -509,6 +510,17 @@ class MessageSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=Channel.choices, read_only=True)
     body_html = serializers.CharField(read_only=True)
     body_text = serializers.CharField(read_only=True)
+    quoted_html = serializers.CharField(
+        read_only=True, help_text="History an e-mail quoted below its new words (sanitised)."
+    )
+    delivery_state = serializers.ChoiceField(
+        choices=DeliveryState.choices,
+        read_only=True,
+        help_text='How an e-mailed reply fared: "" (not e-mailed), queued, sent or failed.',
+    )
+    delivery_detail = serializers.CharField(
+        read_only=True, help_text="Why a delivery failed, in the mail server's words."
+    )
     attachments = AttachmentSerializer(many=True, read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
 

@@ -95,6 +95,8 @@ def text_to_html(value: str) -> str:
 class Body:
     html: str
     text: str
+    # History an e-mail quoted below its new words: kept, shown folded.
+    quoted_html: str = ""
 
 
 def body_from(*, text: str = "", html_body: str = "") -> Body:
@@ -118,8 +120,16 @@ ACCEPTED_TYPES: dict[str, set[str]] = {
     "application/vnd.openxmlformats-officedocument.presentationml.presentation": {".pptx"},
     "application/zip": {".zip"},
     "text/plain": {".txt", ".log", ".csv"},
+    # A forwarded e-mail and a calendar invitation: text, always downloaded, never shown.
+    "message/rfc822": {".eml"},
+    "text/calendar": {".ics"},
 }
-_TEXT_EXTENSIONS = ACCEPTED_TYPES["text/plain"]
+# Text files have no magic bytes; their type comes from the extension once the bytes are text.
+_TEXT_TYPES = {
+    extension: content_type
+    for content_type in ("text/plain", "message/rfc822", "text/calendar")
+    for extension in ACCEPTED_TYPES[content_type]
+}
 
 
 @dataclass(frozen=True)
@@ -128,6 +138,7 @@ class CheckedFile:
     filename: str
     content_type: str
     size: int
+    content_id: str = ""
 
 
 def _safe_filename(name: str) -> str:
@@ -140,7 +151,11 @@ def _detect_type(head: bytes, extension: str) -> str | None:
     kind = filetype.guess(head)
     if kind is not None:
         return kind.mime
-    if extension in _TEXT_EXTENSIONS:
+    if extension in _TEXT_TYPES:
+        if b"\x00" in head:
+            return None
+        if extension == ".eml":  # mail may carry 8-bit text in any charset
+            return _TEXT_TYPES[extension]
         try:
             head.decode("utf-8")
         except UnicodeDecodeError:
@@ -148,7 +163,7 @@ def _detect_type(head: bytes, extension: str) -> str | None:
                 head[:-3].decode("utf-8")
             except UnicodeDecodeError:
                 return None
-        return "text/plain" if b"\x00" not in head else None
+        return _TEXT_TYPES[extension]
     return None
 
 

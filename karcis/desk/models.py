@@ -230,11 +230,20 @@ class MessageKind(models.TextChoices):
     NOTE = "note", _("Internal note")
 
 
+class DeliveryState(models.TextChoices):
+    NONE = "", _("Not sent")
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
 class Message(models.Model):
     """One entry of a ticket's conversation: a public reply or an internal note.
 
     body_html is sanitised on the way in; body_text is its plain-text form for search,
-    e-mail and previews.
+    e-mail and previews. quoted_html is the history an e-mail quoted below its new part,
+    folded away on screen but kept. delivery_state says whether a reply reached the
+    requester by e-mail (set by the channel that sends it).
     """
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
@@ -249,6 +258,11 @@ class Message(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices)
     body_html = models.TextField()
     body_text = models.TextField()
+    quoted_html = models.TextField(blank=True)
+    delivery_state = models.CharField(
+        max_length=8, choices=DeliveryState.choices, default=DeliveryState.NONE, blank=True
+    )
+    delivery_detail = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ScopedManager(organisation="organisation")
@@ -285,6 +299,8 @@ class Attachment(models.Model):
     filename = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
+    # The Content-ID of an image an e-mail shows inline (<img src="cid:...">).
+    content_id = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ScopedManager(organisation="organisation")
@@ -295,3 +311,21 @@ class Attachment(models.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type in {"image/png", "image/jpeg", "image/gif", "image/webp"}
+
+
+class TicketParticipant(models.Model):
+    """Someone besides the requester who follows a ticket (a colleague CC'd on the e-mail)
+    and receives its public replies."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="participants")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "contact"], name="uniq_participant")
+        ]

@@ -7,7 +7,7 @@ from django.core import signing
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from karcis.core.models import Event, Organisation, User
+from karcis.core.models import Contact, Event, Organisation, User
 from karcis.core.selectors import team_ids_of
 from karcis.core.services import normalise_email
 from karcis.desk.models import (
@@ -19,6 +19,7 @@ from karcis.desk.models import (
     MessageKind,
     Tag,
     Ticket,
+    TicketParticipant,
 )
 
 TRACKING_SALT = "karcis.desk.tracking"
@@ -120,6 +121,16 @@ def messages_for(*, ticket: Ticket, include_notes: bool) -> QuerySet[Message]:
     if not include_notes:
         messages = messages.filter(kind=MessageKind.REPLY)
     return messages
+
+
+def ticket_participants(*, ticket: Ticket) -> list[Contact]:
+    """The people who follow a ticket besides its requester, oldest first."""
+    return [
+        participant.contact
+        for participant in TicketParticipant.objects.filter(ticket=ticket)
+        .select_related("contact")
+        .prefetch_related("contact__identities")
+    ]
 
 
 def inbox_counts(*, user: User) -> dict[str, int]:

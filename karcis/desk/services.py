@@ -28,6 +28,7 @@ from karcis.desk.models import (
     Category,
     Channel,
     CustomField,
+    DeliveryState,
     FieldKind,
     Message,
     MessageKind,
@@ -35,6 +36,7 @@ from karcis.desk.models import (
     Status,
     Tag,
     Ticket,
+    TicketParticipant,
     TicketType,
 )
 
@@ -306,6 +308,7 @@ def _message_store(
         kind=kind,
         body_html=body.html,
         body_text=body.text,
+        quoted_html=body.quoted_html,
         channel=channel,
         author_user=author_user,
         author_contact=author_contact,
@@ -319,6 +322,7 @@ def _message_store(
             filename=checked.filename,
             content_type=checked.content_type,
             size=checked.size,
+            content_id=checked.content_id,
         )
         checked.upload.seek(0)
         attachment.file.save(checked.filename, checked.upload, save=False)
@@ -355,11 +359,13 @@ def message_add(
     channel: str = Channel.WEB,
     attachments: list[CheckedFile] = (),
     status: str | None = None,
+    reopen: bool = True,
 ) -> Message:
     """Add a reply or note; an agent may set the status in the same step.
 
-    A requester's reply reopens a pending or solved ticket. Closed tickets take no more
-    messages: the portal offers a follow-up ticket instead.
+    A requester's reply reopens a pending or solved ticket, unless `reopen` is off (an
+    out-of-office answer is kept on the ticket but is not the requester speaking). Closed
+    tickets take no more messages: the portal offers a follow-up ticket instead.
     """
     if (author_user is None) == (author_contact is None):
         raise ValueError("A message has exactly one author: a user or a contact.")
@@ -384,15 +390,6 @@ def message_add(
             attachments=attachments,
             created_at=now,
         )
-        actor_contact = author_contact if author_user is None else None
-        event_record(
-            organisation=ticket.organisation,
-            type=f"desk.message.{'note' if kind == MessageKind.NOTE else 'reply'}_added",
-            obj=ticket,
-            actor=author_user,
-            actor_contact=actor_contact,
-            payload={"message_id": message.pk, "attachments": len(attachments)},
-        )
         fields = ["updated_at"]
         ticket.updated_at = now
         if is_staff and kind == MessageKind.REPLY and ticket.first_response_at is None:
@@ -402,13 +399,76 @@ def message_add(
         if status and status != ticket.status:
             if not is_staff:
                 raise ValidationError(_("Only agents can change the status."))
-            _status_change(ticket, status, actor=author_user, now=now)
-        elif not is_staff and ticket.status in (Status.PENDING, Status.SOLVED):
+            _status_change(ticket, status, actor=author_user, now=now, message=message)
+        elif reopen and not is_staff and ticket.status in (Status.PENDING, Status.SOLVED):
             _status_change(ticket, Status.OPEN, actor=None, actor_contact=author_contact, now=now)
         elif is_staff and kind == MessageKind.REPLY and ticket.status == Status.NEW:
             _status_change(ticket, Status.OPEN, actor=author_user, now=now)
+        # After the status change: subscribers (the e-mail to the requester) see the ticket
+        # as this step leaves it.
+        actor_contact = author_contact if author_user is None else None
+        event_record(
+            organisation=ticket.organisation,
+            type=f"desk.message.{'note' if kind == MessageKind.NOTE else 'reply'}_added",
+            obj=ticket,
+            actor=author_user,
+            actor_contact=actor_contact,
+            payload={"message_id": message.pk, "attachments": len(attachments)},
+        )
         _reindex(ticket)
     return message
+
+
+def ticket_participants_add(
+    *, ticket: Ticket, contacts: Iterable[Contact], actor_contact: Contact | None = None
+) -> list[Contact]:
+    """Make people follow a ticket (they receive its public replies); returns those added.
+
+    The requester is one already; someone who already follows it is skipped.
+    """
+    added: list[Contact] = []
+    with transaction.atomic():
+        following = set(
+            TicketParticipant.objects.filter(ticket=ticket).values_list("contact_id", flat=True)
+        )
+        following.add(ticket.requester_id)
+        for contact in contacts:
+            _check_same_org(contact, ticket.organisation, "participant")
+            if contact.pk in following:
+                continue
+            TicketParticipant.objects.create(
+                organisation_id=ticket.organisation_id, ticket=ticket, contact=contact
+            )
+            following.add(contact.pk)
+            added.append(contact)
+        if added:
+            event_record(
+                organisation=ticket.organisation,
+                type="desk.ticket.participants_added",
+                obj=ticket,
+                actor_contact=actor_contact,
+                payload={"participants": [contact.name for contact in added]},
+            )
+    return added
+
+
+def message_delivery_set(*, message: Message, state: str, detail: str = "") -> None:
+    """Record how a reply's delivery went, as reported by the channel that sends it.
+
+    A failure is also an event on the ticket, so the agent sees it in the history.
+    """
+    _check_choice(state, DeliveryState, "delivery_state")
+    detail = one_line(detail, 300)
+    with transaction.atomic():
+        Message.objects.filter(pk=message.pk).update(delivery_state=state, delivery_detail=detail)
+        message.delivery_state, message.delivery_detail = state, detail
+        if state == DeliveryState.FAILED:
+            event_record(
+                organisation=message.ticket.organisation,
+                type="desk.message.delivery_failed",
+                obj=message.ticket,
+                payload={"message_id": message.pk, "reason": detail},
+            )
 
 
 def _check_required_fields_filled(ticket: Ticket) -> None:
@@ -429,8 +489,16 @@ def _check_required_fields_filled(ticket: Ticket) -> None:
 
 
 def _status_change(
-    ticket: Ticket, status: str, *, actor: User | None, now, actor_contact: Contact | None = None
+    ticket: Ticket,
+    status: str,
+    *,
+    actor: User | None,
+    now,
+    actor_contact: Contact | None = None,
+    message: Message | None = None,
 ) -> None:
+    """Move the ticket to `status`; `message` is the reply that made the move, if any (the
+    e-mail of that reply tells the requester, so no separate notice is needed)."""
     _check_choice(status, Status, "status")
     if status not in STATUS_TRANSITIONS[ticket.status]:
         raise ValidationError(
@@ -461,7 +529,8 @@ def _status_change(
         obj=ticket,
         actor=actor,
         actor_contact=actor_contact,
-        payload={"from": old, "to": status},
+        payload={"from": old, "to": status}
+        | ({"message_id": message.pk} if message is not None else {}),
     )
 
 

@@ -60,6 +60,7 @@ from karcis.desk.selectors import (
     ticket_events,
     ticket_get_for_user,
     ticket_number_parse,
+    ticket_participants,
     tickets_visible_to,
 )
 from karcis.desk.services import (
@@ -70,6 +71,7 @@ from karcis.desk.services import (
     tickets_bulk_tag,
     tickets_bulk_update,
 )
+from karcis.messaging.selectors import original_message_ids
 
 
 def staff_required(view):
@@ -346,6 +348,9 @@ def _render_ticket(
             if ticket.custom_fields.get(field.key) not in (None, "")
         ],
         "other_tickets": _other_tickets_of_requester(user, ticket),
+        "participants": ticket_participants(ticket=ticket),
+        # Messages that came by e-mail link to their original (.eml).
+        "email_originals": original_message_ids(ticket=ticket),
         "history": history_entries(list(ticket_events(ticket=ticket)), custom_fields),
         "presence_url": f"/ws/desk/tickets/{ticket.number}/",
     }
@@ -584,8 +589,34 @@ def _describe(event: Event, actor: str, labels: dict[str, str]) -> tuple[str, st
         return _("%(actor)s replied") % {"actor": actor}, ""
     if kind == "desk.message.note_added":
         return _("%(actor)s added an internal note") % {"actor": actor}, ""
+    if kind == "desk.ticket.participants_added":
+        return _("Now following the ticket (CC): %(names)s") % {
+            "names": ", ".join(payload.get("participants", []))
+        }, actor
+    if kind == "desk.message.delivery_failed":
+        return _("A reply could not be delivered by e-mail: %(reason)s") % {
+            "reason": _plain(payload.get("reason"))
+        }, ""
+    if kind in ("messaging.delivery.sent", "messaging.delivery.failed"):
+        return _mail_delivery_sentence(kind, payload), ""
     # Events of other modules (SLA, automation…) still show, by their name.
     return kind.replace("_", " "), actor
+
+
+def _mail_delivery_sentence(kind: str, payload: dict) -> str:
+    what = (
+        _("The automatic reply")
+        if payload.get("kind") == "auto_reply"
+        else _("The notice that the ticket is solved")
+    )
+    to = ", ".join(payload.get("to", []))
+    if kind == "messaging.delivery.sent":
+        return _("%(what)s was e-mailed to %(to)s") % {"what": what, "to": to}
+    return _("%(what)s could not be e-mailed to %(to)s: %(reason)s") % {
+        "what": what,
+        "to": to,
+        "reason": _plain(payload.get("reason")),
+    }
 
 
 def _tags_sentence(old: list[str], new: list[str]) -> str:

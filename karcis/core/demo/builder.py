@@ -858,6 +858,10 @@ def demo_build(
                 progress(plan.index + 1, len(plans))
         build.backdate(plans, people, customer_person)
         build.check(plans)
+        # Last, so that the history above (backdated replies) sends no e-mail.
+        from karcis.messaging.demo import demo_mail_load
+
+        demo_mail_load(organisation=build.organisation)
     return build.organisation
 
 

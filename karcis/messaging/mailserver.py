@@ -1,0 +1,329 @@
+"""The SMTP/LMTP receiving server: the MTA (Postfix, Exim…) delivers our mailboxes' mail here.
+
+An accepted message is never lost: its bytes are committed to the database before we answer
+250, and when they cannot be (the database is down) we answer 451, so the sending MTA keeps
+the message and tries again later. A message delivered twice is stored once
+(`inbound_store` is idempotent).
+
+Processing (parsing, threading, the ticket) happens after the answer, in a bounded pool of
+threads — or of processes (`processes=True`): processing is Python-bound, and the threads
+of one process share one CPU — so a slow ticket never holds up the MTA. A row left waiting
+because the process died is processed by the periodic sweep
+(`services.inbound_pending_process`).
+
+The server neither relays nor authenticates: it must listen on 127.0.0.1 (or a private
+address only the MTA can reach). Anyone who can connect to it can open tickets.
+
+Postfix hands a domain's mail to it with a transport map entry such as
+`dinas.go.id lmtp:inet:127.0.0.1:2525` (for `karcis mailserver --lmtp`); unknown
+recipients are refused at RCPT (550 5.1.1), messages over KARCIS_MAIL_MAX_BYTES with 552.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.lmtp import LMTP
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from django.conf import settings
+from django.db import close_old_connections, connections, transaction
+from django_scopes import scope
+
+# Processing processes import this module before Django is set up (to find their start-up
+# function), so the models are imported where they are used.
+if TYPE_CHECKING:
+    from karcis.messaging.models import Mailbox
+
+logger = logging.getLogger(__name__)
+
+# One message to more of our addresses than this is a list explosion, not a request.
+MAX_RECIPIENTS = 100
+# Threads that look up recipients and store messages; they only wait for the database.
+INTAKE_THREADS = 4
+
+REPLY_STORED = "250 2.0.0 OK: stored"
+REPLY_RECIPIENT_OK = "250 2.1.5 OK"
+REPLY_NO_MAILBOX = "550 5.1.1 No such mailbox here"
+REPLY_TRY_LATER = "451 4.3.0 Try again later"
+REPLY_TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
+
+
+def _with_connection(function: Callable, *args):
+    """Run a database job in a pool thread.
+
+    Pool threads live long and Django only tidies connections around web requests, so each
+    job drops a broken or expired connection before it starts and after it ends (with
+    PostgreSQL's pool, "closing" hands the connection back to the pool).
+    """
+    close_old_connections()
+    try:
+        return function(*args)
+    finally:
+        close_old_connections()
+
+
+def _process_stored_job(inbound_id: int, organisation_id: int) -> None:
+    _with_connection(_process_stored, inbound_id, organisation_id)
+
+
+def _worker_process_start(settings_module: str, database_name: str) -> None:
+    """A processing process: Django set up on the parent's settings and database."""
+    # The parent decides when to stop: Ctrl+C or SIGTERM must not break a ticket in half.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
+    import django
+
+    django.setup()
+    connections["default"].settings_dict["NAME"] = database_name
+
+
+def _process_stored(inbound_id: int, organisation_id: int) -> None:
+    from karcis.messaging import services
+
+    try:
+        with scope(organisation=organisation_id):
+            services.inbound_process(inbound_id=inbound_id)
+    except Exception:  # the database went away: the row stays waiting for the sweep
+        logger.exception("Processing incoming e-mail %s failed; the sweep will retry", inbound_id)
+
+
+class MailIntake:
+    """The aiosmtpd handler for SMTP and LMTP sessions.
+
+    RCPT accepts only addresses of an active mailbox (reply addresses included); DATA
+    stores the message once per mailbox, then hands the stored rows to the processing pool.
+    """
+
+    def __init__(self, *, lmtp: bool = False, workers: int = 2, processes: bool = False):
+        self.lmtp = lmtp
+        self.source = "lmtp" if lmtp else "smtp"
+        self.workers, self.processes = workers, processes
+        self._intake = ThreadPoolExecutor(INTAKE_THREADS, thread_name_prefix="karcis-intake")
+        self._processing = self._processing_pool()
+        self._queued: set[Future] = set()
+        self._idle = threading.Condition()
+
+    def _processing_pool(self) -> Executor:
+        if not self.processes:
+            return ThreadPoolExecutor(self.workers, thread_name_prefix="karcis-process")
+        # Spawned, not forked: this process has threads (and database connections).
+        return ProcessPoolExecutor(
+            self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_worker_process_start,
+            initargs=(
+                # The environment's module: settings overridden at run time (tests) report none.
+                os.environ.get("DJANGO_SETTINGS_MODULE") or settings.SETTINGS_MODULE,
+                connections["default"].settings_dict["NAME"],
+            ),
+        )
+
+    # --- the SMTP conversation (runs on the event loop) -----------------------------------
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options
+    ) -> str:
+        if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
+            return REPLY_TOO_MANY_RECIPIENTS
+        from karcis.messaging.selectors import mailbox_for_recipient
+
+        loop = asyncio.get_running_loop()
+        try:
+            mailbox = await loop.run_in_executor(
+                self._intake, _with_connection, mailbox_for_recipient, address
+            )
+        except Exception:
+            logger.exception("Looking up the mailbox of %s failed", address)
+            return REPLY_TRY_LATER
+        if mailbox is None:
+            return REPLY_NO_MAILBOX
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        _mailboxes(envelope)[address] = mailbox
+        return REPLY_RECIPIENT_OK
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content
+        groups = _recipients_by_mailbox(envelope)
+        loop = asyncio.get_running_loop()
+        if not self.lmtp:
+            # One answer for the whole message: stored for every mailbox, or for none.
+            return await loop.run_in_executor(self._intake, self._store, groups, raw)
+        # LMTP answers once per recipient, in the order of the RCPT commands.
+        status: dict[str, str] = {}
+        for mailbox, recipients in groups:
+            reply = await loop.run_in_executor(
+                self._intake, self._store, [(mailbox, recipients)], raw
+            )
+            status.update(dict.fromkeys(recipients, reply))
+        return "\r\n".join(status[address] for address in envelope.rcpt_tos)
+
+    # --- storing and processing (pool threads) -------------------------------------------
+
+    def _store(self, groups: list[tuple[Mailbox, list[str]]], raw: bytes) -> str:
+        try:
+            waiting = _with_connection(self._store_all, groups, raw)
+        except Exception:  # the database, or a bug: either way the sender must keep it
+            logger.exception("Storing an incoming e-mail failed; answered 451")
+            return REPLY_TRY_LATER
+        # Queued here rather than on the event loop: if the client hangs up before our
+        # answer, the stored message is still processed now, not by the sweep later.
+        for inbound_id, organisation_id in waiting:
+            self._process_later(inbound_id, organisation_id)
+        return REPLY_STORED
+
+    def _store_all(
+        self, groups: list[tuple[Mailbox, list[str]]], raw: bytes
+    ) -> list[tuple[int, int]]:
+        from karcis.messaging import services
+
+        stored = []
+        with transaction.atomic():
+            for mailbox, recipients in groups:
+                with scope(organisation=mailbox.organisation_id):
+                    inbound, _created = services.inbound_store(
+                        mailbox=mailbox, raw=raw, source=self.source, recipients=recipients
+                    )
+                stored.append(inbound)
+        # A redelivery of a message processed long ago needs nothing more.
+        return [(i.pk, i.organisation_id) for i in stored if i.state == "pending"]
+
+    def _process_later(self, inbound_id: int, organisation_id: int) -> None:
+        try:
+            future = self._submit(inbound_id, organisation_id)
+        except RuntimeError:  # shutting down: the sweep processes the waiting row
+            return
+        with self._idle:
+            self._queued.add(future)
+        future.add_done_callback(self._processed)
+
+    def _submit(self, inbound_id: int, organisation_id: int) -> Future:
+        pool = self._processing
+        try:
+            return pool.submit(_process_stored_job, inbound_id, organisation_id)
+        except BrokenProcessPool:
+            # A worker process died (killed, out of memory): start a new pool, once.
+            logger.error("A mail processing process died; starting new ones")
+            with self._idle:
+                if self._processing is pool:
+                    self._processing = self._processing_pool()
+            return self._processing.submit(_process_stored_job, inbound_id, organisation_id)
+
+    def _processed(self, future: Future) -> None:
+        with self._idle:
+            self._queued.discard(future)
+            if not self._queued:
+                self._idle.notify_all()
+
+    def wait_processed(self, timeout: float | None = None) -> bool:
+        """Block until every stored message handed to the pool is processed (True), or
+        the timeout passes (False)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._queued, timeout)
+
+    def shutdown(self) -> None:
+        """Finish the messages being stored and processed; leave the queued ones waiting
+        (stored, state pending) for the sweep."""
+        self._intake.shutdown(wait=True)
+        self._processing.shutdown(wait=True, cancel_futures=True)
+
+
+def _mailboxes(envelope: Envelope) -> dict[str, Mailbox]:
+    # The mailbox each accepted recipient maps to, kept on the envelope (RSET makes a new one).
+    if not hasattr(envelope, "karcis_mailboxes"):
+        envelope.karcis_mailboxes = {}
+    return envelope.karcis_mailboxes
+
+
+def _recipients_by_mailbox(envelope: Envelope) -> list[tuple[Mailbox, list[str]]]:
+    """The accepted recipients grouped by mailbox (bantuan@ and a reply address bantuan+…@
+    are one mailbox: one stored message), in the order they were given."""
+    groups: dict[int, tuple[Mailbox, list[str]]] = {}
+    for address in envelope.rcpt_tos:
+        mailbox = _mailboxes(envelope)[address]
+        group = groups.setdefault(mailbox.pk, (mailbox, []))
+        if address not in group[1]:
+            group[1].append(address)
+    return list(groups.values())
+
+
+def protocol(handler: MailIntake, *, loop: asyncio.AbstractEventLoop | None = None) -> SMTP:
+    """One session's protocol object: LMTP or SMTP, advertising and enforcing the size limit
+    (552 over it)."""
+    server_class = LMTP if handler.lmtp else SMTP
+    return server_class(
+        handler,
+        data_size_limit=settings.KARCIS_MAIL_MAX_BYTES,
+        enable_SMTPUTF8=True,
+        hostname=socket.gethostname(),
+        ident="Karcis",
+        loop=loop,
+    )
+
+
+async def serve(
+    *,
+    host: str,
+    port: int,
+    lmtp: bool = False,
+    workers: int = 2,
+    processes: bool = False,
+    on_ready: Callable[[str, int], None] | None = None,
+) -> None:
+    """Receive mail until SIGINT or SIGTERM; then finish what is being stored or processed."""
+    handler = MailIntake(lmtp=lmtp, workers=workers, processes=processes)
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: protocol(handler, loop=loop), host=host, port=port)
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    if on_ready is not None:
+        bound_host, bound_port = server.sockets[0].getsockname()[:2]
+        on_ready(bound_host, bound_port)
+    try:
+        await stop.wait()
+    finally:
+        server.close()
+        await server.wait_closed()
+        await loop.run_in_executor(None, handler.shutdown)
+
+
+class MailServerThread(Controller):
+    """The server on its own event loop in a thread (for tests and embedding):
+    `start()`, then `stop()`; `.handler` is the MailIntake."""
+
+    def __init__(
+        self, *, host: str = "127.0.0.1", port: int = 0, lmtp=False, workers=2, processes=False
+    ):
+        handler = MailIntake(lmtp=lmtp, workers=workers, processes=processes)
+        super().__init__(handler, hostname=host, port=port)
+
+    def factory(self) -> SMTP:
+        return protocol(self.handler, loop=self.loop)
+
+    def _create_server(self):
+        # Port 0 picks a free port; remember which, before start() connects to it.
+        async def create():
+            server = await self.loop.create_server(
+                self._factory_invoker, host=self.hostname, port=self.port
+            )
+            self.port = server.sockets[0].getsockname()[1]
+            return server
+
+        return create()
+
+    def stop(self, no_assert: bool = False) -> None:
+        super().stop(no_assert=no_assert)
+        self.handler.shutdown()

@@ -1,0 +1,64 @@
+"""`karcis mailserver [--host 127.0.0.1] [--port 2525] [--lmtp] [--workers N] [--processes]`:
+receive the mail of our mailboxes from the MTA over SMTP or LMTP (see
+karcis/messaging/mailserver.py)."""
+
+import asyncio
+
+from django.core.management.base import BaseCommand, CommandError
+
+from karcis.messaging import mailserver
+
+
+class Command(BaseCommand):
+    help = (
+        "Receive e-mail for Karcis's mailboxes over SMTP (or LMTP with --lmtp) until Ctrl+C or "
+        "SIGTERM. No relaying and no authentication: listen on 127.0.0.1, behind your MTA."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+        parser.add_argument("--port", type=int, default=2525, help="port to listen on")
+        parser.add_argument(
+            "--lmtp", action="store_true", help="speak LMTP (one answer per recipient)"
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=2,
+            help="threads (or processes) that turn stored messages into tickets (default 2)",
+        )
+        parser.add_argument(
+            "--processes",
+            action="store_true",
+            help="process in worker processes instead of threads: uses every CPU, where "
+            "the threads of one process share one",
+        )
+
+    def handle(
+        self, *args, host: str, port: int, lmtp: bool, workers: int, processes: bool, **options
+    ):
+        if workers < 1:
+            raise CommandError("--workers must be at least 1.")
+        protocol = "LMTP" if lmtp else "SMTP"
+
+        def ready(bound_host: str, bound_port: int) -> None:
+            self.stdout.write(
+                f"Karcis mail server: {protocol} on {bound_host}:{bound_port}, "
+                f"{workers} processing {'processes' if processes else 'threads'}. Ctrl+C stops."
+            )
+            self.stdout.flush()
+
+        try:
+            asyncio.run(
+                mailserver.serve(
+                    host=host,
+                    port=port,
+                    lmtp=lmtp,
+                    workers=workers,
+                    processes=processes,
+                    on_ready=ready,
+                )
+            )
+        except OSError as error:  # the port is taken, or the address is not ours
+            raise CommandError(f"Cannot listen on {host}:{port}: {error}") from error
+        self.stdout.write("Karcis mail server stopped.")

@@ -1,0 +1,653 @@
+"""Outgoing e-mail: agent replies and automatic replies, queued with the change that asks for
+them and sent by a background job after the commit.
+
+Queueing (`reply_queue`, `auto_reply_queue`, `web_ticket_auto_reply`) runs inside the
+transaction that stores the reply or the ticket. It renders the whole message then — subject,
+text, HTML and headers — into a Delivery row, so every retry sends the same message with the
+same Message-ID, and the delivery commits or rolls back with the reply itself.
+
+Sending (`delivery_send`) is at-least-once: a row is claimed under a short lock, the SMTP
+conversation happens outside any lock, and the outcome is recorded afterwards. A crash after
+the server accepted the message but before we recorded it sends it again when the claim's
+lease runs out, with the same Message-ID, so the recipient's client shows it once.
+"""
+
+import enum
+import logging
+import re
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.headerregistry import Address
+from email.utils import format_datetime, parseaddr
+from mimetypes import guess_type
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
+
+from karcis.core.models import Contact, Organisation
+from karcis.desk import selectors as desk_selectors
+from karcis.desk import services as desk
+from karcis.desk.models import Channel, Message, MessageKind, Ticket
+from karcis.messaging import addresses
+from karcis.messaging.models import (
+    Delivery,
+    DeliveryKind,
+    DeliveryState,
+    Direction,
+    EmailMessageId,
+    InboundEmail,
+    Mailbox,
+)
+from karcis.messaging.services import delivery_mark_failed, delivery_mark_sent
+
+logger = logging.getLogger(__name__)
+
+# Waits after the 1st, 2nd, … temporary failure; the attempt after the last wait is final.
+BACKOFF = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=15),
+    timedelta(hours=1),
+    timedelta(hours=4),
+)
+MAX_ATTEMPTS = len(BACKOFF) + 1
+# A claimed delivery is not claimed again for this long: longer than any SMTP conversation
+# (EMAIL_TIMEOUT per step), short enough that a crashed sender's mail goes out soon.
+SEND_LEASE = timedelta(minutes=5)
+# References name the conversation's first message and the latest ones, not all of them.
+MAX_REFERENCES = 20
+# How many earlier public messages a reply quotes below itself.
+QUOTED_MESSAGES = 3
+QUOTE_MAX_CHARS = 2000
+# One sweep sends at most this many; the next sweep takes the rest.
+SEND_DUE_BATCH = 200
+
+
+# --- queueing ----------------------------------------------------------------------------
+
+
+def reply_queue(*, message_id: int) -> Delivery | None:
+    """Queue the e-mail for an agent's public reply; None when it goes to nobody.
+
+    Call inside the transaction that stores the reply. Only a public reply written by a
+    staff member is sent, from the mailbox the conversation came to (else the
+    organisation's default), to the requester with the participants in Cc.
+    """
+    with scopes_disabled():
+        message = (
+            Message.objects.select_related("ticket__organisation", "author_user")
+            .filter(pk=message_id)
+            .first()
+        )
+        if message is None or message.kind != MessageKind.REPLY:
+            return None
+        author = message.author_user
+        if author is None or not author.is_staff_member:
+            return None
+        ticket = message.ticket
+        mailbox = _mailbox_for_ticket(ticket)
+        if mailbox is None:
+            return None
+        to, cc = _recipients(ticket)
+        if not to:
+            return None
+        in_reply_to, references = _thread_ids(ticket)
+        delivery = _delivery_build(
+            mailbox=mailbox,
+            ticket=ticket,
+            kind=DeliveryKind.REPLY,
+            to=to,
+            cc=cc,
+            subject=f"Re: [{ticket.number}] {_subject_without_tag(ticket)}",
+            template="reply",
+            context={"message": message, "author_name": _signature_name(author.name)},
+            in_reply_to=in_reply_to,
+            references=references,
+            desk_message=message,
+        )
+        _queue(delivery)
+        desk.message_delivery_set(message=message, state=DeliveryState.QUEUED)
+    return delivery
+
+
+def auto_reply_queue(
+    *, ticket: Ticket, mailbox: Mailbox, in_reply_to: str = "", ours: set[str] | None = None
+) -> Delivery | None:
+    """Queue the automatic answer to a new ticket (its number and tracking link).
+
+    Call inside the transaction that creates the ticket. Nothing when the mailbox is off or
+    does not answer automatically, or the requester has no e-mail address. `ours`: the
+    organisation's mailbox addresses, when the caller has them at hand.
+    """
+    if not (mailbox.is_active and mailbox.auto_reply):
+        return None
+    with scopes_disabled():
+        if ours is None:
+            ours = _our_addresses(ticket.organisation_id)
+        to = _requester_recipients(ticket, ours)
+        if not to:
+            return None
+        in_reply_to = in_reply_to.strip().strip("<>")
+        delivery = _delivery_build(
+            mailbox=mailbox,
+            ticket=ticket,
+            kind=DeliveryKind.AUTO_REPLY,
+            to=to,
+            cc=[],
+            subject=f"[{ticket.number}] {_subject_without_tag(ticket)}",
+            template="auto_reply",
+            context={"requester": ticket.requester},
+            in_reply_to=in_reply_to,
+            references=[in_reply_to] if in_reply_to else [],
+            extra_headers={
+                # RFC 3834: an automatic answer; well-behaved responders do not answer it.
+                "Auto-Submitted": "auto-replied",
+                # Exchange/Outlook's own switch for the same thing.
+                "X-Auto-Response-Suppress": "All",
+            },
+        )
+        _queue(delivery)
+    return delivery
+
+
+def solved_notice_queue(*, ticket_id: int) -> Delivery | None:
+    """Tell the requester (and Cc) that their ticket is solved and that a reply reopens it.
+
+    Call inside the transaction that solves the ticket without a reply; a solve that comes
+    with a public reply is told by that reply's e-mail.
+    """
+    with scopes_disabled():
+        ticket = Ticket.objects.select_related("organisation", "requester").get(pk=ticket_id)
+        mailbox = _mailbox_for_ticket(ticket)
+        if mailbox is None:
+            return None
+        to, cc = _recipients(ticket)
+        if not to:
+            return None
+        in_reply_to, references = _thread_ids(ticket)
+        delivery = _delivery_build(
+            mailbox=mailbox,
+            ticket=ticket,
+            kind=DeliveryKind.NOTIFICATION,
+            to=to,
+            cc=cc,
+            subject=f"Re: [{ticket.number}] {_subject_without_tag(ticket)}",
+            template="solved",
+            context={"requester": ticket.requester},
+            in_reply_to=in_reply_to,
+            references=references,
+        )
+        _queue(delivery)
+    return delivery
+
+
+def web_ticket_auto_reply(*, ticket_id: int, channel: str) -> Delivery | None:
+    """Acknowledge a ticket sent through the portal's web form by e-mail.
+
+    Tickets from e-mail are acknowledged by the incoming pipeline (it knows the mailbox and
+    the message answered); other channels have no e-mail conversation to start.
+    """
+    if channel != Channel.WEB:
+        return None
+    with scopes_disabled():
+        ticket = Ticket.objects.select_related("organisation").filter(pk=ticket_id).first()
+        if ticket is None:
+            return None
+        mailbox = _default_mailbox(ticket.organisation_id)
+        if mailbox is None:
+            return None
+        return auto_reply_queue(ticket=ticket, mailbox=mailbox)
+
+
+def _queue(delivery: Delivery) -> None:
+    from karcis.messaging.tasks import delivery_send_task
+
+    # robust: a broker that is down must not fail the request whose reply is already
+    # committed; the periodic sweep sends whatever is still queued.
+    transaction.on_commit(lambda: delivery_send_task.delay(delivery.pk), robust=True)
+
+
+# --- who and from where ------------------------------------------------------------------
+
+
+def _default_mailbox(organisation_id: int) -> Mailbox | None:
+    """The address the organisation chose to send from; none while it is switched off."""
+    return Mailbox.objects.filter(
+        organisation_id=organisation_id, is_default=True, is_active=True
+    ).first()
+
+
+def _mailbox_for_ticket(ticket: Ticket) -> Mailbox | None:
+    """The mailbox the conversation last came to, so the answer comes from the address the
+    customer wrote to; else the organisation's default sender."""
+    latest = (
+        InboundEmail.objects.filter(ticket=ticket, mailbox__is_active=True)
+        .select_related("mailbox")
+        .order_by("-received_at", "-id")
+        .first()
+    )
+    if latest is not None:
+        return latest.mailbox
+    return _default_mailbox(ticket.organisation_id)
+
+
+def _our_addresses(organisation_id: int) -> set[str]:
+    return set(
+        Mailbox.objects.filter(organisation_id=organisation_id).values_list("address", flat=True)
+    )
+
+
+def _formatted(name: str, address: str) -> str:
+    """'Siti Aminah <siti@example.com>', quoted where the name needs it."""
+    try:
+        # One line: a header never carries a line break from a name typed into a form.
+        return str(Address(display_name=" ".join((name or "").split()), addr_spec=address))
+    except (ValueError, IndexError):  # a name or address the header syntax cannot carry
+        return address
+
+
+# (name, address): a recipient, written "Siti Aminah <siti@example.com>" in the headers.
+Recipient = tuple[str, str]
+
+
+def _requester_recipients(ticket: Ticket, ours: set[str]) -> list[Recipient]:
+    requester = Contact.objects.prefetch_related("identities").get(pk=ticket.requester_id)
+    address = requester.email
+    if not address or addresses.base_address(address) in ours:
+        return []
+    return [(requester.name, address)]
+
+
+def _recipients(ticket: Ticket) -> tuple[list[Recipient], list[Recipient]]:
+    """(To, Cc): the requester, and the participants; never one of our own mailboxes.
+
+    When the requester has no e-mail address (a phone caller), the participants who do are
+    written to directly.
+    """
+    ours = _our_addresses(ticket.organisation_id)
+    to = _requester_recipients(ticket, ours)
+    seen = {address.lower() for _name, address in to}
+    cc: list[Recipient] = []
+    for contact in desk_selectors.ticket_participants(ticket=ticket):
+        address = contact.email
+        if not address or address.lower() in seen or addresses.base_address(address) in ours:
+            continue
+        seen.add(address.lower())
+        cc.append((contact.name, address))
+    if not to:
+        return cc[:1], cc[1:]
+    return to, cc
+
+
+def _thread_ids(ticket: Ticket) -> tuple[str, list[str]]:
+    """(In-Reply-To, References) for the next message of a ticket.
+
+    In-Reply-To names the customer's newest message (else our newest, for a conversation
+    that started on the web); References the chain oldest to newest, capped at the first
+    and the latest ids so that the header stays a sane length.
+    """
+    rows = list(
+        EmailMessageId.objects.filter(ticket=ticket)
+        .order_by("id")
+        .values_list("value", "direction")
+    )
+    chain = list(dict.fromkeys(value for value, _direction in rows))
+    if len(chain) > MAX_REFERENCES:
+        chain = [chain[0], *chain[-(MAX_REFERENCES - 1) :]]
+    incoming = [value for value, direction in rows if direction == Direction.IN]
+    in_reply_to = incoming[-1] if incoming else (chain[-1] if chain else "")
+    return in_reply_to, chain
+
+
+# "Re:", "Fwd:", "AW:", "Bls:" … (and "Re[2]:") that a ticket opened by an e-mail reply
+# keeps in its subject; ours gets one "Re:" of its own.
+_REPLY_PREFIXES = re.compile(
+    r"^(?:\s*(?:re|fwd?|aw|wg|tr|sv|vs|bls|balas)\s*(?:\[\d+\])?\s*:)+\s*", re.IGNORECASE
+)
+
+
+def _subject_without_tag(ticket: Ticket) -> str:
+    # A ticket opened by a reply to an old e-mail may carry a tag already; one is enough.
+    subject = " ".join(ticket.subject.replace(f"[{ticket.number}]", " ").split())
+    return _REPLY_PREFIXES.sub("", subject) or subject
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+
+@dataclass
+class Quoted:
+    author: str
+    created_at: datetime
+    html: str
+    text: str
+
+
+def _signature_name(full_name: str) -> str:
+    # Agents sign with their first name only, as on the portal: customers need a person,
+    # not a staff list.
+    return (full_name or "").split(" ")[0]
+
+
+def _sender_name(mailbox: Mailbox, organisation: Organisation) -> str:
+    """The mailbox's name ("Bantuan NusaNet") when it has one, else the organisation's."""
+    if mailbox.name and mailbox.name != mailbox.address:
+        return mailbox.name
+    return organisation.name
+
+
+def _previous_public(message: Message) -> list[Quoted]:
+    """The public messages before this one, newest first, for the reply to quote."""
+    earlier = (
+        Message.objects.filter(
+            ticket_id=message.ticket_id, kind=MessageKind.REPLY, created_at__lte=message.created_at
+        )
+        .exclude(pk=message.pk)
+        .select_related("author_user", "author_contact")
+        .order_by("-created_at", "-id")[:QUOTED_MESSAGES]
+    )
+    quoted = []
+    for item in earlier:
+        if item.author_user_id:
+            author = _signature_name(item.author_user.name)
+        else:
+            author = item.author_contact.name if item.author_contact_id else ""
+        text = item.body_text
+        if len(text) > QUOTE_MAX_CHARS:
+            text = text[:QUOTE_MAX_CHARS].rstrip() + " …"
+        quoted.append(
+            Quoted(
+                author=author,
+                created_at=item.created_at,
+                html=item.body_html,
+                text="\n".join(f"> {line}" if line else ">" for line in text.splitlines()),
+            )
+        )
+    return quoted
+
+
+def tracking_url(*, ticket: Ticket) -> str:
+    """The link that shows the ticket on the portal to whoever has the e-mail."""
+    token = desk_selectors.tracking_token(ticket=ticket)
+    path = reverse("portal:ticket", args=[ticket.organisation.slug, token])
+    return settings.KARCIS_BASE_URL + path
+
+
+def _render(template: str, context: dict, organisation: Organisation) -> tuple[str, str]:
+    """(text, html) in the organisation's language and time zone: the customer reads the
+    organisation's e-mail, not the agent's screen."""
+    with translation.override(organisation.language), timezone.override(organisation.time_zone):
+        ticket = context["ticket"]
+        context = {**context, "status": ticket.get_status_display()}
+        text = render_to_string(f"messaging/email/{template}.txt", context)
+        html = render_to_string(f"messaging/email/{template}.html", context)
+    return text, html
+
+
+def _delivery_build(
+    *,
+    mailbox: Mailbox,
+    ticket: Ticket,
+    kind: str,
+    to: list[Recipient],
+    cc: list[Recipient],
+    subject: str,
+    template: str,
+    context: dict,
+    in_reply_to: str,
+    references: list[str],
+    extra_headers: dict | None = None,
+    desk_message: Message | None = None,
+) -> Delivery:
+    organisation = ticket.organisation
+    message_id = addresses.message_id_new(mailbox=mailbox, ticket=ticket)
+    context = {
+        **context,
+        "previous": _previous_public(desk_message) if desk_message is not None else [],
+        "organisation": organisation,
+        "ticket": ticket,
+        "tracking_url": tracking_url(ticket=ticket),
+        "language": organisation.language,
+    }
+    text, html = _render(template, context, organisation)
+    headers = {
+        "From": _formatted(_sender_name(mailbox, organisation), mailbox.address),
+        "To": ", ".join(_formatted(name, address) for name, address in to),
+        "Reply-To": addresses.reply_address(mailbox=mailbox, ticket=ticket),
+        "Message-ID": f"<{message_id}>",
+        # Fixed now, like the rest: a retry is the same message, not a new one.
+        "Date": format_datetime(timezone.now()),
+        **(extra_headers or {}),
+    }
+    if cc:
+        headers["Cc"] = ", ".join(_formatted(name, address) for name, address in cc)
+    if in_reply_to:
+        headers["In-Reply-To"] = f"<{in_reply_to}>"
+    if references:
+        headers["References"] = " ".join(f"<{value}>" for value in references)
+    delivery = Delivery.objects.create(
+        organisation=organisation,
+        mailbox=mailbox,
+        ticket=ticket,
+        desk_message=desk_message,
+        kind=kind,
+        message_id=message_id,
+        to=[address for _name, address in to],
+        cc=[address for _name, address in cc],
+        subject=" ".join(subject.split())[:255],
+        text=text,
+        html=html,
+        headers=headers,
+    )
+    # Known before it is sent: an answer can arrive before the sender records success.
+    EmailMessageId.objects.create(
+        organisation=organisation,
+        value=message_id,
+        ticket=ticket,
+        desk_message=desk_message,
+        direction=Direction.OUT,
+    )
+    return delivery
+
+
+# --- sending -----------------------------------------------------------------------------
+
+
+class _Permanent(Exception):
+    """The server refused the message for good (5xx): retrying sends nothing."""
+
+
+class _Temporary(Exception):
+    """Try again later: a 4xx answer, a server that is down, a timeout, a failure of ours."""
+
+
+class _Unreachable(_Temporary):
+    """Our SMTP server could not be reached or would not talk to us: no message can go."""
+
+
+def delivery_send(*, delivery_id: int) -> Delivery | None:
+    """Send one queued delivery now, if it is due and nobody else is sending it.
+
+    Safe to call twice or from two workers: only one claims it, a sent or failed delivery is
+    left alone. Returns the delivery as it stands afterwards; None when it no longer exists
+    (its ticket was deleted before the job ran).
+    """
+    with scopes_disabled():
+        _outcome, delivery = _send_if_due(delivery_id)
+        return delivery or Delivery.objects.filter(pk=delivery_id).first()
+
+
+def deliveries_send_due() -> int:
+    """Send every queued delivery whose time has come; returns how many were tried.
+
+    When the SMTP server cannot be reached, the sweep stops at the first failure: the rest
+    would wait out the same timeout one by one and gain nothing. They keep their turn (no
+    attempt is counted for them) and go with the next sweep.
+    """
+    with scopes_disabled():
+        due = list(
+            Delivery.objects.filter(state=DeliveryState.QUEUED, next_attempt_at__lte=timezone.now())
+            .order_by("next_attempt_at", "id")
+            .values_list("pk", flat=True)[:SEND_DUE_BATCH]
+        )
+        tried = 0
+        for delivery_id in due:
+            outcome, _delivery = _send_if_due(delivery_id)
+            if outcome is not _Outcome.SKIPPED:
+                tried += 1
+            if outcome is _Outcome.SERVER_UNREACHABLE:
+                break
+        return tried
+
+
+class _Outcome(enum.Enum):
+    SKIPPED = "skipped"  # not due any more, or another sender has it
+    DONE = "done"  # sent, failed for good, or rescheduled
+    SERVER_UNREACHABLE = "server_unreachable"  # rescheduled: our SMTP server is down
+
+
+def _send_if_due(delivery_id: int) -> tuple[_Outcome, Delivery | None]:
+    """Claim and send; the outcome, and the delivery as it now stands (None if not claimed)."""
+    delivery = _claim(delivery_id)
+    if delivery is None:
+        return _Outcome.SKIPPED, None
+    try:
+        _smtp_send(delivery)
+    except _Permanent as refusal:
+        delivery_mark_failed(delivery=delivery, reason=str(refusal))
+    except _Temporary as problem:
+        _retry_later(delivery, str(problem))
+        if isinstance(problem, _Unreachable):
+            return _Outcome.SERVER_UNREACHABLE, delivery
+    else:
+        delivery_mark_sent(delivery=delivery)
+    return _Outcome.DONE, delivery
+
+
+def _claim(delivery_id: int) -> Delivery | None:
+    """Take a due delivery for sending: count the attempt and hold it for SEND_LEASE.
+
+    No lock is held during the SMTP conversation: the lease keeps the periodic sweep and
+    other workers away meanwhile.
+    """
+    now = timezone.now()
+    # One UPDATE claims it: the row lock makes a concurrent claimer wait, re-check the WHERE
+    # and find the delivery no longer due.
+    claimed = Delivery.objects.filter(
+        pk=delivery_id, state=DeliveryState.QUEUED, next_attempt_at__lte=now
+    ).update(attempts=F("attempts") + 1, next_attempt_at=now + SEND_LEASE)
+    if not claimed:
+        return None
+    return (
+        Delivery.objects.select_related(
+            "mailbox", "organisation", "ticket", "desk_message__ticket__organisation"
+        )
+        .prefetch_related("desk_message__attachments")
+        .get(pk=delivery_id)
+    )
+
+
+def _retry_later(delivery: Delivery, reason: str) -> None:
+    """A temporary failure: wait longer after each one; after the last attempt, give up."""
+    if delivery.attempts >= MAX_ATTEMPTS:
+        with translation.override(delivery.organisation.language):
+            reason = _("%(reason)s (gave up after %(attempts)d attempts)") % {
+                "reason": reason,
+                "attempts": delivery.attempts,
+            }
+        delivery_mark_failed(delivery=delivery, reason=reason)
+        return
+    wait = BACKOFF[min(delivery.attempts, len(BACKOFF)) - 1]
+    delivery.next_attempt_at = timezone.now() + wait
+    delivery.last_error = reason[:1000]
+    with transaction.atomic():
+        Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.QUEUED).update(
+            next_attempt_at=delivery.next_attempt_at, last_error=delivery.last_error
+        )
+        if delivery.desk_message_id:
+            # Still queued, but the agent sees why it has not gone yet.
+            desk.message_delivery_set(
+                message=delivery.desk_message, state=DeliveryState.QUEUED, detail=reason
+            )
+
+
+def _smtp_send(delivery: Delivery) -> None:
+    """One SMTP conversation through Django's mail API; raises _Permanent or _Temporary."""
+    try:
+        mail = _email_of(delivery)
+    except Exception as error:  # storage down, a file gone: ours to fix, so retry
+        logger.exception("Building outgoing e-mail %s failed", delivery.pk)
+        raise _Temporary(f"{type(error).__name__}: {error}") from error
+    try:
+        mail.send(fail_silently=False)
+    except smtplib.SMTPRecipientsRefused as error:
+        answers = list(error.recipients.values())
+        reason = "; ".join(
+            f"{parseaddr(address)[1] or address}: {_smtp_text(code, text)}"
+            for address, (code, text) in error.recipients.items()
+        )
+        if answers and all(code >= 500 for code, _text in answers):
+            raise _Permanent(reason) from error
+        raise _Temporary(reason) from error
+    except smtplib.SMTPAuthenticationError as error:
+        # Our credentials, not the message: fixing the settings should deliver it.
+        with translation.override(delivery.organisation.language):
+            reason = _("The SMTP server refused our login: %(answer)s") % {
+                "answer": _smtp_text(error.smtp_code, error.smtp_error)
+            }
+        raise _Unreachable(reason) from error
+    except (smtplib.SMTPConnectError, smtplib.SMTPHeloError) as error:
+        # The server turned us away before the message was named: not the message's fault.
+        raise _Unreachable(_smtp_text(error.smtp_code, error.smtp_error)) from error
+    except smtplib.SMTPResponseException as error:
+        # SMTPSenderRefused, SMTPDataError: the code decides.
+        reason = _smtp_text(error.smtp_code, error.smtp_error)
+        if error.smtp_code >= 500:
+            raise _Permanent(reason) from error
+        raise _Temporary(reason) from error
+    except (smtplib.SMTPException, OSError) as error:
+        # Disconnected, refused connection, timeout, TLS failure: the server may come back.
+        raise _Unreachable(f"{type(error).__name__}: {error}".rstrip(": ")) from error
+    except Exception as error:
+        logger.exception("Sending outgoing e-mail %s failed", delivery.pk)
+        raise _Temporary(f"{type(error).__name__}: {error}") from error
+
+
+def _smtp_text(code: int, text: bytes | str) -> str:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    return f"{code} {' '.join(str(text).split())}"
+
+
+def _email_of(delivery: Delivery) -> EmailMultiAlternatives:
+    # The envelope is the plain addresses (bounces come back to the mailbox); the headers,
+    # stored when queued, carry the names.
+    mail = EmailMultiAlternatives(
+        subject=delivery.subject,
+        body=delivery.text,
+        from_email=delivery.mailbox.address,
+        to=list(delivery.to),
+        cc=list(delivery.cc),
+        headers=dict(delivery.headers),
+        connection=get_connection(fail_silently=False),
+    )
+    mail.attach_alternative(delivery.html, "text/html")
+    if delivery.desk_message_id:
+        for attachment in delivery.desk_message.attachments.all():
+            with attachment.file.open("rb") as handle:
+                data = handle.read()
+            content_type = (
+                attachment.content_type
+                or guess_type(attachment.filename)[0]
+                or "application/octet-stream"
+            )
+            mail.attach(attachment.filename, data, content_type)
+    return mail

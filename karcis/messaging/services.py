@@ -1,0 +1,647 @@
+"""Every write of the messaging app: mailboxes, storing and processing incoming mail, and the
+state of outgoing mail.
+
+Incoming mail goes through two steps with a commit between them. `inbound_store` keeps the
+bytes as they arrived (once per mailbox and Message-ID), then `inbound_process` turns them
+into a ticket or a reply. A crash between the two leaves a waiting row that the periodic
+sweep processes. Nothing is lost, and a second delivery of the same message is not stored
+twice.
+"""
+
+import hashlib
+import logging
+import mimetypes
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+from django_scopes import scopes_disabled
+
+from karcis.core.models import Organisation, User
+from karcis.core.services import contact_resolve, event_record
+from karcis.core.text import one_line
+from karcis.desk import services as desk
+from karcis.desk.content import Body, CheckedFile, attachment_check
+from karcis.desk.models import Channel, Message, Status, Ticket
+from karcis.messaging import addresses
+from karcis.messaging.email.parse import ParsedAttachment, ParsedEmail, email_parse
+from karcis.messaging.models import (
+    Delivery,
+    DeliveryState,
+    Direction,
+    EmailMessageId,
+    InboundAction,
+    InboundEmail,
+    InboundState,
+    Mailbox,
+)
+
+logger = logging.getLogger(__name__)
+
+# A stored row waits this long for the process that stored it before the sweep takes it.
+PENDING_GRACE = timedelta(seconds=30)
+# CC'd people beyond this many are not made participants (a message to a whole list).
+MAX_PARTICIPANTS_PER_MESSAGE = 20
+# A message older than this when processed gets no automatic reply.
+AUTO_REPLY_MAX_AGE = timedelta(days=1)
+
+
+# --- mailboxes --------------------------------------------------------------------------
+
+MAILBOX_FIELDS = {
+    "name",
+    "address",
+    "is_default",
+    "is_active",
+    "auto_reply",
+    "imap_host",
+    "imap_port",
+    "imap_security",
+    "imap_username",
+    "imap_password",
+    "imap_folder",
+}
+
+
+def _mailbox_check(mailbox: Mailbox) -> None:
+    mailbox.address = mailbox.address.strip().lower()
+    mailbox.name = one_line(mailbox.name, 100) or mailbox.address
+    if "+" in mailbox.address.split("@")[0]:
+        raise ValidationError(
+            {"address": _("Use the plain address, without “+”: reply addresses add it.")}
+        )
+    # Addresses are unique across organisations, so look beyond the request's scope.
+    with scopes_disabled():
+        taken = Mailbox.objects.filter(address=mailbox.address).exclude(pk=mailbox.pk).exists()
+    if taken:
+        raise ValidationError({"address": _("Another mailbox already uses this address.")})
+    mailbox.full_clean(exclude=["organisation"], validate_unique=False)
+
+
+def _mailbox_save(mailbox: Mailbox, *, actor: User | None, event_type: str, fields=None) -> None:
+    with transaction.atomic():
+        mailbox.save(update_fields=fields)
+        if mailbox.is_default:
+            Mailbox.objects.filter(organisation=mailbox.organisation, is_default=True).exclude(
+                pk=mailbox.pk
+            ).update(is_default=False)
+        event_record(
+            organisation=mailbox.organisation,
+            type=event_type,
+            obj=mailbox,
+            actor=actor,
+            payload={"address": mailbox.address},
+        )
+
+
+def mailbox_create(
+    *, organisation: Organisation, address: str, actor: User | None = None, **fields
+) -> Mailbox:
+    """A new mailbox; the organisation's first one becomes its default sender."""
+    unknown = set(fields) - MAILBOX_FIELDS
+    if unknown:
+        raise TypeError(f"Unknown mailbox fields: {sorted(unknown)}")
+    mailbox = Mailbox(organisation=organisation, address=address, **fields)
+    if not Mailbox.objects.filter(organisation=organisation).exists():
+        mailbox.is_default = True
+    _mailbox_check(mailbox)
+    _mailbox_save(mailbox, actor=actor, event_type="messaging.mailbox.created")
+    return mailbox
+
+
+def mailbox_update(*, mailbox: Mailbox, actor: User | None = None, **fields) -> Mailbox:
+    """Change a mailbox. A new IMAP server, user or folder starts polling from the beginning
+    (already stored messages are recognised and not stored again)."""
+    unknown = set(fields) - MAILBOX_FIELDS
+    if unknown:
+        raise TypeError(f"Unknown mailbox fields: {sorted(unknown)}")
+    where = (mailbox.imap_host, mailbox.imap_username, mailbox.imap_folder)
+    for name, value in fields.items():
+        setattr(mailbox, name, value)
+    _mailbox_check(mailbox)
+    if (mailbox.imap_host, mailbox.imap_username, mailbox.imap_folder) != where:
+        mailbox.imap_uidvalidity, mailbox.imap_last_uid, mailbox.last_error = None, 0, ""
+    _mailbox_save(mailbox, actor=actor, event_type="messaging.mailbox.updated")
+    return mailbox
+
+
+def mailbox_poll_recorded(
+    *, mailbox_id: int, error: str = "", uidvalidity: int | None = None
+) -> None:
+    """Note the end of an IMAP poll on the mailbox (its last error, or none)."""
+    fields = {"last_polled_at": timezone.now(), "last_error": one_line(error, 1000)}
+    if uidvalidity is not None:
+        fields["imap_uidvalidity"] = uidvalidity
+    Mailbox.objects.filter(pk=mailbox_id).update(**fields)
+
+
+# --- storing incoming mail --------------------------------------------------------------
+
+_ID_IN_BRACKETS = re.compile(r"<([^<>\s]{1,250})>")
+
+
+def message_id_of(raw: bytes) -> str:
+    """The Message-ID in the header (without brackets), or "" when it has none we can use."""
+    try:
+        header = BytesHeaderParser(policy=compat32).parsebytes(raw).get("Message-ID")
+    except Exception:  # the header block is unreadable: the content hash will identify it
+        return ""
+    if header is None:
+        return ""
+    value = str(header).strip()
+    match = _ID_IN_BRACKETS.search(value)
+    if match:
+        return match.group(1)
+    return value if value and len(value) <= 250 and not any(c.isspace() for c in value) else ""
+
+
+def _dedupe_key(raw: bytes, message_id: str) -> str:
+    return message_id or "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def inbound_store(
+    *, mailbox: Mailbox, raw: bytes, source: str, recipients=()
+) -> tuple[InboundEmail, bool]:
+    """Keep a message exactly as it arrived; (row, True) when it is new for this mailbox.
+
+    A message already stored (a redelivery, a second IMAP fetch) returns the stored row and
+    False. Call this before anything else may fail: once it returns, the message is safe.
+    """
+    message_id = message_id_of(raw)
+    key = _dedupe_key(raw, message_id)
+    # Insert first: a new message is the common case, and the unique constraint tells a
+    # redelivery (or a parallel delivery of the same message) apart.
+    try:
+        with transaction.atomic():
+            inbound = InboundEmail.objects.create(
+                organisation_id=mailbox.organisation_id,
+                mailbox=mailbox,
+                source=source,
+                dedupe_key=key,
+                message_id=message_id,
+                raw=raw,
+                size=len(raw),
+                envelope_recipients=[str(r).lower() for r in recipients][:50],
+            )
+    except IntegrityError:  # stored already, by an earlier or a parallel delivery
+        return InboundEmail.objects.get(mailbox=mailbox, dedupe_key=key), False
+    return inbound, True
+
+
+def inbound_receive(*, mailbox: Mailbox, raw: bytes, source: str, recipients=()) -> InboundEmail:
+    """Store a message, then process it (unless an earlier delivery already did)."""
+    inbound, _created = inbound_store(
+        mailbox=mailbox, raw=raw, source=source, recipients=recipients
+    )
+    if inbound.state == InboundState.PENDING:
+        inbound = inbound_process(inbound_id=inbound.pk)
+    return inbound
+
+
+def inbound_pending_process(*, grace: timedelta = PENDING_GRACE) -> int:
+    """Process what was stored but never processed (the receiver crashed); returns how many."""
+    waiting = InboundEmail.objects.filter(
+        state=InboundState.PENDING, received_at__lt=timezone.now() - grace
+    ).values_list("pk", flat=True)
+    count = 0
+    for inbound_id in list(waiting[:500]):
+        inbound_process(inbound_id=inbound_id)
+        count += 1
+    return count
+
+
+def inbound_rerun(*, inbound: InboundEmail, actor: User) -> InboundEmail:
+    """Process a rejected or failed message again (after a fix, or to let it through)."""
+    if inbound.state not in (InboundState.REJECTED, InboundState.FAILED):
+        raise ValidationError(_("Only a rejected or failed message can be processed again."))
+    with transaction.atomic():
+        InboundEmail.objects.filter(pk=inbound.pk).update(
+            state=InboundState.PENDING, reason="", action=InboundAction.NONE
+        )
+        event_record(
+            organisation=inbound.organisation,
+            type="messaging.inbound.rerun",
+            obj=inbound,
+            actor=actor,
+            payload={"message_id": inbound.message_id, "previous_reason": inbound.reason},
+        )
+    return inbound_process(inbound_id=inbound.pk, bypass_rate_limit=True)
+
+
+# --- processing incoming mail -----------------------------------------------------------
+
+
+class Rejected(Exception):
+    """The message is kept but makes no ticket; the reason is shown to admins."""
+
+
+@dataclass
+class Outcome:
+    action: str
+    ticket: Ticket | None
+    desk_message: Message | None = None
+    note: str = ""
+
+
+def inbound_process(*, inbound_id: int, bypass_rate_limit: bool = False) -> InboundEmail:
+    """Turn a stored message into a new ticket or a reply on one; safe to call twice.
+
+    Never raises for bad mail: the row ends processed, rejected (with the reason) or failed
+    (an error of ours, with its message; it can be run again after a fix).
+    """
+    with transaction.atomic():
+        inbound = (
+            # Only this row: locking the joined mailbox and organisation too would make a
+            # whole organisation's mail wait in line behind each message.
+            InboundEmail.objects.select_for_update(of=("self",))
+            .select_related("mailbox", "organisation")
+            .get(pk=inbound_id)
+        )
+        if inbound.state != InboundState.PENDING:
+            return inbound
+        inbound.attempts += 1
+        try:
+            # A savepoint: a failure undoes the half-made ticket, never the stored message.
+            with transaction.atomic():
+                outcome = _process(inbound, bypass_rate_limit=bypass_rate_limit)
+        except Rejected as rejection:
+            inbound.state, inbound.reason = InboundState.REJECTED, str(rejection)
+        except ValidationError as error:
+            inbound.state = InboundState.REJECTED
+            inbound.reason = " ".join(error.messages)
+        except Exception as error:  # a bug or an outage of ours: keep the mail, say why
+            logger.exception("Processing incoming e-mail %s failed", inbound.pk)
+            inbound.state = InboundState.FAILED
+            inbound.reason = f"{type(error).__name__}: {error}"[:2000]
+        else:
+            inbound.state = InboundState.PROCESSED
+            inbound.action = outcome.action
+            inbound.ticket = outcome.ticket
+            inbound.desk_message = outcome.desk_message
+            inbound.reason = outcome.note
+        inbound.processed_at = timezone.now()
+        inbound.save(
+            update_fields=[
+                "state",
+                "action",
+                "reason",
+                "ticket",
+                "desk_message",
+                "attempts",
+                "processed_at",
+                "message_id",
+                "from_address",
+                "subject",
+            ]
+        )
+    return inbound
+
+
+def _process(inbound: InboundEmail, *, bypass_rate_limit: bool) -> Outcome:
+    parsed = email_parse(bytes(inbound.raw))
+    organisation = inbound.organisation
+    inbound.from_address = parsed.from_address[:254]
+    inbound.subject = one_line(parsed.subject, 200)
+    if parsed.message_id and not inbound.message_id:
+        inbound.message_id = parsed.message_id[:255]
+    # Rejections are in the organisation's language: its admins read them.
+    with override(organisation.language):
+        if parsed.is_bounce:
+            return _bounce_record(organisation, parsed)
+        if not parsed.from_address:
+            raise Rejected(_("The message has no sender address, so nobody could be answered."))
+        ours = set(
+            Mailbox.objects.filter(organisation=organisation).values_list("address", flat=True)
+        )
+        if addresses.base_address(parsed.from_address) in ours:
+            raise Rejected(_("The message comes from one of our own addresses (a mail loop)."))
+        if not bypass_rate_limit:
+            _rate_limit_check(inbound)
+        return _thread_in(inbound, parsed, ours)
+
+
+def _rate_limit_check(inbound: InboundEmail) -> None:
+    window = timedelta(seconds=settings.KARCIS_MAIL_SENDER_WINDOW)
+    recent = InboundEmail.objects.filter(
+        mailbox_id=inbound.mailbox_id,
+        from_address=inbound.from_address,
+        state=InboundState.PROCESSED,
+        received_at__gte=inbound.received_at - window,
+        received_at__lte=inbound.received_at,
+    ).count()
+    if recent >= settings.KARCIS_MAIL_SENDER_LIMIT:
+        raise Rejected(
+            _(
+                "Held back: %(sender)s sent %(count)d messages within %(minutes)d minutes "
+                "(a mail storm or loop). Process it again if it is genuine."
+            )
+            % {
+                "sender": inbound.from_address,
+                "count": recent + 1,
+                "minutes": window.total_seconds() // 60,
+            }
+        )
+
+
+def _bounce_record(organisation: Organisation, parsed: ParsedEmail) -> Outcome:
+    delivery = (
+        Delivery.objects.filter(
+            organisation=organisation, message_id__in=parsed.bounced_message_ids
+        )
+        .select_related("desk_message__ticket__organisation")
+        .first()
+        if parsed.bounced_message_ids
+        else None
+    )
+    if delivery is None:
+        raise Rejected(_("A delivery failure report about a message we did not send."))
+    reason = parsed.bounce_reason or _("The recipient's mail server returned the message.")
+    delivery_mark_failed(delivery=delivery, reason=reason)
+    return Outcome(action=InboundAction.BOUNCE, ticket=delivery.ticket)
+
+
+# --- threading --------------------------------------------------------------------------
+
+
+@dataclass
+class Thread:
+    ticket: Ticket | None
+    signal: str  # "message-id", "reply-address", "subject-tag" or "" for a new conversation
+    linked_to: Ticket | None = None
+
+
+def thread_find(*, organisation: Organisation, parsed: ParsedEmail, recipients=()) -> Thread:
+    """Which ticket a message continues, by the strongest signal it carries.
+
+    1. a Message-ID of ours (or of a message we received) in In-Reply-To / References;
+    2. a ticket's signed reply address among its recipients;
+    3. the [KRC-000123] tag in the subject — only from the requester or a participant:
+       anyone can type a tag, so a stranger's message becomes a new ticket linked to it.
+    """
+    ticket = _ticket_by_message_ids(organisation, parsed.in_reply_to, parsed.references)
+    if ticket is not None:
+        return Thread(ticket, "message-id")
+    for address in [*recipients, *(a for _n, a in parsed.to), *(a for _n, a in parsed.cc)]:
+        number = addresses.ticket_number_from_address(organisation=organisation, address=address)
+        if number is not None:
+            ticket = Ticket.objects.filter(organisation=organisation, number=number).first()
+            if ticket is not None:
+                return Thread(ticket, "reply-address")
+    for address in parsed.delivered_to:
+        number = addresses.ticket_number_from_address(organisation=organisation, address=address)
+        if number is not None:
+            ticket = Ticket.objects.filter(organisation=organisation, number=number).first()
+            if ticket is not None:
+                return Thread(ticket, "reply-address")
+    ticket = _ticket_by_subject_tag(organisation, parsed.subject)
+    if ticket is not None:
+        if _is_participant(ticket, parsed.from_address):
+            return Thread(ticket, "subject-tag")
+        return Thread(None, "", linked_to=ticket)
+    return Thread(None, "")
+
+
+def _ticket_by_message_ids(organisation, in_reply_to, references) -> Ticket | None:
+    # The message replied to first, then the chain from its newest end.
+    wanted = [*in_reply_to, *reversed(references)]
+    if not wanted:
+        return None
+    known = dict(
+        EmailMessageId.objects.filter(organisation=organisation, value__in=wanted[:100])
+        .order_by("id")
+        .values_list("value", "ticket_id")
+    )
+    for value in wanted:
+        if value in known:
+            return Ticket.objects.filter(pk=known[value]).select_related("organisation").first()
+    return None
+
+
+def _ticket_by_subject_tag(organisation: Organisation, subject: str) -> Ticket | None:
+    prefix = re.escape(organisation.ticket_prefix)
+    match = re.search(rf"\[\s*({prefix})[-\s#]*(\d{{1,12}})\s*\]", subject, re.IGNORECASE)
+    if match is None:
+        return None
+    number = f"{organisation.ticket_prefix}-{int(match.group(2)):06d}"
+    return Ticket.objects.filter(organisation=organisation, number=number).first()
+
+
+def _is_participant(ticket: Ticket, address: str) -> bool:
+    from karcis.core.models import ContactIdentity, IdentityKind
+    from karcis.desk.models import TicketParticipant
+
+    contact_ids = {ticket.requester_id} | set(
+        TicketParticipant.objects.filter(ticket=ticket).values_list("contact_id", flat=True)
+    )
+    return ContactIdentity.objects.filter(
+        contact_id__in=contact_ids, kind=IdentityKind.EMAIL, value=address.lower()
+    ).exists()
+
+
+_SUBJECT_TAG = re.compile(r"\s*\[[A-Z][A-Z0-9]{1,7}-\d+\]\s*")
+
+
+def _thread_in(inbound: InboundEmail, parsed: ParsedEmail, ours: set[str]) -> Outcome:
+    organisation = inbound.organisation
+    if parsed.message_id:
+        # One message sent to two of our addresses (To bantuan@, Cc tagihan@) is one request.
+        known = (
+            EmailMessageId.objects.filter(
+                organisation=organisation, value=parsed.message_id[:255], direction=Direction.IN
+            )
+            .select_related("ticket", "desk_message")
+            .first()
+        )
+        if known is not None:
+            return Outcome(InboundAction.ALREADY_RECEIVED, known.ticket, known.desk_message)
+    thread = thread_find(
+        organisation=organisation, parsed=parsed, recipients=inbound.envelope_recipients
+    )
+    sender = contact_resolve(
+        organisation=organisation, name=parsed.from_name, email=parsed.from_address
+    )
+    files, skipped = _attachments_checked(parsed)
+    body = _body_of(parsed, skipped)
+    note = "; ".join(skipped)
+    if thread.ticket is not None and not thread.ticket.is_closed:
+        message = desk.message_add(
+            ticket=thread.ticket,
+            body=body,
+            author_contact=sender,
+            channel=Channel.EMAIL,
+            attachments=files,
+            reopen=not parsed.auto_submitted,
+        )
+        outcome = Outcome(InboundAction.MESSAGE_ADDED, thread.ticket, message, note)
+    else:
+        linked_to = thread.ticket or thread.linked_to
+        ticket = desk.ticket_create(
+            organisation=organisation,
+            requester=sender,
+            subject=parsed.subject or _("(no subject)"),
+            body=body,
+            channel=Channel.EMAIL,
+            attachments=files,
+            linked_to=linked_to,
+        )
+        message = Message.objects.filter(ticket=ticket).first()
+        action = (
+            InboundAction.FOLLOWUP_CREATED
+            if thread.ticket is not None and thread.ticket.status == Status.CLOSED
+            else InboundAction.TICKET_CREATED
+        )
+        outcome = Outcome(action, ticket, message, note)
+    if parsed.message_id:
+        EmailMessageId.objects.create(
+            organisation=organisation,
+            value=parsed.message_id[:255],
+            ticket=outcome.ticket,
+            desk_message=message,
+            direction=Direction.IN,
+        )
+    if not parsed.auto_submitted:
+        _participants_add(outcome.ticket, parsed, sender, ours)
+    if (
+        outcome.action != InboundAction.MESSAGE_ADDED
+        and not parsed.auto_submitted
+        and _written_lately(parsed)
+    ):
+        from karcis.messaging import outbound
+
+        outbound.auto_reply_queue(
+            ticket=outcome.ticket, mailbox=inbound.mailbox, in_reply_to=parsed.message_id, ours=ours
+        )
+    return outcome
+
+
+def _written_lately(parsed: ParsedEmail) -> bool:
+    """Whether the sender is still waiting for our acknowledgement: an old message (history
+    fetched from a mailbox, a message run again weeks later) gets no automatic reply."""
+    return parsed.date is None or parsed.date >= timezone.now() - AUTO_REPLY_MAX_AGE
+
+
+def _participants_add(ticket: Ticket, parsed: ParsedEmail, sender, ours: set[str]) -> None:
+    people = []
+    seen = set(ours) | {parsed.from_address}
+    for name, address in parsed.cc[:MAX_PARTICIPANTS_PER_MESSAGE]:
+        if not address or addresses.base_address(address) in ours or address in seen:
+            continue
+        seen.add(address)
+        try:
+            people.append(
+                contact_resolve(organisation=ticket.organisation, name=name, email=address)
+            )
+        except ValidationError:  # not an address we could ever write to
+            continue
+    if people:
+        desk.ticket_participants_add(ticket=ticket, contacts=people, actor_contact=sender)
+
+
+def _attachments_checked(parsed: ParsedEmail) -> tuple[list[CheckedFile], list[str]]:
+    """The attachments that pass the portal's checks, and a line for each one that didn't."""
+    files: list[CheckedFile] = []
+    skipped: list[str] = []
+    limit = settings.KARCIS_ATTACHMENTS_PER_MESSAGE
+    for index, part in enumerate(parsed.attachments):
+        name = attachment_filename(index, part)
+        if len(files) >= limit:
+            skipped.append(_("%(name)s: more than %(n)d files") % {"name": name, "n": limit})
+            continue
+        upload = SimpleUploadedFile(name, part.data, content_type=part.content_type)
+        try:
+            checked = attachment_check(upload)
+        except ValidationError as error:
+            skipped.append(" ".join(error.messages))
+            continue
+        files.append(
+            CheckedFile(
+                upload=checked.upload,
+                filename=checked.filename,
+                content_type=checked.content_type,
+                size=checked.size,
+                content_id=part.content_id,
+            )
+        )
+    return files, skipped
+
+
+def attachment_filename(index: int, part: ParsedAttachment) -> str:
+    """The part's own name, or for a part that has none (an inline avatar, a calendar
+    invitation) one with the extension its type implies, so the attachment check can judge it."""
+    # Only the last path segment: a sender may name a file "../../x" or "C:\\x".
+    name = part.filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if name not in ("", ".", ".."):
+        return name
+    extension = {"image/jpeg": ".jpg", "text/plain": ".txt"}.get(part.content_type) or (
+        mimetypes.guess_extension(part.content_type) or ""
+    )
+    return f"lampiran-{index + 1}{extension}"
+
+
+def _body_of(parsed: ParsedEmail, skipped: list[str]) -> Body:
+    text, html = parsed.text.strip(), parsed.html
+    if not text:
+        text = parsed.subject or _("(no text)")
+        html = html or f"<p>{_('(no text)')}</p>"
+    if skipped:
+        # The agent learns what the sender attached but we refused; the original mail
+        # (with every file) stays viewable.
+        lines = "\n".join(f"- {line}" for line in skipped)
+        text += "\n\n" + _("Files not kept:") + "\n" + lines
+        from django.utils.html import escape
+
+        items = "".join(f"<li>{escape(line)}</li>" for line in skipped)
+        html += f"<p><em>{escape(_('Files not kept:'))}</em></p><ul>{items}</ul>"
+    return Body(html=html, text=text, quoted_html=parsed.quoted_html)
+
+
+# --- outgoing mail state ----------------------------------------------------------------
+
+
+def delivery_mark_failed(*, delivery: Delivery, reason: str) -> None:
+    """A message we sent did not arrive (refused for good, or bounced later)."""
+    reason = one_line(reason, 1000)
+    with transaction.atomic():
+        Delivery.objects.filter(pk=delivery.pk).update(
+            state=DeliveryState.FAILED, last_error=reason
+        )
+        delivery.state, delivery.last_error = DeliveryState.FAILED, reason
+        if delivery.desk_message_id:
+            desk.message_delivery_set(
+                message=delivery.desk_message, state=DeliveryState.FAILED, detail=reason
+            )
+        else:
+            _delivery_event(delivery, "messaging.delivery.failed", reason=reason)
+
+
+def delivery_mark_sent(*, delivery: Delivery) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        Delivery.objects.filter(pk=delivery.pk).update(
+            state=DeliveryState.SENT, sent_at=now, last_error=""
+        )
+        delivery.state, delivery.sent_at, delivery.last_error = DeliveryState.SENT, now, ""
+        if delivery.desk_message_id:
+            desk.message_delivery_set(message=delivery.desk_message, state=DeliveryState.SENT)
+        else:
+            _delivery_event(delivery, "messaging.delivery.sent")
+
+
+def _delivery_event(delivery: Delivery, type: str, reason: str = "") -> None:
+    """An automatic reply or notice is no message of the conversation: its fate shows in the
+    ticket's history instead."""
+    payload = {"kind": delivery.kind, "to": [*delivery.to, *delivery.cc]}
+    if reason:
+        payload["reason"] = reason
+    event_record(
+        organisation=delivery.organisation, type=type, obj=delivery.ticket, payload=payload
+    )

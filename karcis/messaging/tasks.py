@@ -1,0 +1,46 @@
+"""Background jobs of the messaging app: each takes ids, calls one service, and is safe to run
+twice. The periodic ones are named in karcis/celery.py's beat_schedule.
+
+Jobs run outside any request, for every organisation, so they run with scopes disabled;
+the services they call filter by organisation themselves.
+"""
+
+from celery import shared_task
+from django_scopes import scopes_disabled
+
+from karcis.messaging import outbound
+
+
+@shared_task(ignore_result=True)
+def delivery_send_task(delivery_id: int) -> str:
+    """Send one queued e-mail; a temporary failure is rescheduled by the service itself (its
+    backoff is stored on the row), so Celery never retries it on top."""
+    with scopes_disabled():
+        delivery = outbound.delivery_send(delivery_id=delivery_id)
+    return delivery.state if delivery is not None else ""
+
+
+@shared_task(ignore_result=True)
+def deliveries_send_due_task() -> int:
+    with scopes_disabled():
+        return outbound.deliveries_send_due()
+
+
+@shared_task(ignore_result=True)
+def mailboxes_poll_task() -> int:
+    """Fetch new mail from every IMAP mailbox; returns how many messages were new. A
+    mailbox's problems are kept on the mailbox (last_error) for its admins."""
+    # Imported when run: the IMAP client is only needed by the job that polls.
+    from karcis.messaging import imap
+
+    with scopes_disabled():
+        results = imap.mailboxes_poll()
+    return sum(result.stored for result in results.values())
+
+
+@shared_task(ignore_result=True)
+def inbound_pending_process_task() -> int:
+    from karcis.messaging import services
+
+    with scopes_disabled():
+        return services.inbound_pending_process()

@@ -1,0 +1,26 @@
+"""The e-mail screens, mounted at /desk/ in the `messaging` namespace: the settings pages
+beside the desk's own (/desk/settings/…) and the original of a message on a ticket."""
+
+from django.urls import path
+
+from karcis.messaging import views
+
+app_name = "messaging"
+urlpatterns = [
+    path("settings/email/", views.mailboxes, name="mailboxes"),
+    path("settings/email/new/", views.mailbox_create, name="mailbox_create"),
+    path("settings/email/<int:pk>/", views.mailbox_edit, name="mailbox_edit"),
+    path("settings/incoming-mail/", views.inbound_list, name="inbound_list"),
+    path("settings/incoming-mail/<int:pk>/", views.inbound_detail, name="inbound_detail"),
+    path("settings/incoming-mail/<int:pk>/rerun/", views.inbound_rerun, name="inbound_rerun"),
+    path(
+        "settings/incoming-mail/<int:pk>/original.eml",
+        views.inbound_download,
+        name="inbound_download",
+    ),
+    path(
+        "messages/<int:message_pk>/original.eml",
+        views.message_original,
+        name="message_original",
+    ),
+]

@@ -1,0 +1,317 @@
+"""Screens of the e-mail channel: Settings → E-mail (mailboxes) and Settings → Incoming mail
+(every message as it arrived, with what became of it), for organisation admins; and the
+original of an e-mail on a ticket, for the staff who may see that ticket.
+
+Every query names the user's organisation: another organisation's mailbox or message is a
+404, whatever its id. The raw mail is never rendered as HTML: its headers are shown as text
+and the original is only ever downloaded.
+"""
+
+import contextlib
+from email.header import decode_header, make_header
+from email.parser import BytesParser
+from email.policy import compat32
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import IntegrityError
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from karcis.core.text import one_line
+from karcis.desk.selectors import tickets_visible_to
+from karcis.desk.settings_views import admin_required, form_page, page
+from karcis.messaging import services
+from karcis.messaging.forms import InboundFilterForm, MailboxForm
+from karcis.messaging.models import InboundAction, InboundEmail, InboundState, Mailbox
+
+INBOUND_PER_PAGE = 25
+# The headers an admin needs to tell what a message is and how it threads.
+SHOWN_HEADERS = ("From", "To", "Cc", "Subject", "Date", "Message-ID", "In-Reply-To", "References")
+# How much of the source the detail page shows as text (the download has all of it).
+SOURCE_PREVIEW_BYTES = 20_000
+
+
+def admin_page(view):
+    """An admin's settings screen, with times in the organisation's time zone."""
+
+    @admin_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        with timezone.override(request.user.organisation.time_zone):
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+# --- mailboxes ----------------------------------------------------------------------------
+
+
+def _mailboxes_of(request: HttpRequest):
+    return Mailbox.objects.filter(organisation_id=request.user.organisation_id)
+
+
+@admin_page
+@require_http_methods(["GET", "HEAD"])
+def mailboxes(request: HttpRequest) -> HttpResponse:
+    rows = list(_mailboxes_of(request).defer("imap_password").order_by("address"))
+    context = {"mailboxes": rows, "active_addresses": [m.address for m in rows if m.is_active]}
+    return page(request, "messaging/settings/mailboxes.html", context, active="email")
+
+
+def _address_taken() -> ValidationError:
+    return ValidationError({"address": _("Another mailbox already uses this address.")})
+
+
+@admin_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def mailbox_create(request: HttpRequest) -> HttpResponse:
+    form = MailboxForm(request.POST or None)
+
+    def save(data) -> str:
+        fields = form.mailbox_fields()
+        try:
+            mailbox = services.mailbox_create(
+                organisation=request.user.organisation,
+                actor=request.user,
+                address=fields.pop("address"),
+                **fields,
+            )
+        except IntegrityError:  # the address is another organisation's (unique everywhere)
+            raise _address_taken() from None
+        return _("Mailbox %(address)s has been created.") % {"address": mailbox.address}
+
+    return form_page(
+        request,
+        form,
+        template="messaging/settings/mailbox_form.html",
+        context={"form": form, "mailbox": None},
+        active="email",
+        save=save,
+        done="messaging:mailboxes",
+    )
+
+
+@admin_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def mailbox_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    mailbox = get_object_or_404(_mailboxes_of(request), pk=pk)
+    form = MailboxForm(request.POST or None, mailbox=mailbox)
+    address = mailbox.address
+
+    def save(data) -> str:
+        try:
+            services.mailbox_update(mailbox=mailbox, actor=request.user, **form.mailbox_fields())
+        except IntegrityError:
+            raise _address_taken() from None
+        return _("Mailbox %(address)s has been saved.") % {"address": mailbox.address}
+
+    response = form_page(
+        request,
+        form,
+        template="messaging/settings/mailbox_form.html",
+        # The heading names the mailbox as stored, not as half-edited by a refused change.
+        context={"form": form, "mailbox": mailbox, "stored_address": address},
+        active="email",
+        save=save,
+        done="messaging:mailboxes",
+    )
+    return response
+
+
+# --- incoming mail ------------------------------------------------------------------------
+
+
+def _inbound_of(request: HttpRequest, pk: int) -> InboundEmail:
+    queryset = InboundEmail.objects.filter(organisation_id=request.user.organisation_id)
+    return get_object_or_404(queryset.select_related("mailbox", "ticket"), pk=pk)
+
+
+def _state_counts(organisation_id: int) -> dict[str, int]:
+    """How many messages there are in each state, and in all, in one query."""
+    per_state = {state: Count("pk", filter=Q(state=state)) for state in InboundState.values}
+    return InboundEmail.objects.filter(organisation_id=organisation_id).aggregate(
+        all=Count("pk"), **per_state
+    )
+
+
+@admin_page
+@require_http_methods(["GET", "HEAD"])
+def inbound_list(request: HttpRequest) -> HttpResponse:
+    """Every message received, newest first, by state; a fixed number of queries per page."""
+    organisation_id = request.user.organisation_id
+    state = InboundFilterForm(request.GET).state_or_all()
+    counts = _state_counts(organisation_id)
+    rows = (
+        InboundEmail.objects.filter(organisation_id=organisation_id)
+        .select_related("mailbox", "ticket")
+        # The raw bytes stay in the database: the list shows only what was parsed out of them.
+        .only(
+            "received_at",
+            "from_address",
+            "subject",
+            "state",
+            "action",
+            "reason",
+            "mailbox__address",
+            "ticket__number",
+        )
+        .order_by("-received_at", "-id")
+    )
+    if state:
+        rows = rows.filter(state=state)
+    paginator = Paginator(rows, INBOUND_PER_PAGE)
+    paginator.count = counts[state or "all"]  # known already: spares the COUNT query
+    current = paginator.get_page(request.GET.get("page"))
+    current.elided_range = list(
+        paginator.get_elided_page_range(current.number, on_each_side=2, on_ends=1)
+    )
+    filters = [
+        {"value": "", "label": _("All"), "count": counts["all"]},
+        *(
+            {"value": value, "label": label, "count": counts[value]}
+            for value, label in InboundState.choices
+        ),
+    ]
+    context = {"page": current, "state": state, "filters": filters}
+    return page(request, "messaging/settings/inbound_list.html", context, active="incoming-mail")
+
+
+def _text(value: str) -> str:
+    """A header value as text a page can hold: encoded words decoded, undecodable bytes
+    replaced, never a lone surrogate left from the parser."""
+    # Malformed encoded words: the header is shown as it arrived.
+    with contextlib.suppress(Exception):
+        value = str(make_header(decode_header(value)))
+    try:
+        value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeError:
+        value = value.encode("utf-8", "replace").decode("utf-8")
+    return one_line(value, 2000)
+
+
+def mail_headers(raw: bytes) -> list[tuple[str, str]]:
+    """The headers of SHOWN_HEADERS as (name, text) pairs, for any bytes at all."""
+    try:
+        message = BytesParser(policy=compat32).parsebytes(raw, headersonly=True)
+        found = message.items()
+    except Exception:  # not even a header block: the page shows the fields empty
+        found = []
+    wanted = {name.lower(): name for name in SHOWN_HEADERS}
+    values: dict[str, list[str]] = {name: [] for name in SHOWN_HEADERS}
+    for name, value in found:
+        key = wanted.get(str(name).lower())
+        if key is not None:
+            values[key].append(_text(str(value)))
+    return [(name, ", ".join(values[name])) for name in SHOWN_HEADERS]
+
+
+def _source_preview(raw: bytes) -> tuple[str, bool]:
+    text = raw[:SOURCE_PREVIEW_BYTES].decode("utf-8", "replace")
+    return text, len(raw) > SOURCE_PREVIEW_BYTES
+
+
+@admin_page
+@require_http_methods(["GET", "HEAD"])
+def inbound_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    inbound = _inbound_of(request, pk)
+    raw = bytes(inbound.raw)
+    source, truncated = _source_preview(raw)
+    context = {
+        "inbound": inbound,
+        "headers": mail_headers(raw),
+        "source": source,
+        "source_truncated": truncated,
+        "can_rerun": inbound.state in (InboundState.REJECTED, InboundState.FAILED),
+    }
+    return page(request, "messaging/settings/inbound_detail.html", context, active="incoming-mail")
+
+
+def _outcome_report(request: HttpRequest, inbound: InboundEmail) -> None:
+    if inbound.state == InboundState.PROCESSED:
+        text = _("Processed again: %(action)s.") % {"action": inbound.get_action_display()}
+        if inbound.ticket_id and inbound.action != InboundAction.BOUNCE:
+            text = _("Processed again: %(action)s (%(number)s).") % {
+                "action": inbound.get_action_display(),
+                "number": inbound.ticket.number,
+            }
+        messages.success(request, text)
+    elif inbound.state == InboundState.REJECTED:
+        messages.warning(request, _("Rejected again: %(reason)s") % {"reason": inbound.reason})
+    else:
+        messages.error(request, _("Failed again: %(reason)s") % {"reason": inbound.reason})
+
+
+@admin_page
+@require_POST
+def inbound_rerun(request: HttpRequest, pk: int) -> HttpResponse:
+    """Process a rejected or failed message again and say how it went this time."""
+    inbound = _inbound_of(request, pk)
+    try:
+        result = services.inbound_rerun(inbound=inbound, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        _outcome_report(request, result)
+    return redirect("messaging:inbound_detail", pk=inbound.pk)
+
+
+def _eml_response(inbound: InboundEmail, *, name: str) -> HttpResponse:
+    """The message byte for byte, as a file to save: never shown by the browser."""
+    response = HttpResponse(bytes(inbound.raw), content_type="message/rfc822")
+    response["Content-Disposition"] = content_disposition_header(True, f"{name}.eml")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _eml_name(inbound: InboundEmail) -> str:
+    if inbound.ticket_id:
+        return f"{inbound.ticket.number}-email-{inbound.pk}"
+    return f"email-{inbound.pk}"
+
+
+@admin_page
+@require_GET
+def inbound_download(request: HttpRequest, pk: int) -> HttpResponse:
+    inbound = _inbound_of(request, pk)
+    return _eml_response(inbound, name=_eml_name(inbound))
+
+
+# --- originals on the ticket page -----------------------------------------------------------
+
+
+@require_GET
+def message_original(request: HttpRequest, message_pk: int) -> HttpResponse:
+    """The original e-mail of a message on a ticket, for staff who may see the ticket.
+
+    Customers never get it (it holds every recipient and header, and files we refused):
+    for them, as for a ticket out of reach, it does not exist.
+    """
+    user = request.user
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not user.is_staff_member:
+        raise Http404("No such message")
+    inbound = (
+        InboundEmail.objects.filter(
+            organisation_id=user.organisation_id,
+            desk_message_id=message_pk,
+            desk_message__ticket__in=tickets_visible_to(user=user),
+        )
+        .select_related("ticket")
+        .order_by("id")
+        .first()
+    )
+    if inbound is None:
+        raise Http404("No such message")
+    return _eml_response(inbound, name=_eml_name(inbound))
