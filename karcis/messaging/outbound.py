@@ -92,28 +92,15 @@ def reply_queue(*, message_id: int) -> Delivery | None:
         author = message.author_user
         if author is None or not author.is_staff_member:
             return None
-        ticket = message.ticket
-        mailbox = _mailbox_for_ticket(ticket)
-        if mailbox is None:
-            return None
-        to, cc = _recipients(ticket)
-        if not to:
-            return None
-        in_reply_to, references = _thread_ids(ticket)
-        delivery = _delivery_build(
-            mailbox=mailbox,
-            ticket=ticket,
+        delivery = _conversation_mail_queue(
+            ticket=message.ticket,
             kind=DeliveryKind.REPLY,
-            to=to,
-            cc=cc,
-            subject=f"Re: [{ticket.number}] {_subject_without_tag(ticket)}",
             template="reply",
             context={"message": message, "author_name": _signature_name(author.name)},
-            in_reply_to=in_reply_to,
-            references=references,
             desk_message=message,
         )
-        _queue(delivery)
+        if delivery is None:
+            return None
         desk.message_delivery_set(message=message, state=DeliveryState.QUEUED)
     return delivery
 
@@ -166,26 +153,40 @@ def solved_notice_queue(*, ticket_id: int) -> Delivery | None:
     """
     with scopes_disabled():
         ticket = Ticket.objects.select_related("organisation", "requester").get(pk=ticket_id)
-        mailbox = _mailbox_for_ticket(ticket)
-        if mailbox is None:
-            return None
-        to, cc = _recipients(ticket)
-        if not to:
-            return None
-        in_reply_to, references = _thread_ids(ticket)
-        delivery = _delivery_build(
-            mailbox=mailbox,
+        return _conversation_mail_queue(
             ticket=ticket,
             kind=DeliveryKind.NOTIFICATION,
-            to=to,
-            cc=cc,
-            subject=f"Re: [{ticket.number}] {_subject_without_tag(ticket)}",
             template="solved",
             context={"requester": ticket.requester},
-            in_reply_to=in_reply_to,
-            references=references,
         )
-        _queue(delivery)
+
+
+def _conversation_mail_queue(
+    *, ticket: Ticket, kind: str, template: str, context: dict, desk_message=None
+) -> Delivery | None:
+    """Queue a message of the ticket's conversation: from the mailbox it came to, to the
+    requester with the participants in Cc, threaded after what was said before."""
+    mailbox = _mailbox_for_ticket(ticket)
+    if mailbox is None:
+        return None
+    to, cc = _recipients(ticket)
+    if not to:
+        return None
+    in_reply_to, references = _thread_ids(ticket)
+    delivery = _delivery_build(
+        mailbox=mailbox,
+        ticket=ticket,
+        kind=kind,
+        to=to,
+        cc=cc,
+        subject=f"Re: [{ticket.number}] {_subject_without_tag(ticket)}",
+        template=template,
+        context=context,
+        in_reply_to=in_reply_to,
+        references=references,
+        desk_message=desk_message,
+    )
+    _queue(delivery)
     return delivery
 
 
