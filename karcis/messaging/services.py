@@ -20,6 +20,7 @@ from email.policy import compat32
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -157,7 +158,8 @@ def message_id_of(raw: bytes) -> str:
         return ""
     if header is None:
         return ""
-    value = str(header).strip()
+    # NUL is no part of any real Message-ID (and PostgreSQL cannot store it).
+    value = str(header).replace("\x00", "").strip()
     match = _ID_IN_BRACKETS.search(value)
     if match:
         return match.group(1)
@@ -190,7 +192,7 @@ def inbound_store(
                 message_id=message_id,
                 raw=raw,
                 size=len(raw),
-                envelope_recipients=[str(r).lower() for r in recipients][:50],
+                envelope_recipients=[str(r).replace("\x00", "").lower() for r in recipients][:50],
             )
     except IntegrityError:  # stored already, by an earlier or a parallel delivery
         return InboundEmail.objects.get(mailbox=mailbox, dedupe_key=key), False
@@ -317,7 +319,7 @@ def _process(inbound: InboundEmail, *, bypass_rate_limit: bool) -> Outcome:
     with override(organisation.language):
         if parsed.is_bounce:
             return _bounce_record(organisation, parsed)
-        if not parsed.from_address:
+        if not _is_address(parsed.from_address):
             raise Rejected(_("The message has no sender address, so nobody could be answered."))
         ours = set(
             Mailbox.objects.filter(organisation=organisation).values_list("address", flat=True)
@@ -327,6 +329,15 @@ def _process(inbound: InboundEmail, *, bypass_rate_limit: bool) -> Outcome:
         if not bypass_rate_limit:
             _rate_limit_check(inbound)
         return _thread_in(inbound, parsed, ours)
+
+
+def _is_address(value: str) -> bool:
+    """Whether mail could ever be sent to this address (a sender we can answer)."""
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return True
 
 
 def _rate_limit_check(inbound: InboundEmail) -> None:
@@ -533,7 +544,9 @@ def _participants_add(ticket: Ticket, parsed: ParsedEmail, sender, ours: set[str
     people = []
     seen = set(ours) | {parsed.from_address}
     for name, address in parsed.cc[:MAX_PARTICIPANTS_PER_MESSAGE]:
-        if not address or addresses.base_address(address) in ours or address in seen:
+        if not _is_address(address) or addresses.base_address(address) in ours:
+            continue
+        if address in seen:
             continue
         seen.add(address)
         try:

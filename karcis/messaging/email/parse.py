@@ -14,6 +14,7 @@ returns objects that differ by input. MIME structure and transfer encodings are 
 import base64
 import binascii
 import codecs
+import dataclasses
 import email
 import email.errors
 import logging
@@ -866,12 +867,39 @@ def email_parse(raw: bytes) -> ParsedEmail:
     raw = bytes(raw)
     defects: list[str] = []
     try:
-        return _parse(raw, defects)
+        return _without_nul(_parse(raw, defects))
     except Exception as error:  # noqa: BLE001 - the promise is: never raise
         logger.exception("e-mail parse failed; keeping the message as plain text")
         _note(defects, f"could not be parsed ({type(error).__name__}); shown as raw text")
-        text = decode_bytes(raw[:200_000], None)
+        text = decode_bytes(raw[:200_000], None).replace("\x00", "")
         return ParsedEmail(text=text, html=text_to_html(text), defects=defects)
+
+
+def _clean(value):
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_clean(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_clean(item) for item in value)
+    return value
+
+
+def _without_nul(parsed: ParsedEmail) -> ParsedEmail:
+    """No NUL character in any text: databases refuse it (PostgreSQL text cannot hold one),
+    and no real address, subject or body needs it. Attachment bytes are left alone."""
+    changes = {
+        field.name: _clean(getattr(parsed, field.name))
+        for field in dataclasses.fields(parsed)
+        if field.name != "attachments"
+    }
+    changes["attachments"] = [
+        dataclasses.replace(
+            part, filename=_clean(part.filename), content_id=_clean(part.content_id)
+        )
+        for part in parsed.attachments
+    ]
+    return dataclasses.replace(parsed, **changes)
 
 
 _FORWARD_SUBJECT = re.compile(r"(?i)^\s*(fwd?|fw|tr|trs|wg|rv|terusan)\s*:")

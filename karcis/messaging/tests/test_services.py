@@ -468,3 +468,19 @@ def test_a_new_request_gets_an_automatic_reply_but_old_mail_does_not(mailbox):
     )
     auto_replies = Delivery.objects.filter(kind=DeliveryKind.AUTO_REPLY)
     assert [d.to for d in auto_replies] == [["siti@example.com"]]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"From:\x00@A",
+        b"From: siti\x00@example.com\nSubject: a\x00b\nMessage-ID: <x\x00y@z>\n\nhai\x00",
+    ],
+)
+def test_nul_characters_never_reach_the_database(mailbox, raw):
+    # PostgreSQL text cannot hold NUL: found by the property test on PostgreSQL
+    inbound = receive(mailbox, raw)
+
+    assert inbound.state in (InboundState.PROCESSED, InboundState.REJECTED), inbound.reason
+    assert bytes(inbound.raw) == raw
+    assert "\x00" not in inbound.message_id + inbound.from_address + inbound.subject
