@@ -43,7 +43,7 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	@touch $@
 
 setup: $(VENV)/.installed
-	@mkdir -p var
+	@mkdir -p var/static  # collectstatic's target; the demo serves files from the apps
 	@$(BIN)/karcis compiletranslations
 	@$(BIN)/karcis migrate --no-input -v 1
 
