@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from karcis.core.models import Organisation
-from karcis.desk.models import Message, Ticket
+from karcis.desk.models import DeliveryState, Message, Ticket
 
 
 class ImapSecurity(models.TextChoices):
@@ -182,12 +182,6 @@ class DeliveryKind(models.TextChoices):
     NOTIFICATION = "notification", _("Notification")
 
 
-class DeliveryState(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
-
-
 class Delivery(models.Model):
     """One e-mail we send, rendered when it is queued so that every retry sends the same
     bytes, with its delivery state for the agent to see."""
@@ -206,8 +200,11 @@ class Delivery(models.Model):
     text = models.TextField()
     html = models.TextField()
     headers = models.JSONField(default=dict, blank=True)
+    # The desk's states (less "not sent"): what a reply shows is what this row records.
     state = models.CharField(
-        max_length=8, choices=DeliveryState.choices, default=DeliveryState.QUEUED
+        max_length=8,
+        choices=[(value, label) for value, label in DeliveryState.choices if value],
+        default=DeliveryState.QUEUED,
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)

@@ -33,6 +33,8 @@ from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from karcis.core.models import Contact, Organisation
+from karcis.core.services import event_record
+from karcis.core.text import one_line
 from karcis.desk import selectors as desk_selectors
 from karcis.desk import services as desk
 from karcis.desk.models import Channel, Message, MessageKind, Ticket
@@ -46,7 +48,7 @@ from karcis.messaging.models import (
     InboundEmail,
     Mailbox,
 )
-from karcis.messaging.services import delivery_mark_failed, delivery_mark_sent
+from karcis.messaging.selectors import mailbox_addresses_of
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +120,7 @@ def auto_reply_queue(
         return None
     with scopes_disabled():
         if ours is None:
-            ours = _our_addresses(ticket.organisation_id)
+            ours = mailbox_addresses_of(organisation_id=ticket.organisation_id)
         to = _requester_recipients(ticket, ours)
         if not to:
             return None
@@ -240,12 +242,6 @@ def _mailbox_for_ticket(ticket: Ticket) -> Mailbox | None:
     return _default_mailbox(ticket.organisation_id)
 
 
-def _our_addresses(organisation_id: int) -> set[str]:
-    return set(
-        Mailbox.objects.filter(organisation_id=organisation_id).values_list("address", flat=True)
-    )
-
-
 def _formatted(name: str, address: str) -> str:
     """'Siti Aminah <siti@example.com>', quoted where the name needs it."""
     try:
@@ -273,7 +269,7 @@ def _recipients(ticket: Ticket) -> tuple[list[Recipient], list[Recipient]]:
     When the requester has no e-mail address (a phone caller), the participants who do are
     written to directly.
     """
-    ours = _our_addresses(ticket.organisation_id)
+    ours = mailbox_addresses_of(organisation_id=ticket.organisation_id)
     to = _requester_recipients(ticket, ours)
     seen = {address.lower() for _name, address in to}
     cc: list[Recipient] = []
@@ -457,6 +453,49 @@ def _delivery_build(
         direction=Direction.OUT,
     )
     return delivery
+
+
+# --- delivery state ---------------------------------------------------------------------
+
+
+def delivery_mark_failed(*, delivery: Delivery, reason: str) -> None:
+    """A message we sent did not arrive (refused for good, or bounced later)."""
+    reason = one_line(reason, 1000)
+    with transaction.atomic():
+        Delivery.objects.filter(pk=delivery.pk).update(
+            state=DeliveryState.FAILED, last_error=reason
+        )
+        delivery.state, delivery.last_error = DeliveryState.FAILED, reason
+        if delivery.desk_message_id:
+            desk.message_delivery_set(
+                message=delivery.desk_message, state=DeliveryState.FAILED, detail=reason
+            )
+        else:
+            _delivery_event(delivery, "messaging.delivery.failed", reason=reason)
+
+
+def delivery_mark_sent(*, delivery: Delivery) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        Delivery.objects.filter(pk=delivery.pk).update(
+            state=DeliveryState.SENT, sent_at=now, last_error=""
+        )
+        delivery.state, delivery.sent_at, delivery.last_error = DeliveryState.SENT, now, ""
+        if delivery.desk_message_id:
+            desk.message_delivery_set(message=delivery.desk_message, state=DeliveryState.SENT)
+        else:
+            _delivery_event(delivery, "messaging.delivery.sent")
+
+
+def _delivery_event(delivery: Delivery, type: str, reason: str = "") -> None:
+    """An automatic reply or notice is no message of the conversation: its fate shows in the
+    ticket's history instead."""
+    payload = {"kind": delivery.kind, "to": [*delivery.to, *delivery.cc]}
+    if reason:
+        payload["reason"] = reason
+    event_record(
+        organisation=delivery.organisation, type=type, obj=delivery.ticket, payload=payload
+    )
 
 
 # --- sending -----------------------------------------------------------------------------

@@ -35,3 +35,11 @@ def original_message_ids(*, ticket: Ticket) -> set[int]:
             organisation_id=ticket.organisation_id, desk_message__ticket_id=ticket.pk
         ).values_list("desk_message_id", flat=True)
     )
+
+
+def mailbox_addresses_of(*, organisation_id: int) -> set[str]:
+    """Every address of the organisation's mailboxes: mail from them is a loop, and mail is
+    never sent to them."""
+    return set(
+        Mailbox.objects.filter(organisation_id=organisation_id).values_list("address", flat=True)
+    )

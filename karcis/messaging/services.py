@@ -14,8 +14,6 @@ import mimetypes
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from email.parser import BytesHeaderParser
-from email.policy import compat32
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,6 +21,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 from django_scopes import scopes_disabled
@@ -30,14 +29,19 @@ from django_scopes import scopes_disabled
 from karcis.core.models import Organisation, User
 from karcis.core.services import contact_resolve, event_record
 from karcis.core.text import one_line
+from karcis.desk import selectors as desk_selectors
 from karcis.desk import services as desk
 from karcis.desk.content import Body, CheckedFile, attachment_check
 from karcis.desk.models import Channel, Message, Status, Ticket
-from karcis.messaging import addresses
-from karcis.messaging.email.parse import ParsedAttachment, ParsedEmail, email_parse
+from karcis.messaging import addresses, outbound
+from karcis.messaging.email.parse import (
+    ParsedAttachment,
+    ParsedEmail,
+    email_parse,
+    message_id_of,
+)
 from karcis.messaging.models import (
     Delivery,
-    DeliveryState,
     Direction,
     EmailMessageId,
     InboundAction,
@@ -45,6 +49,7 @@ from karcis.messaging.models import (
     InboundState,
     Mailbox,
 )
+from karcis.messaging.selectors import mailbox_addresses_of
 
 logger = logging.getLogger(__name__)
 
@@ -84,24 +89,31 @@ def _mailbox_check(mailbox: Mailbox) -> None:
     with scopes_disabled():
         taken = Mailbox.objects.filter(address=mailbox.address).exclude(pk=mailbox.pk).exists()
     if taken:
-        raise ValidationError({"address": _("Another mailbox already uses this address.")})
+        raise _address_taken()
     mailbox.full_clean(exclude=["organisation"], validate_unique=False)
 
 
+def _address_taken() -> ValidationError:
+    return ValidationError({"address": _("Another mailbox already uses this address.")})
+
+
 def _mailbox_save(mailbox: Mailbox, *, actor: User | None, event_type: str, fields=None) -> None:
-    with transaction.atomic():
-        mailbox.save(update_fields=fields)
-        if mailbox.is_default:
-            Mailbox.objects.filter(organisation=mailbox.organisation, is_default=True).exclude(
-                pk=mailbox.pk
-            ).update(is_default=False)
-        event_record(
-            organisation=mailbox.organisation,
-            type=event_type,
-            obj=mailbox,
-            actor=actor,
-            payload={"address": mailbox.address},
-        )
+    try:
+        with transaction.atomic():
+            mailbox.save(update_fields=fields)
+            if mailbox.is_default:
+                Mailbox.objects.filter(organisation=mailbox.organisation, is_default=True).exclude(
+                    pk=mailbox.pk
+                ).update(is_default=False)
+            event_record(
+                organisation=mailbox.organisation,
+                type=event_type,
+                obj=mailbox,
+                actor=actor,
+                payload={"address": mailbox.address},
+            )
+    except IntegrityError:  # the address was taken between the check and the save
+        raise _address_taken() from None
 
 
 def mailbox_create(
@@ -146,24 +158,6 @@ def mailbox_poll_recorded(
 
 
 # --- storing incoming mail --------------------------------------------------------------
-
-_ID_IN_BRACKETS = re.compile(r"<([^<>\s]{1,250})>")
-
-
-def message_id_of(raw: bytes) -> str:
-    """The Message-ID in the header (without brackets), or "" when it has none we can use."""
-    try:
-        header = BytesHeaderParser(policy=compat32).parsebytes(raw).get("Message-ID")
-    except Exception:  # the header block is unreadable: the content hash will identify it
-        return ""
-    if header is None:
-        return ""
-    # NUL is no part of any real Message-ID (and PostgreSQL cannot store it).
-    value = str(header).replace("\x00", "").strip()
-    match = _ID_IN_BRACKETS.search(value)
-    if match:
-        return match.group(1)
-    return value if value and len(value) <= 250 and not any(c.isspace() for c in value) else ""
 
 
 def _dedupe_key(raw: bytes, message_id: str) -> str:
@@ -300,7 +294,6 @@ def inbound_process(*, inbound_id: int, bypass_rate_limit: bool = False) -> Inbo
                 "desk_message",
                 "attempts",
                 "processed_at",
-                "message_id",
                 "from_address",
                 "subject",
             ]
@@ -313,17 +306,13 @@ def _process(inbound: InboundEmail, *, bypass_rate_limit: bool) -> Outcome:
     organisation = inbound.organisation
     inbound.from_address = parsed.from_address[:254]
     inbound.subject = one_line(parsed.subject, 200)
-    if parsed.message_id and not inbound.message_id:
-        inbound.message_id = parsed.message_id[:255]
     # Rejections are in the organisation's language: its admins read them.
     with override(organisation.language):
         if parsed.is_bounce:
             return _bounce_record(organisation, parsed)
         if not _is_address(parsed.from_address):
             raise Rejected(_("The message has no sender address, so nobody could be answered."))
-        ours = set(
-            Mailbox.objects.filter(organisation=organisation).values_list("address", flat=True)
-        )
+        ours = mailbox_addresses_of(organisation_id=organisation.pk)
         if addresses.base_address(parsed.from_address) in ours:
             raise Rejected(_("The message comes from one of our own addresses (a mail loop)."))
         if not bypass_rate_limit:
@@ -376,7 +365,7 @@ def _bounce_record(organisation: Organisation, parsed: ParsedEmail) -> Outcome:
     if delivery is None:
         raise Rejected(_("A delivery failure report about a message we did not send."))
     reason = parsed.bounce_reason or _("The recipient's mail server returned the message.")
-    delivery_mark_failed(delivery=delivery, reason=reason)
+    outbound.delivery_mark_failed(delivery=delivery, reason=reason)
     return Outcome(action=InboundAction.BOUNCE, ticket=delivery.ticket)
 
 
@@ -385,9 +374,8 @@ def _bounce_record(organisation: Organisation, parsed: ParsedEmail) -> Outcome:
 
 @dataclass
 class Thread:
-    ticket: Ticket | None
-    signal: str  # "message-id", "reply-address", "subject-tag" or "" for a new conversation
-    linked_to: Ticket | None = None
+    ticket: Ticket | None  # the ticket the message continues, if any
+    linked_to: Ticket | None = None  # a ticket a new one should link to (a stranger's tag)
 
 
 def thread_find(*, organisation: Organisation, parsed: ParsedEmail, recipients=()) -> Thread:
@@ -400,25 +388,33 @@ def thread_find(*, organisation: Organisation, parsed: ParsedEmail, recipients=(
     """
     ticket = _ticket_by_message_ids(organisation, parsed.in_reply_to, parsed.references)
     if ticket is not None:
-        return Thread(ticket, "message-id")
-    for address in [*recipients, *(a for _n, a in parsed.to), *(a for _n, a in parsed.cc)]:
-        number = addresses.ticket_number_from_address(organisation=organisation, address=address)
-        if number is not None:
-            ticket = Ticket.objects.filter(organisation=organisation, number=number).first()
-            if ticket is not None:
-                return Thread(ticket, "reply-address")
-    for address in parsed.delivered_to:
-        number = addresses.ticket_number_from_address(organisation=organisation, address=address)
-        if number is not None:
-            ticket = Ticket.objects.filter(organisation=organisation, number=number).first()
-            if ticket is not None:
-                return Thread(ticket, "reply-address")
+        return Thread(ticket)
+    ticket = _ticket_by_reply_address(
+        organisation,
+        [
+            *recipients,
+            *(address for _name, address in [*parsed.to, *parsed.cc]),
+            *parsed.delivered_to,
+        ],
+    )
+    if ticket is not None:
+        return Thread(ticket)
     ticket = _ticket_by_subject_tag(organisation, parsed.subject)
     if ticket is not None:
         if _is_participant(ticket, parsed.from_address):
-            return Thread(ticket, "subject-tag")
-        return Thread(None, "", linked_to=ticket)
-    return Thread(None, "")
+            return Thread(ticket)
+        return Thread(None, linked_to=ticket)
+    return Thread(None)
+
+
+def _ticket_by_reply_address(organisation: Organisation, candidates: list[str]) -> Ticket | None:
+    for address in candidates:
+        number = addresses.ticket_number_from_address(organisation=organisation, address=address)
+        if number is not None:
+            ticket = Ticket.objects.filter(organisation=organisation, number=number).first()
+            if ticket is not None:
+                return ticket
+    return None
 
 
 def _ticket_by_message_ids(organisation, in_reply_to, references) -> Ticket | None:
@@ -447,18 +443,8 @@ def _ticket_by_subject_tag(organisation: Organisation, subject: str) -> Ticket |
 
 
 def _is_participant(ticket: Ticket, address: str) -> bool:
-    from karcis.core.models import ContactIdentity, IdentityKind
-    from karcis.desk.models import TicketParticipant
-
-    contact_ids = {ticket.requester_id} | set(
-        TicketParticipant.objects.filter(ticket=ticket).values_list("contact_id", flat=True)
-    )
-    return ContactIdentity.objects.filter(
-        contact_id__in=contact_ids, kind=IdentityKind.EMAIL, value=address.lower()
-    ).exists()
-
-
-_SUBJECT_TAG = re.compile(r"\s*\[[A-Z][A-Z0-9]{1,7}-\d+\]\s*")
+    people = [ticket.requester, *desk_selectors.ticket_participants(ticket=ticket)]
+    return address.lower() in {person.email.lower() for person in people}
 
 
 def _thread_in(inbound: InboundEmail, parsed: ParsedEmail, ours: set[str]) -> Outcome:
@@ -467,7 +453,7 @@ def _thread_in(inbound: InboundEmail, parsed: ParsedEmail, ours: set[str]) -> Ou
         # One message sent to two of our addresses (To bantuan@, Cc tagihan@) is one request.
         known = (
             EmailMessageId.objects.filter(
-                organisation=organisation, value=parsed.message_id[:255], direction=Direction.IN
+                organisation=organisation, value=parsed.message_id, direction=Direction.IN
             )
             .select_related("ticket", "desk_message")
             .first()
@@ -514,7 +500,7 @@ def _thread_in(inbound: InboundEmail, parsed: ParsedEmail, ours: set[str]) -> Ou
     if parsed.message_id:
         EmailMessageId.objects.create(
             organisation=organisation,
-            value=parsed.message_id[:255],
+            value=parsed.message_id,
             ticket=outcome.ticket,
             desk_message=message,
             direction=Direction.IN,
@@ -526,8 +512,6 @@ def _thread_in(inbound: InboundEmail, parsed: ParsedEmail, ours: set[str]) -> Ou
         and not parsed.auto_submitted
         and _written_lately(parsed)
     ):
-        from karcis.messaging import outbound
-
         outbound.auto_reply_queue(
             ticket=outcome.ticket, mailbox=inbound.mailbox, in_reply_to=parsed.message_id, ours=ours
         )
@@ -610,51 +594,6 @@ def _body_of(parsed: ParsedEmail, skipped: list[str]) -> Body:
         # (with every file) stays viewable.
         lines = "\n".join(f"- {line}" for line in skipped)
         text += "\n\n" + _("Files not kept:") + "\n" + lines
-        from django.utils.html import escape
-
         items = "".join(f"<li>{escape(line)}</li>" for line in skipped)
         html += f"<p><em>{escape(_('Files not kept:'))}</em></p><ul>{items}</ul>"
     return Body(html=html, text=text, quoted_html=parsed.quoted_html)
-
-
-# --- outgoing mail state ----------------------------------------------------------------
-
-
-def delivery_mark_failed(*, delivery: Delivery, reason: str) -> None:
-    """A message we sent did not arrive (refused for good, or bounced later)."""
-    reason = one_line(reason, 1000)
-    with transaction.atomic():
-        Delivery.objects.filter(pk=delivery.pk).update(
-            state=DeliveryState.FAILED, last_error=reason
-        )
-        delivery.state, delivery.last_error = DeliveryState.FAILED, reason
-        if delivery.desk_message_id:
-            desk.message_delivery_set(
-                message=delivery.desk_message, state=DeliveryState.FAILED, detail=reason
-            )
-        else:
-            _delivery_event(delivery, "messaging.delivery.failed", reason=reason)
-
-
-def delivery_mark_sent(*, delivery: Delivery) -> None:
-    now = timezone.now()
-    with transaction.atomic():
-        Delivery.objects.filter(pk=delivery.pk).update(
-            state=DeliveryState.SENT, sent_at=now, last_error=""
-        )
-        delivery.state, delivery.sent_at, delivery.last_error = DeliveryState.SENT, now, ""
-        if delivery.desk_message_id:
-            desk.message_delivery_set(message=delivery.desk_message, state=DeliveryState.SENT)
-        else:
-            _delivery_event(delivery, "messaging.delivery.sent")
-
-
-def _delivery_event(delivery: Delivery, type: str, reason: str = "") -> None:
-    """An automatic reply or notice is no message of the conversation: its fate shows in the
-    ticket's history instead."""
-    payload = {"kind": delivery.kind, "to": [*delivery.to, *delivery.cc]}
-    if reason:
-        payload["reason"] = reason
-    event_record(
-        organisation=delivery.organisation, type=type, obj=delivery.ticket, payload=payload
-    )

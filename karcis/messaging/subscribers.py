@@ -2,27 +2,22 @@
 
 from karcis.core import events
 from karcis.core.models import Event
+from karcis.messaging import outbound
 
 
 def _public_reply_added(event: Event) -> None:
     if event.actor_id is None:  # the requester's own words go to nobody
         return
-    from karcis.messaging import outbound
-
     outbound.reply_queue(message_id=event.payload["message_id"])
 
 
 def _ticket_created(event: Event) -> None:
-    from karcis.messaging import outbound
-
     outbound.web_ticket_auto_reply(ticket_id=event.object_id, channel=event.payload["channel"])
 
 
 def _status_changed(event: Event) -> None:
     # A solve that came with a reply is told by that reply's e-mail.
     if event.payload.get("to") == "solved" and "message_id" not in event.payload:
-        from karcis.messaging import outbound
-
         outbound.solved_notice_queue(ticket_id=event.object_id)
 
 

@@ -7,17 +7,12 @@ Every query names the user's organisation: another organisation's mailbox or mes
 and the original is only ever downloaded.
 """
 
-import contextlib
-from email.header import decode_header, make_header
-from email.parser import BytesParser
-from email.policy import compat32
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import IntegrityError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -30,6 +25,7 @@ from karcis.core.text import one_line
 from karcis.desk.selectors import tickets_visible_to
 from karcis.desk.settings_views import admin_required, form_page, page
 from karcis.messaging import services
+from karcis.messaging.email.parse import decode_words, read_headers
 from karcis.messaging.forms import InboundFilterForm, MailboxForm
 from karcis.messaging.models import InboundAction, InboundEmail, InboundState, Mailbox
 
@@ -67,10 +63,6 @@ def mailboxes(request: HttpRequest) -> HttpResponse:
     return page(request, "messaging/settings/mailboxes.html", context, active="email")
 
 
-def _address_taken() -> ValidationError:
-    return ValidationError({"address": _("Another mailbox already uses this address.")})
-
-
 @admin_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def mailbox_create(request: HttpRequest) -> HttpResponse:
@@ -78,15 +70,12 @@ def mailbox_create(request: HttpRequest) -> HttpResponse:
 
     def save(data) -> str:
         fields = form.mailbox_fields()
-        try:
-            mailbox = services.mailbox_create(
-                organisation=request.user.organisation,
-                actor=request.user,
-                address=fields.pop("address"),
-                **fields,
-            )
-        except IntegrityError:  # the address is another organisation's (unique everywhere)
-            raise _address_taken() from None
+        mailbox = services.mailbox_create(
+            organisation=request.user.organisation,
+            actor=request.user,
+            address=fields.pop("address"),
+            **fields,
+        )
         return _("Mailbox %(address)s has been created.") % {"address": mailbox.address}
 
     return form_page(
@@ -108,13 +97,10 @@ def mailbox_edit(request: HttpRequest, pk: int) -> HttpResponse:
     address = mailbox.address
 
     def save(data) -> str:
-        try:
-            services.mailbox_update(mailbox=mailbox, actor=request.user, **form.mailbox_fields())
-        except IntegrityError:
-            raise _address_taken() from None
+        services.mailbox_update(mailbox=mailbox, actor=request.user, **form.mailbox_fields())
         return _("Mailbox %(address)s has been saved.") % {"address": mailbox.address}
 
-    response = form_page(
+    return form_page(
         request,
         form,
         template="messaging/settings/mailbox_form.html",
@@ -124,7 +110,6 @@ def mailbox_edit(request: HttpRequest, pk: int) -> HttpResponse:
         save=save,
         done="messaging:mailboxes",
     )
-    return response
 
 
 # --- incoming mail ------------------------------------------------------------------------
@@ -185,33 +170,19 @@ def inbound_list(request: HttpRequest) -> HttpResponse:
     return page(request, "messaging/settings/inbound_list.html", context, active="incoming-mail")
 
 
-def _text(value: str) -> str:
-    """A header value as text a page can hold: encoded words decoded, undecodable bytes
-    replaced, never a lone surrogate left from the parser."""
-    # Malformed encoded words: the header is shown as it arrived.
-    with contextlib.suppress(Exception):
-        value = str(make_header(decode_header(value)))
-    try:
-        value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    except UnicodeError:
-        value = value.encode("utf-8", "replace").decode("utf-8")
-    return one_line(value, 2000)
-
-
 def mail_headers(raw: bytes) -> list[tuple[str, str]]:
-    """The headers of SHOWN_HEADERS as (name, text) pairs, for any bytes at all."""
-    try:
-        message = BytesParser(policy=compat32).parsebytes(raw, headersonly=True)
-        found = message.items()
-    except Exception:  # not even a header block: the page shows the fields empty
-        found = []
-    wanted = {name.lower(): name for name in SHOWN_HEADERS}
-    values: dict[str, list[str]] = {name: [] for name in SHOWN_HEADERS}
-    for name, value in found:
-        key = wanted.get(str(name).lower())
-        if key is not None:
-            values[key].append(_text(str(value)))
-    return [(name, ", ".join(values[name])) for name in SHOWN_HEADERS]
+    """The headers of SHOWN_HEADERS as (name, text) pairs, for any bytes at all (read by the
+    parser's lenient header reader: encoded words decoded, 8-bit bytes made text)."""
+    found = read_headers(raw, [])
+    return [
+        (
+            name,
+            ", ".join(
+                one_line(decode_words(value), 2000) for key, value in found if key == name.lower()
+            ),
+        )
+        for name in SHOWN_HEADERS
+    ]
 
 
 def _source_preview(raw: bytes) -> tuple[str, bool]:

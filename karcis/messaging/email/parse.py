@@ -291,6 +291,24 @@ def parse_ids(value: str) -> list[str]:
     return unique
 
 
+# Longer ids are not ids (and could not be stored, nor serve as a key).
+MESSAGE_ID_MAX = 250
+
+
+def _first_message_id(headers: Headers) -> str:
+    ids = parse_ids(headers.first("message-id").replace("\x00", ""))
+    return ids[0] if ids and len(ids[0]) <= MESSAGE_ID_MAX else ""
+
+
+def message_id_of(raw: bytes) -> str:
+    """The message's own Message-ID, without brackets, or "" when it has none we can use;
+    reads only the header block (the intake keys a message on it before parsing it)."""
+    try:
+        return _first_message_id(Headers(read_headers(raw, [])))
+    except Exception:  # noqa: BLE001 - unreadable headers: the content hash will identify it
+        return ""
+
+
 def parse_date(value: str) -> datetime | None:
     if not value.strip():
         return None
@@ -912,7 +930,6 @@ def _parse(raw: bytes, defects: list[str]) -> ParsedEmail:
     from_name, from_address = senders[0] if senders else ("", "")
     if not from_address:
         _note(defects, "no usable From address")
-    message_ids = parse_ids(headers.first("message-id"))
 
     message = email.message_from_bytes(raw, policy=compat32)
     for defect in message.defects:
@@ -952,7 +969,7 @@ def _parse(raw: bytes, defects: list[str]) -> ParsedEmail:
         attachments = [a for a in attachments if a.content_type != "message/rfc822"]
 
     return ParsedEmail(
-        message_id=message_ids[0] if message_ids else "",
+        message_id=_first_message_id(headers),
         in_reply_to=parse_ids(" ".join(headers.all("in-reply-to"))),
         references=parse_ids(" ".join(headers.all("references"))),
         subject=subject,
