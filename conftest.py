@@ -6,9 +6,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_scopes import scopes_disabled
 
 from karcis.core import services as core_services
+from karcis.core.content import body_from
 from karcis.core.models import Role
 from karcis.desk import services as desk_services
-from karcis.desk.content import body_from
 
 # A real 1x1 PNG, for attachment tests.
 PNG_BYTES = bytes.fromhex(

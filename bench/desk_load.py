@@ -29,10 +29,10 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from karcis.core import services as core_services
+from karcis.core.content import body_from
 from karcis.core.models import Contact, ContactIdentity, Event, IdentityKind, Role, Sequence
 from karcis.desk import search
 from karcis.desk import services as desk_services
-from karcis.desk.content import body_from
 from karcis.desk.models import (
     PRIORITY_RANK,
     Channel,

@@ -18,13 +18,14 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from karcis.desk.routing import websocket_urlpatterns  # noqa: E402
+from karcis.core.routing import websocket_urlpatterns as core_sockets  # noqa: E402
+from karcis.desk.routing import websocket_urlpatterns as desk_sockets  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            AuthMiddlewareStack(URLRouter([*core_sockets, *desk_sockets]))
         ),
     }
 )

@@ -2,7 +2,10 @@
 
 With KARCIS_CELERY_BROKER_URL set, jobs go to the broker and Celery workers + beat run
 them. Without it (the embedded default), a job runs in-process when it is enqueued, and
-`karcis scheduler` (started by `make run`) runs the periodic schedule below.
+`karcis scheduler` (started by `make run`) runs the periodic schedule.
+
+The schedule is declared by the apps (core.schedule) and read by both runners, so Celery
+beat at scale runs exactly what the embedded scheduler runs.
 """
 
 import os
@@ -15,16 +18,10 @@ app = Celery("karcis")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# One schedule for both runners: Celery beat at scale, `karcis scheduler` embedded.
-app.conf.beat_schedule = {
-    "send-due-mail": {"task": "karcis.messaging.tasks.deliveries_send_due_task", "schedule": 30.0},
-    "poll-mailboxes": {"task": "karcis.messaging.tasks.mailboxes_poll_task", "schedule": 60.0},
-    "process-waiting-mail": {
-        "task": "karcis.messaging.tasks.inbound_pending_process_task",
-        "schedule": 60.0,
-    },
-    "purge-idempotency-keys": {
-        "task": "karcis.api.tasks.idempotency_keys_purge_task",
-        "schedule": 3600.0,
-    },
-}
+
+@app.on_after_finalize.connect
+def _schedule_from_the_apps(sender: Celery, **kwargs) -> None:
+    # After finalize: Django's apps are ready and have declared their jobs.
+    from karcis.core import schedule
+
+    sender.conf.beat_schedule = schedule.beat_schedule()

@@ -79,10 +79,12 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "karcis.core",
-    "karcis.desk",
-    "karcis.portal",
+    "karcis.workspace",
     "karcis.api",
+    "karcis.desk",
     "karcis.messaging",
+    "karcis.portal",
+    "karcis.demo",
 ]
 
 MIDDLEWARE = [
@@ -115,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "karcis.core.context_processors.karcis",
+                "karcis.workspace.context_processors.workspace",
             ],
         },
     },
@@ -222,6 +225,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ROUTES = {"karcis.messaging.tasks.*": {"queue": "mail"}}
 CELERY_TIMEZONE = "Asia/Jakarta"
+# How often an open workspace page's socket looks for new notifications itself (the push
+# after each one reaches it at once only over a shared channel layer, i.e. Redis).
+KARCIS_NOTIFICATIONS_POLL_SECONDS = float(os.environ.get("KARCIS_NOTIFICATIONS_POLL_SECONDS", 5))
 
 # --- e-mail ---------------------------------------------------------------------------
 # KARCIS_SMTP_URL sends real mail: smtp://user:password@host:587?starttls=1 (STARTTLS) or

@@ -1,11 +1,18 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
     path("", include("karcis.core.urls")),
-    path("desk/", include("karcis.messaging.urls")),
-    path("desk/", include("karcis.desk.urls")),
+    path("", include("karcis.workspace.urls")),
+    path("", include("karcis.desk.urls")),
+    path("", include("karcis.messaging.urls")),
+    # Settings lived under /desk/settings/ until the workspace took them over.
+    re_path(
+        r"^desk/settings/(?P<rest>.*)$",
+        RedirectView.as_view(url="/settings/%(rest)s", permanent=True, query_string=True),
+    ),
     path("portal/", include("karcis.portal.urls")),
     path("api/", include("karcis.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

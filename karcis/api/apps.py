@@ -8,3 +8,12 @@ class ApiConfig(AppConfig):
     name = "karcis.api"
     label = "api"
     verbose_name = _("API")
+
+    def ready(self) -> None:
+        from karcis.core import schedule
+
+        schedule.every(
+            "purge-idempotency-keys",
+            "karcis.api.tasks.idempotency_keys_purge_task",
+            seconds=3600,
+        )

@@ -56,7 +56,12 @@ def _django_validation_detail(exc: DjangoValidationError) -> dict:
 def exception_handler(exc, context):
     """DRF's handler, plus services' Django ValidationErrors as 400s with field errors."""
     if isinstance(exc, DjangoValidationError):
-        return Response(_django_validation_detail(exc), status=status.HTTP_400_BAD_REQUEST)
+        refusals = [] if hasattr(exc, "error_dict") else exc.error_list
+        if refusals and all(error.code == "permission" for error in refusals):
+            # A service refused the caller (core.permissions), not their input.
+            exc = exceptions.PermissionDenied(" ".join(exc.messages))
+        else:
+            return Response(_django_validation_detail(exc), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, exceptions.ParseError) and not isinstance(exc, MalformedBody):
         exc = MalformedBody(
             _("The request body could not be read: %(error)s") % {"error": exc.detail}

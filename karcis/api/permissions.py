@@ -1,10 +1,18 @@
-"""Who may call which endpoint. Which *objects* they see is decided by the selectors."""
+"""Who may call which endpoint: the capabilities each view names (core.permissions).
+
+Which *objects* a caller sees is decided by the selectors; what they may do is asked here,
+with the one check the views and services use (`user_can`).
+"""
+
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.permissions import BasePermission
+
+from karcis.core.permissions import user_can, user_can_somewhere
 
 
-def is_member(user) -> bool:
+def is_member(user: Any) -> bool:
     return bool(user and user.is_authenticated and user.organisation_id is not None)
 
 
@@ -13,54 +21,49 @@ class IsOrganisationMember(BasePermission):
 
     message = _("Your account does not belong to an organisation.")
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Any, view: Any) -> bool:
         return is_member(request.user)
 
 
-class IsStaffMember(BasePermission):
-    """An admin, supervisor or agent of the caller's organisation."""
-
-    message = _("Only the organisation's agents can do this.")
-
-    def has_permission(self, request, view) -> bool:
-        return is_member(request.user) and request.user.is_staff_member
+def _action_of(request: Any, view: Any) -> str:
+    action = getattr(view, "action", None)
+    if action == "metadata" or request.method == "OPTIONS":
+        return "metadata"
+    return action or request.method.lower()
 
 
-class StaffReadsAdminWrites(BasePermission):
-    """Staff may read; only the organisation's administrators may create or change."""
+class HasCapability(BasePermission):
+    """The caller holds, for the action they call, one of the capabilities the view names.
 
-    message = _("Only the organisation's administrators can do this.")
+    `view.capabilities`: {action: (capability, …)}, any one of which lets the caller in
+    (for the whole organisation or for one of their teams). An action the view does not
+    name is refused: an endpoint is closed until it says who may use it. OPTIONS needs any
+    of the view's capabilities.
 
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not is_member(user) or not user.is_staff_member:
-            return False
-        return request.method in SAFE_METHODS or user.is_org_admin
+    `view.object_capabilities`: {action: (capability, …)}, asked again of the object once
+    the selector found it, so that a caller who may not see it gets the selector's 404
+    first and never learns it exists.
+    """
 
+    message = _("Your role does not allow this.")
 
-class MembersReadAdminWrites(BasePermission):
-    """Everyone of the organisation may read (customers too); administrators write."""
-
-    message = _("Only the organisation's administrators can do this.")
-
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Any, view: Any) -> bool:
         user = request.user
         if not is_member(user):
             return False
-        return request.method in SAFE_METHODS or user.is_org_admin
+        if getattr(view, "action", "") is None and request.method != "OPTIONS":
+            return True  # a method the endpoint does not take: DRF answers 405
+        declared: dict[str, tuple[str, ...]] = getattr(view, "capabilities", {})
+        action = _action_of(request, view)
+        if action == "metadata":
+            needed = {name for names in declared.values() for name in names}
+        else:
+            needed = set(declared.get(action, ()))
+        return bool(needed) and user_can_somewhere(user, *sorted(needed))
 
-
-class StaffChangesObjects(BasePermission):
-    """Any member may reach the endpoint; changing an object they can see needs staff.
-
-    Checked on the object, after the selector found it: a customer who PATCHes their own
-    ticket gets 403, one who PATCHes someone else's gets 404 (the selector hides it).
-    """
-
-    message = _("Only the organisation's agents can change this.")
-
-    def has_permission(self, request, view) -> bool:
-        return is_member(request.user)
-
-    def has_object_permission(self, request, view, obj) -> bool:
-        return request.method in SAFE_METHODS or request.user.is_staff_member
+    def has_object_permission(self, request: Any, view: Any, obj: Any) -> bool:
+        declared: dict[str, tuple[str, ...]] = getattr(view, "object_capabilities", {})
+        needed = declared.get(_action_of(request, view))
+        if not needed:
+            return True
+        return any(user_can(request.user, name, obj) for name in needed)

@@ -13,11 +13,11 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from karcis.api.idempotency import idempotent_create_schema, respond_idempotently
-from karcis.api.permissions import IsStaffMember, StaffReadsAdminWrites
+from karcis.api.permissions import HasCapability
 from karcis.api.serializers import NamedRefSerializer, PrimaryKeysInOrganisation, validated
 from karcis.api.views import KarcisAPIMixin
-from karcis.core import selectors, services
-from karcis.core.models import MAX_ID, STAFF_ROLES, Contact, ContactIdentity, Role, Team, User
+from karcis.core import permissions, selectors, services
+from karcis.core.models import MAX_ID, Contact, ContactIdentity, Role, Team, User
 
 # --- contacts ---------------------------------------------------------------------------
 
@@ -81,7 +81,13 @@ class ContactViewSet(
 
     queryset = Contact.objects.none()
     serializer_class = ContactSerializer
-    permission_classes = [IsStaffMember]
+    permission_classes = [HasCapability]
+    capabilities = {
+        "list": (permissions.CONTACTS_VIEW,),
+        "retrieve": (permissions.CONTACTS_VIEW,),
+        "create": (permissions.CONTACTS_MANAGE,),
+        "partial_update": (permissions.CONTACTS_MANAGE,),
+    }
     filterset_class = ContactFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -120,21 +126,31 @@ class UserSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     email = serializers.EmailField(read_only=True)
     name = serializers.CharField(read_only=True)
-    role = serializers.CharField(read_only=True)
+    role = serializers.CharField(
+        read_only=True,
+        help_text="A built-in role (admin, supervisor, agent) or the key of a role of the "
+        "organisation's own.",
+    )
     teams = NamedRefSerializer(many=True, read_only=True)
     sees_all_tickets = serializers.BooleanField(read_only=True)
+    capabilities = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Capabilities granted to this person beside their role.",
+    )
     is_active = serializers.BooleanField(read_only=True)
     language = serializers.CharField(read_only=True)
 
 
-STAFF_ROLE_CHOICES = [(role.value, role.label) for role in STAFF_ROLES]
+ROLE_HELP = "admin, supervisor, agent, or the key of one of the organisation's own roles."
+CAPABILITIES_HELP = "Capabilities granted beside the role (e.g. desk.ticket.view_all)."
 LANGUAGE_CHOICES = [("", "-"), ("id", "Bahasa Indonesia"), ("en", "English")]
 
 
 class UserCreateSerializer(serializers.Serializer):
     email = serializers.EmailField()
     name = serializers.CharField(max_length=150)
-    role = serializers.ChoiceField(choices=STAFF_ROLE_CHOICES, default=Role.AGENT)
+    role = serializers.CharField(max_length=50, default=Role.AGENT, help_text=ROLE_HELP)
     password = serializers.CharField(
         required=False,
         write_only=True,
@@ -143,6 +159,12 @@ class UserCreateSerializer(serializers.Serializer):
     )
     teams = PrimaryKeysInOrganisation(many=True, required=False, default=list)
     sees_all_tickets = serializers.BooleanField(default=False)
+    capabilities = serializers.ListField(
+        child=serializers.CharField(max_length=80),
+        required=False,
+        max_length=100,
+        help_text=CAPABILITIES_HELP,
+    )
 
     def validate_password(self, value: str) -> str:
         validate_password(value)
@@ -151,15 +173,21 @@ class UserCreateSerializer(serializers.Serializer):
 
 class UserUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=150, required=False)
-    role = serializers.ChoiceField(choices=STAFF_ROLE_CHOICES, required=False)
+    role = serializers.CharField(max_length=50, required=False, help_text=ROLE_HELP)
     teams = PrimaryKeysInOrganisation(many=True, required=False)
     sees_all_tickets = serializers.BooleanField(required=False)
+    capabilities = serializers.ListField(
+        child=serializers.CharField(max_length=80),
+        required=False,
+        max_length=100,
+        help_text=CAPABILITIES_HELP,
+    )
     is_active = serializers.BooleanField(required=False)
     language = serializers.ChoiceField(choices=LANGUAGE_CHOICES, required=False)
 
 
 class UserFilter(filters.FilterSet):
-    role = filters.ChoiceFilter(choices=STAFF_ROLE_CHOICES)
+    role = filters.CharFilter(label="A role's key")
     is_active = filters.BooleanFilter()
     team = filters.NumberFilter(field_name="teams", min_value=1, max_value=MAX_ID)
 
@@ -179,7 +207,13 @@ class UserViewSet(
 
     queryset = User.objects.none()
     serializer_class = UserSerializer
-    permission_classes = [StaffReadsAdminWrites]
+    permission_classes = [HasCapability]
+    capabilities = {
+        "list": (permissions.STAFF_VIEW,),
+        "retrieve": (permissions.STAFF_VIEW,),
+        "create": (permissions.STAFF_MANAGE,),
+        "partial_update": (permissions.STAFF_MANAGE,),
+    }
     filterset_class = UserFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -253,7 +287,13 @@ class TeamViewSet(
 
     queryset = Team.objects.none()
     serializer_class = TeamSerializer
-    permission_classes = [StaffReadsAdminWrites]
+    permission_classes = [HasCapability]
+    capabilities = {
+        "list": (permissions.STAFF_VIEW,),
+        "retrieve": (permissions.STAFF_VIEW,),
+        "create": (permissions.STAFF_MANAGE,),
+        "partial_update": (permissions.STAFF_MANAGE,),
+    }
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):

@@ -1,28 +1,32 @@
-"""Who reads the domain event stream as it is written.
+"""The core's event types: organisations, staff, teams, roles and contacts (core.eventlog)."""
 
-An app that reacts to another app's changes (messaging sends an e-mail when the desk stores
-a public reply) subscribes to event types here instead of being called by that app. The
-handler runs inside the transaction that writes the event, so whatever it records (an
-outgoing e-mail waiting to be sent) commits or rolls back with the change itself; anything
-that leaves the process (sending, enqueueing) it defers with transaction.on_commit.
-"""
+from karcis.core.eventlog import event_type
 
-from collections import defaultdict
-from collections.abc import Callable
+FIELDS = "the names of the fields that changed, sorted"
 
-from karcis.core.models import Event
-
-Handler = Callable[[Event], None]
-
-_handlers: dict[str, list[Handler]] = defaultdict(list)
-
-
-def subscribe(event_type: str, handler: Handler) -> None:
-    """Call `handler(event)` for every event of this type (register once, from AppConfig.ready)."""
-    if handler not in _handlers[event_type]:
-        _handlers[event_type].append(handler)
-
-
-def publish(event: Event) -> None:
-    for handler in _handlers.get(event.type, ()):
-        handler(event)
+ORGANISATION_UPDATED = event_type(
+    "core.organisation.updated", subject="core.organisation", payload={"fields": FIELDS}
+)
+USER_CREATED = event_type(
+    "core.user.created",
+    subject="core.user",
+    payload={"role": "the role's key: a built-in role or a custom role of the organisation"},
+)
+USER_UPDATED = event_type("core.user.updated", subject="core.user", payload={"fields": FIELDS})
+TEAM_CREATED = event_type("core.team.created", subject="core.team")
+TEAM_UPDATED = event_type("core.team.updated", subject="core.team", optional={"fields": FIELDS})
+ROLE_CREATED = event_type(
+    "core.role.created", subject="core.customrole", payload={"key": "the role's key"}
+)
+ROLE_UPDATED = event_type(
+    "core.role.updated",
+    subject="core.customrole",
+    payload={"key": "the role's key", "fields": FIELDS},
+)
+ROLE_DELETED = event_type(
+    "core.role.deleted", subject="core.customrole", payload={"key": "the role's key"}
+)
+CONTACT_CREATED = event_type("core.contact.created", subject="core.contact")
+CONTACT_UPDATED = event_type(
+    "core.contact.updated", subject="core.contact", payload={"fields": FIELDS}
+)

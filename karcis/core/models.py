@@ -22,6 +22,38 @@ INDONESIAN_TIME_ZONES = [
 ]
 
 
+class Channel(models.TextChoices):
+    """Where a request came from or a reply goes: shared by every domain that takes requests
+    (desk tickets now; queue numbers and orders later) and by the adapters in messaging."""
+
+    WEB = "web", _("Web form")
+    EMAIL = "email", _("E-mail")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    CHAT = "chat", _("Live chat")
+    PHONE = "phone", _("Phone")
+    WALK_IN = "walk_in", _("Walk-in")
+    API = "api", _("API")
+
+
+class DeliveryState(models.TextChoices):
+    """How a message we send fares, as the channel that sends it reports it."""
+
+    NONE = "", _("Not sent")
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class FieldKind(models.TextChoices):
+    """The kinds of field an organisation can add to its forms (core.forms builds them)."""
+
+    TEXT = "text", _("Text")
+    NUMBER = "number", _("Number")
+    DATE = "date", _("Date")
+    CHOICE = "choice", _("Choice")
+    URL = "url", _("URL")
+
+
 class Organisation(models.Model):
     """A tenant: a company, agency or office. Every other row belongs to one."""
 
@@ -73,6 +105,9 @@ class Sequence(models.Model):
 
 
 class Role(models.TextChoices):
+    """The built-in roles. Their capabilities are declared with each capability
+    (core.permissions); an organisation may add roles of its own (CustomRole)."""
+
     ADMIN = "admin", _("Administrator")
     SUPERVISOR = "supervisor", _("Supervisor")
     AGENT = "agent", _("Agent")
@@ -80,6 +115,8 @@ class Role(models.TextChoices):
 
 
 STAFF_ROLES = (Role.ADMIN, Role.SUPERVISOR, Role.AGENT)
+# The capability behind User.sees_all_tickets (declared by the desk, karcis/desk/permissions.py).
+SEES_ALL_TICKETS = "desk.ticket.view_all"
 
 
 class UserManager(BaseUserManager):
@@ -112,12 +149,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="users"
     )
-    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.AGENT)
-    sees_all_tickets = models.BooleanField(
-        _("sees every ticket"),
-        default=False,
-        help_text=_("Agents see only their teams' tickets unless this is set."),
-    )
+    # A built-in role (Role) or the key of one of the organisation's CustomRoles.
+    role = models.CharField(_("role"), max_length=50, default=Role.AGENT)
+    # Capabilities granted to this person beyond their role (core.permissions).
+    capabilities = models.JSONField(_("extra capabilities"), default=list, blank=True)
     language = models.CharField(
         _("language"),
         max_length=8,
@@ -149,16 +184,18 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def is_staff_member(self) -> bool:
-        """Works the desk (admin, supervisor or agent) rather than being served by it."""
-        return self.role in STAFF_ROLES and self.organisation_id is not None
+        """Works in the staff workspace (any role but customer) rather than being served.
+
+        Who: an identity, not a permission. What a staff member may do is asked of
+        core.permissions.user_can.
+        """
+        return self.role != Role.CUSTOMER and self.organisation_id is not None
 
     @property
-    def is_org_admin(self) -> bool:
-        return self.role == Role.ADMIN and self.organisation_id is not None
-
-    @property
-    def sees_everything(self) -> bool:
-        return self.role in (Role.ADMIN, Role.SUPERVISOR) or self.sees_all_tickets
+    def sees_all_tickets(self) -> bool:
+        """Given every ticket to see, personally (the agent form's checkbox and the API's
+        `sees_all_tickets`): the personal grant of the desk's capability of that name."""
+        return SEES_ALL_TICKETS in self.capabilities
 
     @property
     def initials(self) -> str:
@@ -173,6 +210,8 @@ class Team(models.Model):
     name = models.CharField(_("name"), max_length=100)
     description = models.CharField(_("description"), max_length=300, blank=True)
     members = models.ManyToManyField(User, related_name="teams", blank=True)
+    # Capabilities the members hold for what belongs to this team (core.permissions).
+    capabilities = models.JSONField(_("team capabilities"), default=list, blank=True)
 
     objects = ScopedManager(organisation="organisation")
 
@@ -256,26 +295,180 @@ class ContactIdentity(models.Model):
         return f"{self.kind}:{self.value}"
 
 
+class CustomRole(models.Model):
+    """A role an organisation defines itself: a named set of capabilities for its staff
+    (the built-in roles are declared in code, core.permissions)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    key = models.SlugField(_("key"), max_length=50)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    capabilities = models.JSONField(_("capabilities"), default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "key"], name="uniq_role_key_per_org"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Event(models.Model):
     """One domain event (`desk.ticket.assigned`…), written in the transaction of the change.
 
-    History, reports, webhooks, live updates and automation all read this one stream.
+    History, reports, webhooks, live updates and automation all read this one stream. Its
+    types are declared in each app's events.py (core.eventlog); the payload holds ids and
+    codes, and names are looked up when the event is shown.
     """
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
     type = models.CharField(max_length=80)
+    # The subject: what the event is about (e.g. desk.ticket #42).
     object_type = models.CharField(max_length=40)
     object_id = models.BigIntegerField()
     actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True)
     actor_contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True)
     payload = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # PostgreSQL: the writing transaction's id, so that consumers read the log in an order
+    # that no later commit can slip behind (core.eventlog). SQLite writes one transaction at
+    # a time, and leaves it 0.
+    tx_id = models.BigIntegerField(default=0, editable=False)
 
     objects = ScopedManager(organisation="organisation")
 
     class Meta:
-        indexes = [models.Index(fields=["object_type", "object_id", "id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "id"], name="event_subject"),
+            models.Index(fields=["organisation", "type", "created_at"], name="event_org_type_time"),
+            models.Index(fields=["organisation", "created_at"], name="event_org_time"),
+            models.Index(fields=["tx_id", "id"], name="event_position"),
+        ]
         ordering = ["id"]
 
     def __str__(self) -> str:
         return f"{self.type} {self.object_type}#{self.object_id}"
+
+
+class EventCursor(models.Model):
+    """How far a durable consumer of the event log has read (core.eventlog.events_dispatch).
+
+    The position is (tx_id, event id) of the last event handed to it. The consumer's own
+    writes and the cursor's advance commit in one transaction, so each effect happens once.
+    Not scoped: one cursor reads the events of every organisation.
+    """
+
+    consumer = models.CharField(max_length=80, unique=True)
+    position_tx = models.BigIntegerField(default=0)
+    position_id = models.BigIntegerField(default=0)
+    delivered = models.BigIntegerField(default=0)
+    failures = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["consumer"]
+
+    def __str__(self) -> str:
+        return f"{self.consumer} at ({self.position_tx}, {self.position_id})"
+
+
+class Notification(models.Model):
+    """Something a staff member should know about (a ticket assigned to them, a mention).
+
+    Its words are drawn when it is shown, by the kind's describer (core.notifications),
+    from the ids it keeps; `data` holds what the link needs (a ticket number).
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=80)
+    event = models.ForeignKey(Event, on_delete=models.SET_NULL, null=True, blank=True)
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_contact = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    object_type = models.CharField(max_length=40)
+    object_id = models.BigIntegerField()
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["recipient", "-id"], name="notification_recipient"),
+            models.Index(
+                fields=["recipient"],
+                condition=Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
+        ]
+        constraints = [
+            # One notification of a kind per event and person, however often it is handed over.
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "event"], name="uniq_notification_per_event"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id}"
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None
+
+
+class NotificationPreference(models.Model):
+    """A person's choice for one kind of notification on one channel (in the app, by
+    e-mail), where it differs from the kind's default."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=80)
+    channel = models.CharField(max_length=20)
+    enabled = models.BooleanField()
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "channel"], name="uniq_notification_preference"
+            )
+        ]
+
+
+class ScheduledRun(models.Model):
+    """One run of a daily or weekly job for one organisation at one slot (core.schedule).
+
+    Inserted before the job runs: the unique slot makes two schedulers run it once.
+    """
+
+    job = models.CharField(max_length=80)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    slot = models.DateTimeField()
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-slot"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "organisation", "slot"], name="uniq_run_slot")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job} for {self.organisation_id} at {self.slot:%Y-%m-%d %H:%M}"

@@ -2,18 +2,29 @@
 
 import copy
 import re
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
+from django.db.models import BigIntegerField, Func, Model
+from django.utils import timezone, translation
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from karcis.core import events
+from karcis.core import eventlog, events, notifications, permissions
+from karcis.core.eventlog import EventType
 from karcis.core.models import (
+    SEES_ALL_TICKETS,
     Contact,
     ContactIdentity,
+    CustomRole,
     Event,
     IdentityKind,
+    Notification,
+    NotificationPreference,
     Organisation,
     Role,
     Sequence,
@@ -23,29 +34,50 @@ from karcis.core.models import (
 from karcis.core.text import one_line
 
 
+class _TransactionId(Func):
+    """The writing transaction's id (PostgreSQL), stored with each event: see core.eventlog."""
+
+    template = "pg_current_xact_id()::text::bigint"
+    output_field = BigIntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return "0", []
+
+
 def event_record(
     *,
     organisation: Organisation,
-    type: str,
-    obj: Any,
+    type: EventType,
+    obj: Model,
     actor: User | None = None,
     actor_contact: Contact | None = None,
-    payload: dict | None = None,
+    payload: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> Event:
     """Write one domain event. Call inside the transaction that made the change.
 
-    Subscribers (core/events.py) see it before the transaction commits.
+    `type` is declared in the writing app's events.py, and the payload must match it.
+    In-transaction subscribers (core.eventlog.subscribe) see the event before the
+    transaction commits; durable consumers read it after. `at`: when it happened, for
+    history brought in from elsewhere (the demo, an import); now by default.
     """
-    event = Event.objects.create(
+    payload = payload or {}
+    type.check_payload(payload)
+    event = Event(
         organisation=organisation,
-        type=type,
+        type=type.name,
         object_type=obj._meta.label_lower,
         object_id=obj.pk,
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_contact=actor_contact,
-        payload=payload or {},
+        payload=payload,
+        created_at=at or timezone.now(),
+        tx_id=_TransactionId(),
     )
-    events.publish(event)
+    event.save(force_insert=True)
+    # The expression is not read back: subscribers and callers never need the value.
+    event.tx_id = 0
+    eventlog.publish(event)
     return event
 
 
@@ -101,6 +133,7 @@ def organisation_create(
     time_zone: str = "Asia/Jakarta",
     language: str = "id",
     support_email: str = "",
+    created_at: datetime | None = None,
 ) -> Organisation:
     organisation = Organisation(
         name=name,
@@ -109,6 +142,7 @@ def organisation_create(
         time_zone=time_zone,
         language=language,
         support_email=support_email,
+        created_at=created_at or timezone.now(),
     )
     organisation.full_clean()
     organisation.save()
@@ -116,6 +150,7 @@ def organisation_create(
 
 
 def organisation_update(*, organisation: Organisation, actor: User, **fields: Any) -> Organisation:
+    _require(actor, permissions.ORGANISATION_MANAGE)
     allowed = {"name", "ticket_prefix", "time_zone", "language", "support_email"}
     unknown = set(fields) - allowed
     if unknown:
@@ -131,7 +166,7 @@ def organisation_update(*, organisation: Organisation, actor: User, **fields: An
         organisation.save(update_fields=list(fields))
         event_record(
             organisation=organisation,
-            type="core.organisation.updated",
+            type=events.ORGANISATION_UPDATED,
             obj=organisation,
             actor=actor,
             payload={"fields": sorted(fields)},
@@ -171,7 +206,12 @@ def validate_phone(value: str) -> str:
 
 
 def contact_resolve(
-    *, organisation: Organisation, name: str = "", email: str = "", phone: str = ""
+    *,
+    organisation: Organisation,
+    name: str = "",
+    email: str = "",
+    phone: str = "",
+    at: datetime | None = None,
 ) -> Contact:
     """Find the contact behind an e-mail address or phone number, or create one.
 
@@ -202,7 +242,9 @@ def contact_resolve(
         else:
             fallback = email.split("@")[0] if email else phone
             contact = Contact.objects.create(
-                organisation=organisation, name=one_line(name or "", 150) or fallback
+                organisation=organisation,
+                name=one_line(name or "", 150) or fallback,
+                created_at=at or timezone.now(),
             )
             ContactIdentity.objects.create(
                 organisation=organisation, contact=contact, kind=key_kind, value=key_value
@@ -218,6 +260,46 @@ def contact_resolve(
     return contact
 
 
+def _require(actor: User | None, capability: str) -> None:
+    """Refuse a change by a person who may not make it; changes without a person (the system,
+    the demo) are not asked."""
+    if actor is not None and not permissions.user_can(actor, capability):
+        raise PermissionDenied(_("You may not make this change."))
+
+
+def _staff_role_check(organisation: Organisation, role: str) -> None:
+    if role in permissions.STAFF_BUILT_IN_ROLES:
+        return
+    if role in permissions.custom_roles_of(organisation.pk):
+        return
+    raise ValidationError({"role": _("Unknown role.")})
+
+
+def _capabilities_check(names: list[str], *, per_team: bool = False) -> list[str]:
+    """Declared capabilities that may be granted this way, sorted and distinct."""
+    declared = permissions.capabilities()
+    wanted = sorted(set(names))
+    for name in wanted:
+        found = declared.get(name)
+        grantable = found is not None and found.staff and (found.per_team if per_team else True)
+        if not grantable:
+            raise ValidationError(
+                {"capabilities": _("Unknown capability “%(name)s”.") % {"name": name}}
+            )
+    return wanted
+
+
+def _personal_capabilities(
+    current: list[str], *, sees_all_tickets: bool | None, capabilities: list[str] | None
+) -> list[str]:
+    wanted = set(current if capabilities is None else capabilities)
+    if sees_all_tickets is True:
+        wanted.add(SEES_ALL_TICKETS)
+    elif sees_all_tickets is False:
+        wanted.discard(SEES_ALL_TICKETS)
+    return _capabilities_check(sorted(wanted))
+
+
 def staff_user_create(
     *,
     organisation: Organisation,
@@ -227,10 +309,17 @@ def staff_user_create(
     password: str | None = None,
     teams: list[Team] | None = None,
     sees_all_tickets: bool = False,
+    capabilities: list[str] | None = None,
     actor: User | None = None,
+    at: datetime | None = None,
 ) -> User:
-    if role not in (Role.ADMIN, Role.SUPERVISOR, Role.AGENT):
-        raise ValidationError(_("Unknown role."))
+    """A staff account with a role (built-in or the organisation's own) and, beside it,
+    capabilities of its own (`sees_all_tickets` is the desk's "sees every ticket")."""
+    _require(actor, permissions.STAFF_MANAGE)
+    _staff_role_check(organisation, role)
+    granted = _personal_capabilities(
+        [], sees_all_tickets=sees_all_tickets, capabilities=capabilities
+    )
     email = normalise_email(email)
     if User.objects.filter(email=email).exists():
         raise ValidationError({"email": _("A user with this e-mail address already exists.")})
@@ -241,23 +330,28 @@ def staff_user_create(
             name=name,
             organisation=organisation,
             role=role,
-            sees_all_tickets=sees_all_tickets,
+            capabilities=granted,
+            date_joined=at or timezone.now(),
         )
         if teams:
             user.teams.set(teams)
         event_record(
             organisation=organisation,
-            type="core.user.created",
+            type=events.USER_CREATED,
             obj=user,
             actor=actor,
             payload={"role": role},
+            at=at,
         )
     return user
 
 
 def staff_user_update(*, user: User, actor: User, **fields: Any) -> User:
+    """Change a staff account; `sees_all_tickets` and `capabilities` change what it holds
+    beside its role, `teams` replaces its teams."""
+    _require(actor, permissions.STAFF_MANAGE)
     teams = fields.pop("teams", None)
-    allowed = {"name", "role", "sees_all_tickets", "is_active", "language"}
+    allowed = {"name", "role", "sees_all_tickets", "capabilities", "is_active", "language"}
     unknown = set(fields) - allowed
     if unknown:
         raise ValueError(f"Cannot change {', '.join(sorted(unknown))}")
@@ -265,6 +359,14 @@ def staff_user_update(*, user: User, actor: User, **fields: Any) -> User:
         fields.get("is_active") is False or fields.get("role", user.role) != user.role
     ):
         raise ValidationError(_("You cannot deactivate yourself or change your own role."))
+    if "role" in fields:
+        _staff_role_check(user.organisation, fields["role"])
+    if "sees_all_tickets" in fields or "capabilities" in fields:
+        fields["capabilities"] = _personal_capabilities(
+            list(user.capabilities),
+            sees_all_tickets=fields.pop("sees_all_tickets", None),
+            capabilities=fields.get("capabilities"),
+        )
     with transaction.atomic():
         for key, value in fields.items():
             setattr(user, key, value)
@@ -272,9 +374,10 @@ def staff_user_update(*, user: User, actor: User, **fields: Any) -> User:
             user.save(update_fields=list(fields))
         if teams is not None:
             user.teams.set(teams)
+        permissions.permissions_changed(user)
         event_record(
             organisation=user.organisation,
-            type="core.user.updated",
+            type=events.USER_UPDATED,
             obj=user,
             actor=actor,
             payload={"fields": sorted([*fields, *(["teams"] if teams is not None else [])])},
@@ -283,7 +386,7 @@ def staff_user_update(*, user: User, actor: User, **fields: Any) -> User:
 
 
 def customer_user_create(
-    *, organisation: Organisation, email: str, name: str, password: str
+    *, organisation: Organisation, email: str, name: str, password: str, at: datetime | None = None
 ) -> User:
     """A customer account, linked to the contact that owns this e-mail address."""
     email = normalise_email(email)
@@ -296,17 +399,19 @@ def customer_user_create(
             name=name,
             organisation=organisation,
             role=Role.CUSTOMER,
+            date_joined=at or timezone.now(),
         )
-        contact = contact_resolve(organisation=organisation, name=name, email=email)
+        contact = contact_resolve(organisation=organisation, name=name, email=email, at=at)
         if contact.user_id is None:
             contact.user = user
             contact.save(update_fields=["user"])
         event_record(
             organisation=organisation,
-            type="core.user.created",
+            type=events.USER_CREATED,
             obj=user,
             actor_contact=contact,
             payload={"role": Role.CUSTOMER},
+            at=at,
         )
     return user
 
@@ -317,16 +422,27 @@ def team_create(
     name: str,
     description: str = "",
     members: list[User] | None = None,
+    capabilities: list[str] | None = None,
     actor: User | None = None,
+    at: datetime | None = None,
 ) -> Team:
+    """A team; `capabilities` are what its members may do for the team's own things."""
+    _require(actor, permissions.STAFF_MANAGE)
     name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("A name is required.")})
+    granted = _capabilities_check(list(capabilities or ()), per_team=True)
     if Team.objects.filter(organisation=organisation, name__iexact=name).exists():
         raise ValidationError({"name": _("A team with this name already exists.")})
     with transaction.atomic():
-        team = Team.objects.create(organisation=organisation, name=name, description=description)
+        team = Team.objects.create(
+            organisation=organisation, name=name, description=description, capabilities=granted
+        )
         if members:
             team.members.set(members)
-        event_record(organisation=organisation, type="core.team.created", obj=team, actor=actor)
+        event_record(
+            organisation=organisation, type=events.TEAM_CREATED, obj=team, actor=actor, at=at
+        )
     return team
 
 
@@ -337,10 +453,14 @@ def team_update(
     name: str | None = None,
     description: str | None = None,
     members: list[User] | None = None,
+    capabilities: list[str] | None = None,
 ) -> Team:
+    _require(actor, permissions.STAFF_MANAGE)
     with transaction.atomic():
         fields = []
         if name is not None and name.strip() != team.name:
+            if not name.strip():
+                raise ValidationError({"name": _("A name is required.")})
             if (
                 Team.objects.filter(organisation=team.organisation, name__iexact=name.strip())
                 .exclude(pk=team.pk)
@@ -349,17 +469,137 @@ def team_update(
                 raise ValidationError({"name": _("A team with this name already exists.")})
             team.name = name.strip()
             fields.append("name")
-        if description is not None:
+        if description is not None and description != team.description:
             team.description = description
             fields.append("description")
+        if capabilities is not None:
+            granted = _capabilities_check(list(capabilities), per_team=True)
+            if granted != sorted(team.capabilities):
+                team.capabilities = granted
+                fields.append("capabilities")
         if fields:
             team.save(update_fields=fields)
         if members is not None:
             team.members.set(members)
+            fields.append("members")
         event_record(
-            organisation=team.organisation, type="core.team.updated", obj=team, actor=actor
+            organisation=team.organisation,
+            type=events.TEAM_UPDATED,
+            obj=team,
+            actor=actor,
+            payload={"fields": sorted(fields)},
         )
     return team
+
+
+# --- roles ------------------------------------------------------------------------------
+
+
+def custom_role_create(
+    *,
+    organisation: Organisation,
+    name: str,
+    capabilities: list[str],
+    description: str = "",
+    actor: User | None = None,
+) -> CustomRole:
+    """A role of the organisation's own: a name and the capabilities its holders have."""
+    _require(actor, permissions.STAFF_MANAGE)
+    name = one_line(name, 100)
+    if not name:
+        raise ValidationError({"name": _("A name is required.")})
+    key = slugify(name)[:50]
+    if not key:
+        raise ValidationError({"name": _("The name needs at least one letter or digit.")})
+    if (
+        key in permissions.BUILT_IN_ROLES
+        or CustomRole.objects.filter(organisation=organisation, key=key).exists()
+    ):
+        raise ValidationError({"name": _("A role with this name already exists.")})
+    granted = _capabilities_check(capabilities)
+    with transaction.atomic():
+        role = CustomRole.objects.create(
+            organisation=organisation,
+            key=key,
+            name=name,
+            description=one_line(description, 300),
+            capabilities=granted,
+        )
+        permissions.custom_roles_changed(organisation.pk)
+        event_record(
+            organisation=organisation,
+            type=events.ROLE_CREATED,
+            obj=role,
+            actor=actor,
+            payload={"key": key},
+        )
+    return role
+
+
+def custom_role_update(
+    *,
+    role: CustomRole,
+    actor: User,
+    name: str | None = None,
+    description: str | None = None,
+    capabilities: list[str] | None = None,
+) -> CustomRole:
+    """Rename a role or change what it may do; its key (held by its users) stays."""
+    _require(actor, permissions.STAFF_MANAGE)
+    changed: dict[str, Any] = {}
+    if name is not None:
+        name = one_line(name, 100)
+        if not name:
+            raise ValidationError({"name": _("A name is required.")})
+        if name != role.name:
+            changed["name"] = name
+    if description is not None and one_line(description, 300) != role.description:
+        changed["description"] = one_line(description, 300)
+    if capabilities is not None:
+        granted = _capabilities_check(capabilities)
+        if granted != sorted(role.capabilities):
+            changed["capabilities"] = granted
+    if not changed:
+        return role
+    with transaction.atomic():
+        for field, value in changed.items():
+            setattr(role, field, value)
+        role.save(update_fields=sorted(changed))
+        permissions.custom_roles_changed(role.organisation_id)
+        event_record(
+            organisation=role.organisation,
+            type=events.ROLE_UPDATED,
+            obj=role,
+            actor=actor,
+            payload={"key": role.key, "fields": sorted(changed)},
+        )
+    return role
+
+
+def custom_role_delete(*, role: CustomRole, actor: User) -> None:
+    """Delete a role nobody holds any more (a role in use is refused: its people would be
+    left without one)."""
+    _require(actor, permissions.STAFF_MANAGE)
+    holders = User.objects.filter(organisation_id=role.organisation_id, role=role.key).count()
+    if holders:
+        raise ValidationError(
+            ngettext(
+                "%(count)d person has this role; give them another role first.",
+                "%(count)d people have this role; give them another role first.",
+                holders,
+            )
+            % {"count": holders}
+        )
+    with transaction.atomic():
+        event_record(
+            organisation=role.organisation,
+            type=events.ROLE_DELETED,
+            obj=role,
+            actor=actor,
+            payload={"key": role.key},
+        )
+        permissions.custom_roles_changed(role.organisation_id)
+        role.delete()
 
 
 def contact_create(
@@ -376,8 +616,7 @@ def contact_create(
     Unlike contact_resolve, an address that already belongs to a contact is refused (with
     that contact's id), so an integration cannot create the same person twice.
     """
-    from django.core.validators import validate_email
-
+    _require(actor, permissions.CONTACTS_MANAGE)
     name = one_line(name, 150)
     email = normalise_email(email)
     errors: dict[str, Any] = {}
@@ -424,7 +663,7 @@ def contact_create(
                 ]
             )
             event_record(
-                organisation=organisation, type="core.contact.created", obj=contact, actor=actor
+                organisation=organisation, type=events.CONTACT_CREATED, obj=contact, actor=actor
             )
     except IntegrityError as error:  # the same address added at the same moment
         raise ValidationError(_("This address was just added to another contact.")) from error
@@ -435,6 +674,7 @@ def contact_update(
     *, contact: Contact, actor: User, name: str | None = None, notes: str | None = None
 ) -> Contact:
     """Change a contact's name or notes; records core.contact.updated when something changed."""
+    _require(actor, permissions.CONTACTS_MANAGE)
     changed: dict[str, str] = {}
     if name is not None:
         name = one_line(name, 150)
@@ -452,7 +692,7 @@ def contact_update(
         contact.save(update_fields=sorted(changed))
         event_record(
             organisation=contact.organisation,
-            type="core.contact.updated",
+            type=events.CONTACT_UPDATED,
             obj=contact,
             actor=actor,
             payload={"fields": sorted(changed)},
@@ -467,3 +707,162 @@ def customer_contact(*, user: User) -> Contact:
     if contact is None:
         contact = contact_resolve(organisation=user.organisation, name=user.name, email=user.email)
     return contact
+
+
+# --- notifications ----------------------------------------------------------------------
+
+NOTIFICATIONS_GROUP = "karcis.notifications.{user_id}"
+# Read notifications are kept this long (notifications_purge, a daily job).
+NOTIFICATIONS_KEPT = timedelta(days=90)
+
+
+def notification_channels_for(*, user: User, kind: str) -> set[str]:
+    """The channels this person receives a kind of notification on: the kind's defaults,
+    changed by their own choices."""
+    declared = notifications.notification_kind_of(kind)
+    wanted = set(declared.defaults) & set(notifications.notification_channels())
+    for channel, enabled in NotificationPreference.objects.filter(user=user, kind=kind).values_list(
+        "channel", "enabled"
+    ):
+        if enabled:
+            wanted.add(channel)
+        else:
+            wanted.discard(channel)
+    return wanted
+
+
+def notify(
+    *,
+    recipient: User,
+    kind: str,
+    obj: Model,
+    event: Event | None = None,
+    actor: User | None = None,
+    actor_contact: Contact | None = None,
+    data: dict[str, Any] | None = None,
+) -> Notification | None:
+    """Tell one staff member something, on the channels they chose for this kind.
+
+    Nothing for someone inactive, outside the object's organisation, or who switched every
+    channel of the kind off. Given the event it comes from, a second call for the same
+    event and person returns the first notification (a consumer may see an event twice).
+    Call inside a transaction; the e-mail goes through the outbox, the bell's update after
+    the commit.
+    """
+    organisation_id = obj.organisation_id  # type: ignore[attr-defined]
+    if (
+        not recipient.is_active
+        or recipient.organisation_id != organisation_id
+        or not recipient.is_staff_member
+    ):
+        return None
+    channels = notification_channels_for(user=recipient, kind=kind)
+    if not channels:
+        return None
+    if event is not None:
+        existing = Notification.objects.filter(recipient=recipient, kind=kind, event=event).first()
+        if existing is not None:
+            return existing
+    notification = Notification(
+        organisation_id=organisation_id,
+        recipient=recipient,
+        kind=kind,
+        event=event,
+        actor=actor,
+        actor_contact=actor_contact,
+        object_type=obj._meta.label_lower,
+        object_id=obj.pk,
+        data=data or {},
+        created_at=timezone.now(),
+    )
+    if notifications.APP in channels:
+        notification.save()
+        user_id = recipient.pk
+        transaction.on_commit(lambda: notifications_changed(user_id=user_id), robust=True)
+    others = channels - {notifications.APP}
+    if others:
+        text, url = _notification_words(notification, recipient)
+        for name in sorted(others):
+            channel = notifications.notification_channel_of(name)
+            if channel is not None:
+                channel.deliver(notification, text, url)
+    return notification
+
+
+def _notification_words(notification: Notification, recipient: User) -> tuple[str, str]:
+    """The notification's sentence, in the recipient's language, and its absolute link."""
+    from django.conf import settings
+
+    kind = notifications.notification_kind_of(notification.kind)
+    names = eventlog.Names({notification.object_type: {notification.object_id}})
+    with translation.override(notifications.recipient_language(recipient)):
+        text = str(kind.describe(notification, names))
+    return text, settings.KARCIS_BASE_URL + kind.url(notification)
+
+
+def notifications_changed(*, user_id: int) -> None:
+    """Tell the person's open pages that their notifications changed (the bell's count).
+
+    Reaches them when the channel layer spans processes (Redis); without it the page's
+    socket looks for itself every few seconds (core.consumers)."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    async_to_sync(layer.group_send)(
+        NOTIFICATIONS_GROUP.format(user_id=user_id), {"type": "notifications.changed"}
+    )
+
+
+def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
+    """Mark the person's notifications read (these ids, or all); returns how many changed."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    changed = unread.update(read_at=timezone.now())
+    if changed:
+        user_id = user.pk
+        transaction.on_commit(lambda: notifications_changed(user_id=user_id), robust=True)
+    return changed
+
+
+def notification_preferences_set(*, user: User, wanted: dict[str, set[str]]) -> None:
+    """Record which channels the person wants for each kind ({kind: {channels}}); only the
+    choices that differ from a kind's defaults are stored."""
+    kinds = notifications.notification_kinds()
+    channels = set(notifications.notification_channels())
+    unknown = set(wanted) - set(kinds)
+    if unknown:
+        raise ValidationError(_("Unknown kind of notification."))
+    with transaction.atomic():
+        NotificationPreference.objects.filter(user=user).delete()
+        rows = []
+        for name, declared in kinds.items():
+            chosen = wanted.get(name, set(declared.defaults)) & channels
+            for channel in sorted(channels):
+                enabled = channel in chosen
+                if enabled != (channel in declared.defaults):
+                    rows.append(
+                        NotificationPreference(
+                            organisation_id=user.organisation_id,
+                            user=user,
+                            kind=name,
+                            channel=channel,
+                            enabled=enabled,
+                        )
+                    )
+        NotificationPreference.objects.bulk_create(rows)
+
+
+def notifications_purge(
+    *, organisation: Organisation, older_than: timedelta = NOTIFICATIONS_KEPT
+) -> int:
+    """Delete the organisation's read notifications older than `older_than`; returns how many."""
+    deleted, _per_model = Notification.objects.filter(
+        organisation=organisation,
+        read_at__isnull=False,
+        created_at__lt=timezone.now() - older_than,
+    ).delete()
+    return deleted

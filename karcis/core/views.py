@@ -8,20 +8,15 @@ from django.views.decorators.http import require_GET
 
 from karcis.core.forms import LoginForm
 from karcis.core.models import Organisation
-from karcis.core.selectors import organisation_default
+from karcis.core.selectors import home_url_of, organisation_default
 
 
 @require_GET
 def home(request):
     """Staff land in their inbox, customers on their tickets, visitors on the portal."""
     user = request.user
-    if user.is_authenticated:
-        if user.is_staff_member:
-            return redirect("desk:inbox")
-        if user.organisation_id:
-            return redirect("portal:my_tickets", org=user.organisation.slug)
-        if user.is_superuser:
-            return redirect("admin:index")
+    if user.is_authenticated and (user.organisation_id or user.is_superuser):
+        return redirect(home_url_of(user))
     organisation = organisation_default()
     if organisation is not None:
         return redirect("portal:home", org=organisation.slug)

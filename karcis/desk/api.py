@@ -22,20 +22,19 @@ from rest_framework.response import Response
 
 from karcis.api.errors import ErrorSerializer
 from karcis.api.idempotency import idempotent_create_schema, respond_idempotently
-from karcis.api.permissions import MembersReadAdminWrites, StaffChangesObjects
+from karcis.api.permissions import HasCapability
 from karcis.api.serializers import NamedRefSerializer, PrimaryKeysInOrganisation, validated
 from karcis.api.views import KarcisAPIMixin
 from karcis.core import selectors as core_selectors
 from karcis.core import services as core_services
-from karcis.core.models import MAX_ID
-from karcis.desk import selectors, services
-from karcis.desk.content import attachments_check, body_from
-from karcis.desk.downloads import attachment_response
+from karcis.core.content import attachments_check, body_from
+from karcis.core.downloads import file_response
+from karcis.core.models import MAX_ID, Channel, DeliveryState
+from karcis.core.permissions import user_can
+from karcis.desk import permissions, selectors, services
 from karcis.desk.models import (
     Attachment,
     Category,
-    Channel,
-    DeliveryState,
     Message,
     MessageKind,
     Priority,
@@ -346,7 +345,16 @@ class TicketViewSet(
 
     queryset = Ticket.objects.none()
     serializer_class = TicketSerializer
-    permission_classes = [StaffChangesObjects]
+    permission_classes = [HasCapability]
+    capabilities = {
+        "list": (permissions.TICKET_VIEW, permissions.TICKET_REQUEST),
+        "retrieve": (permissions.TICKET_VIEW, permissions.TICKET_REQUEST),
+        "create": (permissions.TICKET_CREATE, permissions.TICKET_REQUEST),
+        # Any member may reach a ticket they see; changing it is asked of the ticket, so a
+        # ticket out of their sight is a 404 before anything else.
+        "partial_update": (permissions.TICKET_VIEW, permissions.TICKET_REQUEST),
+    }
+    object_capabilities = {"partial_update": (permissions.TICKET_UPDATE,)}
     filterset_class = TicketFilter
     lookup_field = "number"
     lookup_value_regex = "[A-Za-z0-9-]+"
@@ -581,6 +589,11 @@ class MessageViewSet(KarcisAPIMixin, mixins.ListModelMixin, viewsets.GenericView
     queryset = Message.objects.none()
     serializer_class = MessageSerializer
     filter_backends = []
+    permission_classes = [HasCapability]
+    capabilities = {
+        "list": (permissions.TICKET_VIEW, permissions.TICKET_REQUEST),
+        "create": (permissions.TICKET_REPLY, permissions.TICKET_NOTE, permissions.TICKET_REQUEST),
+    }
 
     @cached_property
     def ticket(self) -> Ticket:
@@ -618,6 +631,14 @@ class MessageViewSet(KarcisAPIMixin, mixins.ListModelMixin, viewsets.GenericView
             raise exceptions.PermissionDenied(_("Only agents can write internal notes."))
         if not user.is_staff_member and "status" in data:
             raise exceptions.PermissionDenied(_("Only agents can change the status."))
+        if user.is_staff_member:
+            needed = (
+                permissions.TICKET_NOTE
+                if data["kind"] == MessageKind.NOTE
+                else permissions.TICKET_REPLY
+            )
+            if not user_can(user, needed, ticket):
+                raise exceptions.PermissionDenied(_("Your role does not allow this."))
         try:
             files = attachments_check(
                 [*request.FILES.getlist("files"), *request.FILES.getlist("files[]")]
@@ -659,6 +680,8 @@ class AttachmentViewSet(KarcisAPIMixin, viewsets.GenericViewSet):
     lookup_field = "token"
     lookup_value_regex = "[0-9a-f]{32}"
     filter_backends = []
+    permission_classes = [HasCapability]
+    capabilities = {"retrieve": (permissions.TICKET_VIEW, permissions.TICKET_REQUEST)}
 
     def perform_content_negotiation(self, request, force=False):
         # The file is the answer whatever Accept says; errors still come as JSON.
@@ -666,7 +689,12 @@ class AttachmentViewSet(KarcisAPIMixin, viewsets.GenericViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         attachment = selectors.attachment_get_for_user(user=request.user, token=kwargs["token"])
-        return attachment_response(attachment, inline_images=False)
+        return file_response(
+            attachment.file,
+            filename=attachment.filename,
+            content_type=attachment.content_type,
+            inline=False,
+        )
 
 
 # --- categories -------------------------------------------------------------------------
@@ -701,7 +729,12 @@ class CategoryViewSet(
 
     queryset = Category.objects.none()
     serializer_class = CategorySerializer
-    permission_classes = [MembersReadAdminWrites]
+    permission_classes = [HasCapability]
+    capabilities = {
+        "list": (permissions.TICKET_VIEW, permissions.TICKET_REQUEST),
+        "retrieve": (permissions.TICKET_VIEW, permissions.TICKET_REQUEST),
+        "create": (permissions.SETTINGS_MANAGE,),
+    }
     filter_backends = []
 
     def get_queryset(self):

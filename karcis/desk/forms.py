@@ -2,7 +2,8 @@
 properties and new tickets.
 
 Forms parse and check what the browser sent; the rules about tickets stay in the
-services, whose ValidationErrors the views put back onto these forms (`errors_to_form`).
+services, whose ValidationErrors the views put back onto these forms
+(core.forms.service_errors_to_form).
 """
 
 import json
@@ -13,24 +14,19 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
-from django.forms.utils import flatatt
-from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from karcis.core.models import MAX_ID, Team, User
+from karcis.core.forms import AttachmentsField, CustomFieldsMixin, QuickSelect
+from karcis.core.models import MAX_ID, Channel, Team, User
 from karcis.core.selectors import team_ids_of
 from karcis.core.services import validate_phone
-from karcis.desk.content import attachments_check
 from karcis.desk.models import (
     STATUS_TRANSITIONS,
     UNSOLVED_STATUSES,
     Category,
-    Channel,
     CustomField,
-    FieldKind,
     MessageKind,
     Priority,
     Status,
@@ -261,36 +257,6 @@ class BulkActionForm(forms.Form):
 # --- selects ------------------------------------------------------------------------------
 
 
-class QuickSelect(forms.Select):
-    """Django's <select>, with its options written in Python.
-
-    Django renders a Select through one template per <option> (and one more for each
-    option's attributes); the ticket page's ~50 options took a quarter of its time that way.
-    The markup is the same, the attributes still come from the bound field (required,
-    aria-invalid, aria-describedby).
-    """
-
-    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
-        widget = self.get_context(name, value, attrs)["widget"]
-        html = [format_html('<select name="{}"{}>', name, flatatt(widget["attrs"]))]
-        for group_name, options, _index in widget["optgroups"]:
-            if group_name:
-                html.append(format_html('<optgroup label="{}">', group_name))
-            html.extend(
-                format_html(
-                    '<option value="{}"{}>{}</option>',
-                    option["value"],
-                    flatatt(option["attrs"]),
-                    option["label"],
-                )
-                for option in options
-            )
-            if group_name:
-                html.append("</optgroup>")
-        html.append("</select>")
-        return mark_safe("\n".join(html))
-
-
 class ObjectChoiceField(forms.ChoiceField):
     """One of a list of objects the view already loaded (teams, agents, categories).
 
@@ -330,82 +296,8 @@ class ObjectChoiceField(forms.ChoiceField):
 # --- attachments, custom fields, tags ------------------------------------------------------
 
 
-class MultipleFileInput(forms.FileInput):
-    allow_multiple_selected = True
-
-
-class AttachmentsField(forms.FileField):
-    """Several files under one name, each checked by its bytes (desk.content)."""
-
-    widget = MultipleFileInput
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("label", _("Attachments"))
-        super().__init__(**kwargs)
-
-    def clean(self, data, initial=None):
-        uploads = data if isinstance(data, (list, tuple)) else ([data] if data else [])
-        return attachments_check([upload for upload in uploads if upload])
-
-
-def custom_field_formfield(field: CustomField, *, required: bool) -> forms.Field:
-    """A form field for one of the organisation's custom fields.
-
-    Values stay text: desk.services.custom_fields_clean is the one place that parses them.
-    """
-    common = {"label": field.label, "required": required}
-    if field.kind == FieldKind.CHOICE:
-        return forms.ChoiceField(
-            choices=[("", "—"), *[(c, c) for c in field.choices]], widget=QuickSelect, **common
-        )
-    widgets = {
-        FieldKind.NUMBER: forms.TextInput(attrs={"inputmode": "decimal"}),
-        FieldKind.DATE: forms.DateInput(attrs={"type": "date"}),
-        FieldKind.URL: forms.URLInput(attrs={"placeholder": "https://"}),
-    }
-    return forms.CharField(max_length=1000, widget=widgets.get(field.kind), **common)
-
-
 def tag_names(value: str) -> list[str]:
     return [name.strip() for name in re.split(r"[,\n]", value or "") if name.strip()]
-
-
-class CustomFieldsMixin:
-    """Adds one `cf_<key>` field per active custom field of the organisation."""
-
-    PREFIX = "cf_"
-
-    def add_custom_fields(self, custom_fields: list[CustomField], *, required: bool) -> None:
-        self.custom_fields = custom_fields
-        for field in custom_fields:
-            self.fields[self.PREFIX + field.key] = custom_field_formfield(
-                field, required=required and field.required
-            )
-
-    def custom_bound_fields(self):
-        return [self[self.PREFIX + field.key] for field in self.custom_fields]
-
-    def custom_values(self) -> dict[str, str]:
-        return {
-            field.key: (self.cleaned_data.get(self.PREFIX + field.key) or "").strip()
-            for field in self.custom_fields
-        }
-
-
-def errors_to_form(
-    form: forms.Form, error: ValidationError, *, aliases: dict | None = None
-) -> None:
-    """Put a service's ValidationError onto the form: on the field it names, else on top."""
-    aliases = aliases or {}
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for key, errors in error.error_dict.items():
-        name = aliases.get(key, key)
-        if name not in form.fields and CustomFieldsMixin.PREFIX + key in form.fields:
-            name = CustomFieldsMixin.PREFIX + key
-        form.add_error(name if name in form.fields else None, errors)
 
 
 def _status_choices(status: str) -> list[tuple[str, str]]:

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
-from karcis.core.models import Contact, Organisation, Team, User
+from karcis.core.models import Channel, Contact, DeliveryState, FieldKind, Organisation, Team, User
 
 
 class Status(models.TextChoices):
@@ -47,16 +47,6 @@ class TicketType(models.TextChoices):
     PROBLEM = "problem", _("Problem")
     REQUEST = "request", _("Request")
     COMPLAINT = "complaint", _("Complaint")
-
-
-class Channel(models.TextChoices):
-    WEB = "web", _("Web form")
-    EMAIL = "email", _("E-mail")
-    WHATSAPP = "whatsapp", _("WhatsApp")
-    CHAT = "chat", _("Live chat")
-    PHONE = "phone", _("Phone")
-    WALK_IN = "walk_in", _("Walk-in")
-    API = "api", _("API")
 
 
 class Category(models.Model):
@@ -104,14 +94,6 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class FieldKind(models.TextChoices):
-    TEXT = "text", _("Text")
-    NUMBER = "number", _("Number")
-    DATE = "date", _("Date")
-    CHOICE = "choice", _("Choice")
-    URL = "url", _("URL")
 
 
 class CustomField(models.Model):
@@ -228,13 +210,6 @@ class Ticket(models.Model):
 class MessageKind(models.TextChoices):
     REPLY = "reply", _("Public reply")
     NOTE = "note", _("Internal note")
-
-
-class DeliveryState(models.TextChoices):
-    NONE = "", _("Not sent")
-    QUEUED = "queued", _("Queued")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
 
 
 class Message(models.Model):

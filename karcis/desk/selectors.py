@@ -1,15 +1,22 @@
-"""Reads of the desk that carry rules. Who may see which ticket is decided here, and only here."""
+"""Reads of the desk that carry rules. Who may see which ticket is decided here, and only here.
 
-import re
+Other apps read tickets through these functions (messaging threads mail into tickets with
+them), never through the desk's models.
+"""
+
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from karcis.core.eventlog import describe_events
 from karcis.core.models import Contact, Event, Organisation, User
+from karcis.core.permissions import user_can
 from karcis.core.selectors import team_ids_of
 from karcis.core.services import normalise_email
+from karcis.desk import numbers, permissions, search
 from karcis.desk.models import (
     UNSOLVED_STATUSES,
     Attachment,
@@ -36,7 +43,9 @@ def tickets_visible_to(*, user: User) -> QuerySet[Ticket]:
         return Ticket.objects.none()
     base = Ticket.objects.filter(organisation_id=user.organisation_id)
     if user.is_staff_member:
-        if user.sees_everything:
+        if not user_can(user, permissions.TICKET_VIEW):
+            return Ticket.objects.none()
+        if user_can(user, permissions.TICKET_VIEW_ALL):
             return base
         return base.filter(
             Q(team_id__in=team_ids_of(user=user)) | Q(team__isnull=True) | Q(assignee=user)
@@ -61,12 +70,7 @@ def ticket_get_for_user(*, user: User, number: str) -> Ticket:
 def ticket_number_parse(*, organisation: Organisation, raw: str) -> str | None:
     """A ticket number as people type it, as stored: "501", "#501", "krc 501" → "KRC-000501";
     None when the text is not a ticket number of this organisation."""
-    text = raw.strip().upper().lstrip("#")
-    prefix = re.escape(organisation.ticket_prefix)
-    digits = re.fullmatch(rf"(?:{prefix}[\s-]*)?0*(\d{{1,12}})", text)
-    if digits is None:
-        return None
-    return f"{organisation.ticket_prefix}-{int(digits.group(1)):06d}"
+    return numbers.ticket_number_parse(organisation=organisation, raw=raw)
 
 
 def ticket_number_normalise(*, organisation: Organisation, raw: str) -> str:
@@ -200,6 +204,15 @@ def tags_with_usage_of(*, organisation: Organisation) -> QuerySet[Tag]:
     )
 
 
+def ticket_history(
+    *, ticket: Ticket, known: dict[str, dict[int, str]] | None = None
+) -> list[dict[str, Any]]:
+    """The ticket's history in words, oldest first: every app's events about the ticket,
+    each described by the app that declared it (core.eventlog.describe_events). `known`:
+    names the page has loaded already (its teams, agents, categories), by model label."""
+    return describe_events(list(ticket_events(ticket=ticket)), known=known)
+
+
 def ticket_events(*, ticket: Ticket) -> QuerySet[Event]:
     """The ticket's domain events, oldest first, with their actors: its history."""
     return (
@@ -264,10 +277,6 @@ def tickets_matching_for(*, user: User, tickets: QuerySet[Ticket], query: str) -
     Staff search the full-text index. It also holds internal notes, so a customer searches
     instead the subjects and public replies of their own (few) tickets, word by word.
     """
-    from django.db.models import Exists, OuterRef
-
-    from karcis.desk import search
-
     if user.is_staff_member:
         return search.tickets_matching(tickets, query)
     words = search.query_words(query)
@@ -279,3 +288,103 @@ def tickets_matching_for(*, user: User, tickets: QuerySet[Ticket], query: str) -
         )
         tickets = tickets.filter(Q(subject__icontains=word) | Exists(in_public_reply))
     return tickets
+
+
+# --- for other apps: tickets by id, by number, by the tag in a subject ---------------------
+
+
+def ticket_get(*, ticket_id: int) -> Ticket | None:
+    """A ticket of the active organisation by id, with its organisation and requester."""
+    return Ticket.objects.select_related("organisation", "requester").filter(pk=ticket_id).first()
+
+
+def ticket_get_by_number(*, organisation: Organisation, number: str) -> Ticket | None:
+    """The organisation's ticket with this number, however it was typed."""
+    stored = numbers.ticket_number_parse(organisation=organisation, raw=number)
+    if stored is None:
+        return None
+    return (
+        Ticket.objects.select_related("organisation", "requester")
+        .filter(organisation=organisation, number=stored)
+        .first()
+    )
+
+
+def ticket_by_subject_tag(*, organisation: Organisation, subject: str) -> Ticket | None:
+    """The ticket an e-mail subject names with its tag: "Re: [KRC-000123] …"."""
+    number = numbers.ticket_number_in_subject(organisation=organisation, subject=subject)
+    return ticket_get_by_number(organisation=organisation, number=number) if number else None
+
+
+def message_get(*, message_id: int) -> Message | None:
+    """A message with its ticket, the ticket's organisation and the message's author."""
+    return (
+        Message.objects.select_related("ticket__organisation", "author_user", "author_contact")
+        .filter(pk=message_id)
+        .first()
+    )
+
+
+def ticket_first_message(*, ticket: Ticket) -> Message | None:
+    """The request itself: the ticket's first message."""
+    return Message.objects.filter(ticket=ticket).order_by("created_at", "id").first()
+
+
+def messages_public_before(*, message: Message, limit: int) -> list[Message]:
+    """The public messages of the ticket before this one, newest first (a reply quotes them)."""
+    return list(
+        Message.objects.filter(
+            ticket_id=message.ticket_id, kind=MessageKind.REPLY, created_at__lte=message.created_at
+        )
+        .exclude(pk=message.pk)
+        .select_related("author_user", "author_contact")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def ticket_people_emails(*, ticket: Ticket) -> set[str]:
+    """The e-mail addresses of the requester and the people who follow the ticket."""
+    people = [ticket.requester, *ticket_participants(ticket=ticket)]
+    return {person.email.lower() for person in people if person.email}
+
+
+def tickets_count_of(*, organisation: Organisation) -> int:
+    return Ticket.objects.filter(organisation=organisation).count()
+
+
+def ticket_statuses_of(*, organisation: Organisation) -> dict[str, str]:
+    """Every ticket's status, by number."""
+    return dict(Ticket.objects.filter(organisation=organisation).values_list("number", "status"))
+
+
+def ticket_latest_of_requester(*, organisation: Organisation, email: str) -> Ticket | None:
+    """The newest ticket of the contact who has this e-mail address."""
+    return (
+        Ticket.objects.filter(
+            organisation=organisation,
+            requester__identities__kind="email",
+            requester__identities__value=normalise_email(email),
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+# --- names, for histories and notifications (core.eventlog.Names) ---------------------------
+
+
+def names_of_categories(ids: set[int]) -> dict[int, str]:
+    return dict(Category.objects.filter(pk__in=ids).values_list("pk", "path"))
+
+
+def names_of_tags(ids: set[int]) -> dict[int, str]:
+    return dict(Tag.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
+def names_of_tickets(ids: set[int]) -> dict[int, str]:
+    return {
+        pk: f"{number} {subject}"
+        for pk, number, subject in Ticket.objects.filter(pk__in=ids).values_list(
+            "pk", "number", "subject"
+        )
+    }

@@ -1,8 +1,14 @@
-"""Every write of the service desk. Each change records its domain event in its transaction."""
+"""Every write of the service desk. Each change records its domain event in its transaction,
+and each change a person makes is first asked of core.permissions.
 
+`at`, where a service takes it, is when the change happened, for history brought in from
+elsewhere (the demo, an import from another desk); now by default.
+"""
+
+import re
 import secrets
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -10,26 +16,24 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from karcis.core.models import Contact, Organisation, Team, User
+from karcis.core.content import Body, CheckedFile
+from karcis.core.models import Channel, Contact, DeliveryState, FieldKind, Organisation, Team, User
+from karcis.core.permissions import user_can
 from karcis.core.selectors import staff_of
 from karcis.core.services import contact_resolve, event_record, sequence_next
 from karcis.core.text import one_line
-from karcis.desk import search
-from karcis.desk.content import Body, CheckedFile
+from karcis.desk import events, permissions, search
 from karcis.desk.models import (
     PRIORITY_RANK,
     STATUS_TRANSITIONS,
     Attachment,
     Category,
-    Channel,
     CustomField,
-    DeliveryState,
-    FieldKind,
     Message,
     MessageKind,
     Priority,
@@ -39,13 +43,14 @@ from karcis.desk.models import (
     TicketParticipant,
     TicketType,
 )
+from karcis.desk.numbers import ticket_number_format
 
 TICKET_SEQUENCE = "desk.ticket"
 
 
 def ticket_number_next(*, organisation: Organisation) -> str:
     value = sequence_next(organisation=organisation, name=TICKET_SEQUENCE)
-    return f"{organisation.ticket_prefix}-{value:06d}"
+    return ticket_number_format(prefix=organisation.ticket_prefix, value=value)
 
 
 # --- validation helpers -----------------------------------------------------------------
@@ -61,6 +66,18 @@ def _check_same_org(obj, organisation: Organisation, field: str):
     if obj is not None and obj.organisation_id != organisation.pk:
         raise ValidationError({field: _("Not found.")})
     return obj
+
+
+def _refuse_unless(actor: User | None, capability: str, obj: Model | None, message: str) -> None:
+    """A change a person makes must be theirs to make; changes without a person (the system,
+    the demo, a customer's own request) are not asked."""
+    if actor is not None and actor.is_staff_member and not user_can(actor, capability, obj):
+        raise ValidationError(message, code="permission")
+
+
+def _require_settings(actor: User | None) -> None:
+    if actor is not None and not user_can(actor, permissions.SETTINGS_MANAGE):
+        raise ValidationError(_("Only administrators can change settings."), code="permission")
 
 
 def _check_assignee(user: User | None, organisation: Organisation) -> User | None:
@@ -207,11 +224,17 @@ def ticket_create(
     assignee: User | None = None,
     tags: Iterable[str] = (),
     custom_fields: dict[str, Any] | None = None,
-    attachments: list[CheckedFile] = (),
-    created_at=None,
+    attachments: Iterable[CheckedFile] = (),
+    created_at: datetime | None = None,
     linked_to: Ticket | None = None,
+    origin: dict[str, Any] | None = None,
 ) -> Ticket:
-    """Open a ticket with its first message (the requester's words, even when an agent types them)."""
+    """Open a ticket with its first message (the requester's words, even when an agent types them).
+
+    `actor`: the staff member who opens it for the requester (a call, a walk-in, the API);
+    None when the requester opens it themselves. `origin`: how the channel that brought it
+    knows it ({"inbound_email": 12}), kept in the event for that channel to find.
+    """
     subject = one_line(subject, 200)
     if not subject:
         raise ValidationError({"subject": _("A subject is required.")})
@@ -225,6 +248,9 @@ def ticket_create(
     _check_same_org(team, organisation, "team")
     _check_same_org(linked_to, organisation, "linked_to")
     _check_assignee(assignee, organisation)
+    _refuse_unless(
+        actor, permissions.TICKET_CREATE, None, _("Your role does not allow opening tickets.")
+    )
     by_customer = actor is None or not actor.is_staff_member
     clean_fields = custom_fields_clean(
         organisation=organisation, values=custom_fields or {}, by_customer=by_customer
@@ -261,21 +287,7 @@ def ticket_create(
         tag_objects = tags_resolve(organisation=organisation, names=tags)
         if tag_objects:
             ticket.tags.set(tag_objects)
-        event_record(
-            organisation=organisation,
-            type="desk.ticket.created",
-            obj=ticket,
-            actor=actor,
-            actor_contact=None if actor else requester,
-            payload={
-                "number": ticket.number,
-                "channel": channel,
-                "priority": priority,
-                "team": team.name if team else None,
-                "assignee": assignee.name if assignee else None,
-            },
-        )
-        _message_store(
+        message = _message_store(
             ticket=ticket,
             kind=MessageKind.REPLY,
             body=body,
@@ -286,6 +298,30 @@ def ticket_create(
             counted=True,
         )
         search.ticket_index_new(ticket_id=ticket.pk, subject=ticket.subject, body=body.text)
+        # Last: whoever reads the event finds the whole ticket, its first message included.
+        payload: dict[str, Any] = {
+            "number": ticket.number,
+            "channel": channel,
+            "priority": priority,
+            "type": type,
+            "team": team.pk if team else None,
+            "assignee": assignee.pk if assignee else None,
+            "category": category.pk if category else None,
+            "message_id": message.pk,
+        }
+        if linked_to is not None:
+            payload["linked_to"] = linked_to.pk
+        if origin:
+            payload["origin"] = origin
+        event_record(
+            organisation=organisation,
+            type=events.TICKET_CREATED,
+            obj=ticket,
+            actor=actor,
+            actor_contact=None if actor else requester,
+            payload=payload,
+            at=now,
+        )
     return ticket
 
 
@@ -298,7 +334,7 @@ def _message_store(
     author_user: User | None = None,
     author_contact: Contact | None = None,
     attachments: Iterable[CheckedFile] = (),
-    created_at=None,
+    created_at: datetime | None = None,
     counted: bool = False,
 ) -> Message:
     """Store a message and its files; `counted` when the ticket's message_count already includes it."""
@@ -349,6 +385,32 @@ def _ticket_lock(ticket: Ticket) -> Ticket:
     return locked
 
 
+# "@budi" or "@budi.santoso": a colleague, by the first part of their e-mail address or by
+# their first name (when no colleague shares it).
+_MENTION = re.compile(r"(?<![\w.@])@([\w][\w.\-]{1,49})")
+
+
+def mentions_in(*, organisation: Organisation, text: str) -> list[User]:
+    """The colleagues a note mentions, in the order they are first mentioned."""
+    handles = [handle.rstrip(".-").lower() for handle in _MENTION.findall(text)]
+    if not handles:
+        return []
+    by_address: dict[str, User] = {}
+    by_first_name: dict[str, list[User]] = {}
+    for person in staff_of(organisation=organisation):
+        by_address[person.email.split("@", 1)[0].lower()] = person
+        first = (person.name.split() or [""])[0].lower()
+        by_first_name.setdefault(first, []).append(person)
+    found: list[User] = []
+    for handle in handles:
+        person = by_address.get(handle)
+        if person is None and len(by_first_name.get(handle, [])) == 1:
+            person = by_first_name[handle][0]
+        if person is not None and person not in found:
+            found.append(person)
+    return found
+
+
 def message_add(
     *,
     ticket: Ticket,
@@ -357,16 +419,19 @@ def message_add(
     author_user: User | None = None,
     author_contact: Contact | None = None,
     channel: str = Channel.WEB,
-    attachments: list[CheckedFile] = (),
+    attachments: Iterable[CheckedFile] = (),
     status: str | None = None,
     reopen: bool = True,
+    at: datetime | None = None,
 ) -> Message:
     """Add a reply or note; an agent may set the status in the same step.
 
     A requester's reply reopens a pending or solved ticket, unless `reopen` is off (an
     out-of-office answer is kept on the ticket but is not the requester speaking). Closed
-    tickets take no more messages: the portal offers a follow-up ticket instead.
+    tickets take no more messages: the portal offers a follow-up ticket instead. A note's
+    @mentions are recorded with it (the people mentioned are told, desk.notifications).
     """
+    attachments = list(attachments)
     if (author_user is None) == (author_contact is None):
         raise ValueError("A message has exactly one author: a user or a contact.")
     if not body.text and not attachments:
@@ -375,9 +440,35 @@ def message_add(
     is_staff = author_user is not None and author_user.is_staff_member
     if kind == MessageKind.NOTE and not is_staff:
         raise ValidationError(_("Only agents can write internal notes."))
+    if kind == MessageKind.NOTE:
+        _refuse_unless(
+            author_user,
+            permissions.TICKET_NOTE,
+            ticket,
+            _("Your role does not allow internal notes on this ticket."),
+        )
+    else:
+        _refuse_unless(
+            author_user,
+            permissions.TICKET_REPLY,
+            ticket,
+            _("Your role does not allow replying to the customer on this ticket."),
+        )
+    if status and status != ticket.status:
+        _refuse_unless(
+            author_user,
+            permissions.TICKET_UPDATE,
+            ticket,
+            _("Your role does not allow changing this ticket."),
+        )
     if ticket.is_closed:
         raise ValidationError(_("This ticket is closed. Open a new ticket to follow up."))
-    now = timezone.now()
+    mentioned = (
+        mentions_in(organisation=ticket.organisation, text=body.text)
+        if kind == MessageKind.NOTE
+        else []
+    )
+    now = at or timezone.now()
     with transaction.atomic():
         ticket = _ticket_lock(ticket)
         message = _message_store(
@@ -406,14 +497,17 @@ def message_add(
             _status_change(ticket, Status.OPEN, actor=author_user, now=now)
         # After the status change: subscribers (the e-mail to the requester) see the ticket
         # as this step leaves it.
-        actor_contact = author_contact if author_user is None else None
+        payload: dict[str, Any] = {"message_id": message.pk, "attachments": len(attachments)}
+        if mentioned:
+            payload["mentions"] = [person.pk for person in mentioned]
         event_record(
             organisation=ticket.organisation,
-            type=f"desk.message.{'note' if kind == MessageKind.NOTE else 'reply'}_added",
+            type=events.NOTE_ADDED if kind == MessageKind.NOTE else events.REPLY_ADDED,
             obj=ticket,
             actor=author_user,
-            actor_contact=actor_contact,
-            payload={"message_id": message.pk, "attachments": len(attachments)},
+            actor_contact=author_contact if author_user is None else None,
+            payload=payload,
+            at=now,
         )
         _reindex(ticket)
     return message
@@ -444,10 +538,10 @@ def ticket_participants_add(
         if added:
             event_record(
                 organisation=ticket.organisation,
-                type="desk.ticket.participants_added",
+                type=events.PARTICIPANTS_ADDED,
                 obj=ticket,
                 actor_contact=actor_contact,
-                payload={"participants": [contact.name for contact in added]},
+                payload={"participants": [contact.pk for contact in added]},
             )
     return added
 
@@ -465,7 +559,7 @@ def message_delivery_set(*, message: Message, state: str, detail: str = "") -> N
         if state == DeliveryState.FAILED:
             event_record(
                 organisation=message.ticket.organisation,
-                type="desk.message.delivery_failed",
+                type=events.DELIVERY_FAILED,
                 obj=message.ticket,
                 payload={"message_id": message.pk, "reason": detail},
             )
@@ -493,7 +587,7 @@ def _status_change(
     status: str,
     *,
     actor: User | None,
-    now,
+    now: datetime,
     actor_contact: Contact | None = None,
     message: Message | None = None,
 ) -> None:
@@ -525,36 +619,40 @@ def _status_change(
     ticket.save(update_fields=fields)
     event_record(
         organisation=ticket.organisation,
-        type="desk.ticket.status_changed",
+        type=events.STATUS_CHANGED,
         obj=ticket,
         actor=actor,
         actor_contact=actor_contact,
         payload={"from": old, "to": status}
         | ({"message_id": message.pk} if message is not None else {}),
+        at=now,
     )
 
 
 # Fields ticket_update may change, and the event each change records.
 UPDATE_EVENTS = {
-    "status": "desk.ticket.status_changed",
-    "priority": "desk.ticket.priority_changed",
-    "type": "desk.ticket.type_changed",
-    "category": "desk.ticket.category_changed",
-    "team": "desk.ticket.team_changed",
-    "assignee": "desk.ticket.assigned",
-    "subject": "desk.ticket.subject_changed",
-    "tags": "desk.ticket.tags_changed",
-    "custom_fields": "desk.ticket.fields_changed",
+    "status": events.STATUS_CHANGED,
+    "priority": events.PRIORITY_CHANGED,
+    "type": events.TYPE_CHANGED,
+    "category": events.CATEGORY_CHANGED,
+    "team": events.TEAM_CHANGED,
+    "assignee": events.ASSIGNED,
+    "subject": events.SUBJECT_CHANGED,
+    "tags": events.TAGS_CHANGED,
+    "custom_fields": events.FIELDS_CHANGED,
 }
 
 
-def _label(value) -> Any:
-    if value is None or isinstance(value, (str, int, list, dict)):
-        return value
-    return str(value)
+def _code(value: Any) -> Any:
+    """What an event keeps of a value: an object's id, a code or text as it is."""
+    if isinstance(value, Model):
+        return value.pk
+    return value
 
 
-def ticket_update(*, ticket: Ticket, actor: User, **changes: Any) -> Ticket:
+def ticket_update(
+    *, ticket: Ticket, actor: User, at: datetime | None = None, **changes: Any
+) -> Ticket:
     """Change a ticket's properties; one event per property that really changed.
 
     `tags` replaces the whole set (names); `custom_fields` merges into the current values.
@@ -565,9 +663,15 @@ def ticket_update(*, ticket: Ticket, actor: User, **changes: Any) -> Ticket:
     organisation = ticket.organisation
     if not actor.is_staff_member or actor.organisation_id != organisation.pk:
         raise ValidationError(_("Only the organisation's agents can change tickets."))
+    _refuse_unless(
+        actor,
+        permissions.TICKET_UPDATE,
+        ticket,
+        _("Your role does not allow changing this ticket."),
+    )
     if ticket.is_closed:
         raise ValidationError(_("This ticket is closed and can no longer be changed."))
-    now = timezone.now()
+    now = at or timezone.now()
     with transaction.atomic():
         ticket = _ticket_lock(ticket)
         fields: list[str] = []
@@ -579,16 +683,20 @@ def ticket_update(*, ticket: Ticket, actor: User, **changes: Any) -> Ticket:
                 continue
             if name == "tags":
                 new_tags = tags_resolve(organisation=organisation, names=value)
-                old_names = sorted(t.name for t in ticket.tags.all())
-                new_names = [t.name for t in new_tags]
-                if old_names != new_names:
+                old_tags = sorted(ticket.tags.all(), key=lambda tag: tag.name)
+                if [t.name for t in old_tags] != [t.name for t in new_tags]:
                     ticket.tags.set(new_tags)
                     event_record(
                         organisation=organisation,
                         type=UPDATE_EVENTS[name],
                         obj=ticket,
                         actor=actor,
-                        payload={"from": old_names, "to": new_names},
+                        payload={
+                            "from": [tag.pk for tag in old_tags],
+                            "to": [tag.pk for tag in new_tags],
+                            "names": {str(tag.pk): tag.name for tag in [*old_tags, *new_tags]},
+                        },
+                        at=now,
                     )
                     fields.append("updated_at")
                 continue
@@ -602,6 +710,7 @@ def ticket_update(*, ticket: Ticket, actor: User, **changes: Any) -> Ticket:
                         obj=ticket,
                         actor=actor,
                         payload={"from": ticket.custom_fields, "to": merged},
+                        at=now,
                     )
                     ticket.custom_fields = merged
                     fields.append("custom_fields")
@@ -633,7 +742,8 @@ def ticket_update(*, ticket: Ticket, actor: User, **changes: Any) -> Ticket:
                 type=UPDATE_EVENTS[name],
                 obj=ticket,
                 actor=actor,
-                payload={"from": _label(old), "to": _label(value)},
+                payload={"from": _code(old), "to": _code(value)},
+                at=now,
             )
         if fields:
             ticket.updated_at = now
@@ -688,7 +798,9 @@ def category_create(
     name: str,
     parent: Category | None = None,
     actor: User | None = None,
+    at: datetime | None = None,
 ) -> Category:
+    _require_settings(actor)
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("A name is required.")})
@@ -705,7 +817,11 @@ def category_create(
             path=f"{parent.path} › {name}" if parent else name,
         )
         event_record(
-            organisation=organisation, type="desk.category.created", obj=category, actor=actor
+            organisation=organisation,
+            type=events.CATEGORY_CREATED,
+            obj=category,
+            actor=actor,
+            at=at,
         )
     return category
 
@@ -717,6 +833,7 @@ def category_update(
     name: str | None = None,
     is_active: bool | None = None,
 ) -> Category:
+    _require_settings(actor)
     with transaction.atomic():
         if name is not None and name.strip() and name.strip() != category.name:
             siblings = Category.objects.filter(
@@ -733,7 +850,7 @@ def category_update(
         category.save(update_fields=["name", "path", "is_active"])
         event_record(
             organisation=category.organisation,
-            type="desk.category.updated",
+            type=events.CATEGORY_UPDATED,
             obj=category,
             actor=actor,
         )
@@ -759,7 +876,9 @@ def custom_field_create(
     required: bool = False,
     visible_to_customer: bool = False,
     actor: User | None = None,
+    at: datetime | None = None,
 ) -> CustomField:
+    _require_settings(actor)
     _check_choice(kind, FieldKind, "kind")
     key = slugify(key or label).replace("-", "_")[:50]
     if not key:
@@ -782,7 +901,11 @@ def custom_field_create(
             position=position,
         )
         event_record(
-            organisation=organisation, type="desk.custom_field.created", obj=field, actor=actor
+            organisation=organisation,
+            type=events.CUSTOM_FIELD_CREATED,
+            obj=field,
+            actor=actor,
+            at=at,
         )
         _custom_fields_changed(organisation.pk)
     return field
@@ -803,6 +926,7 @@ def custom_field_update(
     The key and kind stay fixed once created: stored ticket values, reports and API clients
     depend on them. Records desk.custom_field.updated only when something really changed.
     """
+    _require_settings(actor)
     wanted: dict[str, Any] = {}
     if label is not None:
         label = " ".join(label.split())[:100]
@@ -835,7 +959,7 @@ def custom_field_update(
         field.save(update_fields=sorted(changed))
         event_record(
             organisation=field.organisation,
-            type="desk.custom_field.updated",
+            type=events.CUSTOM_FIELD_UPDATED,
             obj=field,
             actor=actor,
             payload={"fields": sorted(changed)},
@@ -849,6 +973,7 @@ def tag_rename(*, tag: Tag, name: str, actor: User) -> Tag:
 
     Returns the tag that carries the tickets afterwards (the existing one after a merge).
     """
+    _require_settings(actor)
     slug = slugify(name, allow_unicode=True)[:50]
     if not slug:
         raise ValidationError({"name": _("A name is required.")})
@@ -868,7 +993,7 @@ def tag_rename(*, tag: Tag, name: str, actor: User) -> Tag:
             tag.save(update_fields=["name"])
             event_record(
                 organisation=tag.organisation,
-                type="desk.tag.renamed",
+                type=events.TAG_RENAMED,
                 obj=tag,
                 actor=actor,
                 payload={"from": old_name, "to": slug},
@@ -882,7 +1007,7 @@ def tag_rename(*, tag: Tag, name: str, actor: User) -> Tag:
         )
         event_record(
             organisation=target.organisation,
-            type="desk.tag.merged",
+            type=events.TAG_MERGED,
             obj=target,
             actor=actor,
             payload={
@@ -898,11 +1023,12 @@ def tag_rename(*, tag: Tag, name: str, actor: User) -> Tag:
 
 def tag_delete(*, tag: Tag, actor: User) -> None:
     """Delete a tag and take it off every ticket; the tickets themselves stay as they are."""
+    _require_settings(actor)
     with transaction.atomic():
         tickets = Ticket.tags.through.objects.filter(tag=tag).count()
         event_record(
             organisation=tag.organisation,
-            type="desk.tag.deleted",
+            type=events.TAG_DELETED,
             obj=tag,
             actor=actor,
             payload={"name": tag.name, "tickets": tickets},

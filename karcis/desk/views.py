@@ -6,10 +6,8 @@ see which ticket is decided by desk.selectors only: a ticket outside a user's re
 """
 
 from datetime import timedelta
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet, prefetch_related_objects
@@ -21,14 +19,16 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
-from karcis.core.models import Event, Organisation
+from karcis.core import extensions
+from karcis.core.content import body_from
+from karcis.core.downloads import file_response
+from karcis.core.forms import service_errors_to_form
+from karcis.core.models import Channel, Organisation
+from karcis.core.permissions import user_can
 from karcis.core.selectors import teams_of
-from karcis.desk.content import body_from
-from karcis.desk.downloads import attachment_response
 from karcis.desk.forms import (
     INBOX_VIEWS,
     PER_PAGE,
@@ -39,16 +39,14 @@ from karcis.desk.forms import (
     InboxFilterForm,
     NewTicketForm,
     TicketPropertiesForm,
-    errors_to_form,
 )
-from karcis.desk.models import (
-    Channel,
-    CustomField,
-    MessageKind,
-    Priority,
-    Status,
-    Ticket,
-    TicketType,
+from karcis.desk.models import CustomField, MessageKind, Priority, Status, Ticket
+from karcis.desk.permissions import (
+    TICKET_CREATE,
+    TICKET_NOTE,
+    TICKET_REPLY,
+    TICKET_UPDATE,
+    TICKET_VIEW,
 )
 from karcis.desk.search import tickets_matching
 from karcis.desk.selectors import (
@@ -57,8 +55,8 @@ from karcis.desk.selectors import (
     custom_fields_of,
     inbox_counts,
     messages_for,
-    ticket_events,
     ticket_get_for_user,
+    ticket_history,
     ticket_number_parse,
     ticket_participants,
     tickets_visible_to,
@@ -71,37 +69,11 @@ from karcis.desk.services import (
     tickets_bulk_tag,
     tickets_bulk_update,
 )
-from karcis.messaging.selectors import original_message_ids
+from karcis.workspace.guards import capability_required, forbidden
 
-
-def staff_required(view):
-    """Only the organisation's staff work the desk: visitors sign in, customers go to the portal.
-
-    Times on desk pages are shown in the organisation's time zone.
-    """
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        user = request.user
-        if not user.is_authenticated:
-            return _redirect(request, redirect_to_login(request.get_full_path()).url)
-        if not user.is_staff_member:
-            if user.organisation_id:
-                return _redirect(
-                    request, reverse("portal:my_tickets", kwargs={"org": user.organisation.slug})
-                )
-            return _redirect(request, reverse("core:home"))
-        with timezone.override(user.organisation.time_zone):
-            return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _redirect(request: HttpRequest, url: str) -> HttpResponse:
-    # htmx would swap the login page into the table; make the browser go there instead.
-    if request.htmx:
-        return HttpResponseClientRedirect(url)
-    return redirect(url)
+# Other apps add links beside a message on the ticket page (messaging: the original e-mail):
+# provider(ticket=…, user=…) → {message id: [{"label", "url", "title", "download"}]}.
+MESSAGE_LINKS = "desk.ticket_page.message_links"
 
 
 # --- lists ------------------------------------------------------------------------------
@@ -170,7 +142,7 @@ def _sort_links(request: HttpRequest, values: dict) -> dict[str, dict]:
     return links
 
 
-@staff_required
+@capability_required(TICKET_VIEW)
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -211,7 +183,7 @@ def _filter_options(organisation: Organisation) -> dict:
     }
 
 
-@staff_required
+@capability_required(TICKET_VIEW)
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     """Full text over subjects and messages; a ticket number jumps straight to its ticket."""
@@ -245,7 +217,7 @@ def _back_url(request: HttpRequest, candidate: str | None) -> str:
     return inbox_url
 
 
-@staff_required
+@capability_required(TICKET_UPDATE)
 @require_POST
 def tickets_bulk(request: HttpRequest) -> HttpResponse:
     """Apply one change to the checked tickets; only tickets the user may see are touched."""
@@ -334,14 +306,17 @@ def _render_ticket(
     organisation = ticket.organisation
     custom_fields = list(custom_fields_of(organisation=organisation))
     prefetch_related_objects([ticket], "tags", "requester__identities")
+    # A closed ticket shows its properties as text: no form, no option lists to load.
+    if properties is None and not ticket.is_closed and user_can(user, TICKET_UPDATE, ticket):
+        properties = _properties_form(ticket, custom_fields)
     context = {
         "section": "tickets",
         "ticket": ticket,
-        "conversation": messages_for(ticket=ticket, include_notes=True),
+        "conversation": _conversation(ticket, user),
+        "may_reply": user_can(user, TICKET_REPLY, ticket),
+        "may_note": user_can(user, TICKET_NOTE, ticket),
         "composer": composer or ComposerForm(ticket=ticket),
-        # A closed ticket shows its properties as text: no form, no option lists to load.
-        "properties": properties
-        or (None if ticket.is_closed else _properties_form(ticket, custom_fields)),
+        "properties": properties,
         "custom_values": [
             (field.label, ticket.custom_fields.get(field.key))
             for field in custom_fields
@@ -349,12 +324,37 @@ def _render_ticket(
         ],
         "other_tickets": _other_tickets_of_requester(user, ticket),
         "participants": ticket_participants(ticket=ticket),
-        # Messages that came by e-mail link to their original (.eml).
-        "email_originals": original_message_ids(ticket=ticket),
-        "history": history_entries(list(ticket_events(ticket=ticket)), custom_fields),
+        "history": ticket_history(ticket=ticket, known=_names_at_hand(properties)),
         "presence_url": f"/ws/desk/tickets/{ticket.number}/",
     }
     return render(request, "desk/ticket.html", context, status=status)
+
+
+def _names_at_hand(properties: TicketPropertiesForm | None) -> dict[str, dict[int, str]]:
+    """The names of the teams, agents and categories the properties form offers: the
+    history reads its names from them instead of looking them up again."""
+    if properties is None:
+        return {}
+    return {
+        label: {obj.pk: getattr(obj, attribute) for obj in properties.fields[name].objects.values()}
+        for label, name, attribute in (
+            ("core.team", "team", "name"),
+            ("core.user", "assignee", "name"),
+            ("desk.category", "category", "path"),
+        )
+    }
+
+
+def _conversation(ticket: Ticket, user) -> list:
+    """The ticket's messages, notes included, each with the links other apps add to it."""
+    conversation = list(messages_for(ticket=ticket, include_notes=True))
+    links: dict[int, list[dict]] = {}
+    for provider in extensions.contributions(MESSAGE_LINKS):
+        for message_id, extra in provider(ticket=ticket, user=user).items():
+            links.setdefault(message_id, []).extend(extra)
+    for message in conversation:
+        message.extra_links = links.get(message.pk, [])
+    return conversation
 
 
 def _other_tickets_of_requester(user, ticket: Ticket) -> list[Ticket]:
@@ -372,7 +372,7 @@ def _other_tickets_of_requester(user, ticket: Ticket) -> list[Ticket]:
     return others
 
 
-@staff_required
+@capability_required(TICKET_VIEW)
 @require_GET
 def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
     ticket = ticket_get_for_user(user=request.user, number=number)
@@ -380,13 +380,13 @@ def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
 
 
 def _service_error(request: HttpRequest, form, error: ValidationError) -> None:
-    errors_to_form(form, error)
+    service_errors_to_form(form, error)
     messages.error(
         request, _("Nothing was saved: %(reason)s") % {"reason": " ".join(error.messages)}
     )
 
 
-@staff_required
+@capability_required(TICKET_VIEW)
 @require_POST
 def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
     """The composer: a public reply or an internal note, optionally changing the status."""
@@ -394,6 +394,9 @@ def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
     form = ComposerForm(request.POST, request.FILES, ticket=ticket)
     if form.is_valid():
         kind = form.cleaned_data["kind"]
+        needed = TICKET_NOTE if kind == MessageKind.NOTE else TICKET_REPLY
+        if not user_can(request.user, needed, ticket):
+            return forbidden(request)
         try:
             message_add(
                 ticket=ticket,
@@ -414,11 +417,13 @@ def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
     return _render_ticket(request, ticket, composer=form, status=400)
 
 
-@staff_required
+@capability_required(TICKET_UPDATE)
 @require_POST
 def ticket_properties(request: HttpRequest, number: str) -> HttpResponse:
     """The properties panel: every change in one ticket_update call, or none of them."""
     ticket = ticket_get_for_user(user=request.user, number=number)
+    if not user_can(request.user, TICKET_UPDATE, ticket):
+        return forbidden(request)
     custom_fields = list(custom_fields_of(organisation=ticket.organisation))
     form = _properties_form(ticket, custom_fields, data=request.POST)
     if form.is_valid():
@@ -440,7 +445,7 @@ def ticket_properties(request: HttpRequest, number: str) -> HttpResponse:
     return _render_ticket(request, ticket, properties=form, status=400)
 
 
-@staff_required
+@capability_required(TICKET_VIEW)
 @require_GET
 def attachment_download(request: HttpRequest, token: str) -> FileResponse:
     """A file of a ticket the user may see. Images open in the browser, the rest download."""
@@ -448,10 +453,21 @@ def attachment_download(request: HttpRequest, token: str) -> FileResponse:
     return attachment_response(attachment)
 
 
+def attachment_response(attachment) -> FileResponse:
+    """A file of a ticket, once a selector has said who may have it: images may open in the
+    browser, everything else downloads (core.downloads keeps it inert)."""
+    return file_response(
+        attachment.file,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+        inline=attachment.is_image,
+    )
+
+
 # --- new ticket ---------------------------------------------------------------------------
 
 
-@staff_required
+@capability_required(TICKET_CREATE)
 @require_http_methods(["GET", "POST"])
 def ticket_new(request: HttpRequest) -> HttpResponse:
     """A ticket taken down for a caller or a walk-in, in the requester's words."""
@@ -498,133 +514,3 @@ def _after_create(request: HttpRequest, ticket: Ticket) -> HttpResponse:
         % {"number": ticket.number, "team": ticket.team.name if ticket.team else "—"},
     )
     return redirect("desk:inbox")
-
-
-# --- history ------------------------------------------------------------------------------
-
-
-def _choice_label(choices, value) -> str:
-    if value in (None, ""):
-        return "—"
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return str(value)
-
-
-def _plain(value) -> str:
-    return "—" if value in (None, "", []) else str(value)
-
-
-def _actor_name(event: Event) -> str:
-    if event.actor_id:
-        return event.actor.name
-    if event.actor_contact_id:
-        return event.actor_contact.name
-    return _("Karcis")
-
-
-_CHOICE_CHANGES = {
-    "desk.ticket.status_changed": (Status, gettext_lazy("Status")),
-    "desk.ticket.priority_changed": (Priority, gettext_lazy("Priority")),
-    "desk.ticket.type_changed": (TicketType, gettext_lazy("Type")),
-}
-_NAME_CHANGES = {
-    "desk.ticket.category_changed": gettext_lazy("Category"),
-    "desk.ticket.team_changed": gettext_lazy("Team"),
-}
-
-
-def history_entries(events: list[Event], custom_fields: list[CustomField]) -> list[dict]:
-    """The ticket's events as sentences: {"text", "by" (when not in the text), "at"}."""
-    labels = {field.key: field.label for field in custom_fields}
-    entries = []
-    for event in events:
-        actor = _actor_name(event)
-        text, by = _describe(event, actor, labels)
-        entries.append({"text": text, "by": by, "at": event.created_at, "type": event.type})
-    return entries
-
-
-def _describe(event: Event, actor: str, labels: dict[str, str]) -> tuple[str, str]:
-    payload = event.payload or {}
-    old, new = payload.get("from"), payload.get("to")
-    kind = event.type
-    if kind == "desk.ticket.created":
-        channel = _choice_label(Channel, payload.get("channel"))
-        if event.actor_id:
-            return _("%(actor)s opened the ticket (%(channel)s)") % {
-                "actor": actor,
-                "channel": channel,
-            }, ""
-        return _("%(actor)s submitted the ticket (%(channel)s)") % {
-            "actor": actor,
-            "channel": channel,
-        }, ""
-    if kind in _CHOICE_CHANGES:
-        choices, label = _CHOICE_CHANGES[kind]
-        return f"{label}: {_choice_label(choices, old)} → {_choice_label(choices, new)}", actor
-    if kind in _NAME_CHANGES:
-        return f"{_NAME_CHANGES[kind]}: {_plain(old)} → {_plain(new)}", actor
-    if kind == "desk.ticket.assigned":
-        if new:
-            return _("%(actor)s assigned to %(assignee)s") % {"actor": actor, "assignee": new}, ""
-        return _("%(actor)s unassigned %(assignee)s") % {
-            "actor": actor,
-            "assignee": _plain(old),
-        }, ""
-    if kind == "desk.ticket.subject_changed":
-        return _("Subject: “%(old)s” → “%(new)s”") % {"old": _plain(old), "new": _plain(new)}, actor
-    if kind == "desk.ticket.tags_changed":
-        return _tags_sentence(old or [], new or []), actor
-    if kind == "desk.ticket.fields_changed":
-        old, new = old or {}, new or {}
-        parts = [
-            f"{labels.get(key, key)}: {_plain(old.get(key))} → {_plain(new.get(key))}"
-            for key in sorted(set(old) | set(new))
-            if old.get(key) != new.get(key)
-        ]
-        return "; ".join(parts) or _("Custom fields changed"), actor
-    if kind == "desk.message.reply_added":
-        return _("%(actor)s replied") % {"actor": actor}, ""
-    if kind == "desk.message.note_added":
-        return _("%(actor)s added an internal note") % {"actor": actor}, ""
-    if kind == "desk.ticket.participants_added":
-        return _("Now following the ticket (CC): %(names)s") % {
-            "names": ", ".join(payload.get("participants", []))
-        }, actor
-    if kind == "desk.message.delivery_failed":
-        return _("A reply could not be delivered by e-mail: %(reason)s") % {
-            "reason": _plain(payload.get("reason"))
-        }, ""
-    if kind in ("messaging.delivery.sent", "messaging.delivery.failed"):
-        return _mail_delivery_sentence(kind, payload), ""
-    # Events of other modules (SLA, automation…) still show, by their name.
-    return kind.replace("_", " "), actor
-
-
-def _mail_delivery_sentence(kind: str, payload: dict) -> str:
-    what = (
-        _("The automatic reply")
-        if payload.get("kind") == "auto_reply"
-        else _("The notice that the ticket is solved")
-    )
-    to = ", ".join(payload.get("to", []))
-    if kind == "messaging.delivery.sent":
-        return _("%(what)s was e-mailed to %(to)s") % {"what": what, "to": to}
-    return _("%(what)s could not be e-mailed to %(to)s: %(reason)s") % {
-        "what": what,
-        "to": to,
-        "reason": _plain(payload.get("reason")),
-    }
-
-
-def _tags_sentence(old: list[str], new: list[str]) -> str:
-    added = [name for name in new if name not in old]
-    removed = [name for name in old if name not in new]
-    parts = []
-    if added:
-        parts.append(_("Tags added: %(tags)s") % {"tags": ", ".join(added)})
-    if removed:
-        parts.append(_("Tags removed: %(tags)s") % {"tags": ", ".join(removed)})
-    return "; ".join(parts) or _("Tags changed")

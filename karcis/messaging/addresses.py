@@ -9,12 +9,20 @@ import hashlib
 import hmac
 import re
 import secrets
+from typing import Protocol
 
 from django.conf import settings
 
 from karcis.core.models import Organisation
-from karcis.desk.models import Ticket
 from karcis.messaging.models import Mailbox
+
+
+class Numbered(Protocol):
+    """What these addresses need of a ticket."""
+
+    number: str
+    organisation_id: int
+
 
 _TOKEN = re.compile(r"^(?P<number>[A-Za-z][A-Za-z0-9]{1,7}-\d{1,12})\.(?P<sig>[0-9a-f]{10})$")
 
@@ -24,7 +32,7 @@ def _signature(organisation_id: int, number: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()[:10]
 
 
-def reply_address(*, mailbox: Mailbox, ticket: Ticket) -> str:
+def reply_address(*, mailbox: Mailbox, ticket: Numbered) -> str:
     """The address that threads a reply into this ticket, on the mailbox's own domain."""
     local, domain = mailbox.address.rsplit("@", 1)
     token = f"{ticket.number}.{_signature(ticket.organisation_id, ticket.number)}"
@@ -53,7 +61,13 @@ def base_address(address: str) -> str:
     return f"{local.split('+', 1)[0]}@{domain}" if local else address.lower()
 
 
-def message_id_new(*, mailbox: Mailbox, ticket: Ticket) -> str:
+def message_id_new(*, mailbox: Mailbox, ticket: Numbered) -> str:
     """A fresh Message-ID of ours (without the angle brackets), on the mailbox's domain."""
     domain = mailbox.address.rsplit("@", 1)[1]
     return f"{ticket.number.lower()}.{secrets.token_hex(8)}@{domain}"
+
+
+def message_id_of_domain(domain: str) -> str:
+    """A fresh Message-ID of ours for mail that belongs to no ticket (a sign-up link, a
+    notification to staff)."""
+    return f"karcis.{secrets.token_hex(12)}@{domain}"

@@ -7,7 +7,52 @@ class MessagingConfig(AppConfig):
     verbose_name = "Messaging"
 
     def ready(self) -> None:
-        # Outgoing mail follows the desk's events (a public reply, a new ticket).
-        from karcis.messaging import checks, subscribers  # noqa: F401 (checks register)
+        from django.utils.translation import gettext_lazy as _
 
+        from karcis.core import extensions, schedule
+        from karcis.core.notifications import notification_channel
+        from karcis.messaging import (  # noqa: F401 (checks register; declarations)
+            checks,
+            events,
+            history,
+            permissions,
+            subscribers,
+        )
+        from karcis.messaging.selectors import original_links
+        from karcis.messaging.services import notification_email_queue
+        from karcis.workspace import navigation
+
+        # Outgoing mail follows the desk's events (a public reply, a new ticket).
         subscribers.register()
+        extensions.contribute("desk.ticket_page.message_links", original_links)
+        notification_channel("email", label=_("By e-mail"), deliver=notification_email_queue)
+        schedule.every(
+            "send-due-mail", "karcis.messaging.tasks.deliveries_send_due_task", seconds=30
+        )
+        schedule.every("poll-mailboxes", "karcis.messaging.tasks.mailboxes_poll_task", seconds=60)
+        schedule.every(
+            "process-waiting-mail",
+            "karcis.messaging.tasks.inbound_pending_process_task",
+            seconds=60,
+        )
+        navigation.settings_page(
+            "email",
+            label=_("E-mail"),
+            description=_(
+                "The addresses that receive requests, IMAP fetching and automatic replies."
+            ),
+            url_name="messaging:mailboxes",
+            capability=permissions.SETTINGS_MANAGE,
+            order=80,
+        )
+        navigation.settings_page(
+            "incoming-mail",
+            label=_("Incoming mail"),
+            description=_(
+                "Every message received, what became of it, and the ones held back with "
+                "their reason."
+            ),
+            url_name="messaging:inbound_list",
+            capability=permissions.SETTINGS_MANAGE,
+            order=90,
+        )

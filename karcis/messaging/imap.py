@@ -33,8 +33,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, override
-from django_scopes import scopes_disabled
+from django_scopes import scope
 
+from karcis.core.tenancy import for_each_organisation, organisation_ids_where
 from karcis.messaging import services
 from karcis.messaging.models import ImapSecurity, InboundSource, InboundState, Mailbox
 
@@ -60,6 +61,7 @@ class PollResult:
     stored: int = 0  # of those, new ones
     duplicates: int = 0  # of those, already stored (a refetch after a UIDVALIDITY change)
     error: str = ""  # why the poll stopped or what it skipped; "" when all went well
+    address: str = field(default="", compare=False)  # the mailbox's, for a report
 
 
 class PollError(Exception):
@@ -75,36 +77,39 @@ class _Tally:
 
 
 def mailbox_poll(*, mailbox_id: int) -> PollResult:
-    """Fetch and store the mailbox's new mail, then turn it into tickets.
+    """Fetch and store the mailbox's new mail, then turn it into tickets. Call inside the
+    scope of the mailbox's organisation (mailboxes_poll does).
 
     Never raises: an error is recorded on the mailbox and returned in the result.
     """
-    # A system job across organisations: no organisation scope applies.
-    with scopes_disabled():
-        mailbox = Mailbox.objects.select_related("organisation").filter(pk=mailbox_id).first()
-        if mailbox is None:
-            return PollResult(error=f"Mailbox {mailbox_id} does not exist.")
-        tally = _Tally()
-        new_ids: list[int] = []
-        # Errors are read by the organisation's admins, in its language.
-        with override(mailbox.organisation.language):
-            try:
-                _fetch_new(mailbox, tally, new_ids)
-                error = "; ".join(tally.skipped)
-            except PollError as problem:
-                error = str(problem)
-            except Exception as problem:  # a bug or a database outage of ours
-                logger.exception("Polling mailbox %s failed", mailbox.address)
-                error = _("Fetching stopped because of an internal error: %(error)s") % {
-                    "error": f"{type(problem).__name__}: {problem}"
-                }
-        # What was stored is processed even when the poll stopped half-way.
-        _process(new_ids)
-        if error:
-            logger.warning("IMAP poll of %s: %s", mailbox.address, error)
-        services.mailbox_poll_recorded(mailbox_id=mailbox.pk, error=error)
+    mailbox = Mailbox.objects.select_related("organisation").filter(pk=mailbox_id).first()
+    if mailbox is None:
+        return PollResult(error=f"Mailbox {mailbox_id} does not exist.")
+    tally = _Tally()
+    new_ids: list[int] = []
+    # Errors are read by the organisation's admins, in its language.
+    with override(mailbox.organisation.language):
+        try:
+            _fetch_new(mailbox, tally, new_ids)
+            error = "; ".join(tally.skipped)
+        except PollError as problem:
+            error = str(problem)
+        except Exception as problem:  # a bug or a database outage of ours
+            logger.exception("Polling mailbox %s failed", mailbox.address)
+            error = _("Fetching stopped because of an internal error: %(error)s") % {
+                "error": f"{type(problem).__name__}: {problem}"
+            }
+    # What was stored is processed even when the poll stopped half-way.
+    _process(new_ids)
+    if error:
+        logger.warning("IMAP poll of %s: %s", mailbox.address, error)
+    services.mailbox_poll_recorded(mailbox_id=mailbox.pk, error=error)
     return PollResult(
-        fetched=tally.fetched, stored=tally.stored, duplicates=tally.duplicates, error=error
+        fetched=tally.fetched,
+        stored=tally.stored,
+        duplicates=tally.duplicates,
+        error=error,
+        address=mailbox.address,
     )
 
 
@@ -114,25 +119,35 @@ def mailboxes_poll(*, workers: int | None = None) -> dict[int, PollResult]:
     A failing or slow mailbox does not hold up the others: each is polled in its own thread,
     and a single poll is bounded by TIMEOUT per operation and TIME_BUDGET in all.
     """
-    with scopes_disabled():
-        mailbox_ids = list(
-            Mailbox.objects.filter(is_active=True)
-            .exclude(imap_host="")
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-    if not mailbox_ids:
+
+    def polled_mailboxes():  # type: ignore[no-untyped-def]
+        return Mailbox.objects.filter(is_active=True).exclude(imap_host="")
+
+    organisations = organisation_ids_where(
+        lambda: polled_mailboxes().values_list("organisation_id", flat=True)
+    )
+    per_organisation = for_each_organisation(
+        lambda organisation: list(polled_mailboxes().order_by("pk").values_list("pk", flat=True)),
+        only=organisations,
+    )
+    targets = [
+        (organisation_id, mailbox_id)
+        for organisation_id, mailbox_ids in per_organisation.items()
+        for mailbox_id in mailbox_ids
+    ]
+    if not targets:
         return {}
     with ThreadPoolExecutor(
-        max_workers=min(workers or WORKERS, len(mailbox_ids)), thread_name_prefix="imap-poll"
+        max_workers=min(workers or WORKERS, len(targets)), thread_name_prefix="imap-poll"
     ) as pool:
-        results = pool.map(_poll_in_thread, mailbox_ids)
-        return dict(zip(mailbox_ids, results, strict=True))
+        results = pool.map(lambda target: _poll_in_thread(*target), targets)
+        return dict(zip([mailbox_id for _org, mailbox_id in targets], results, strict=True))
 
 
-def _poll_in_thread(mailbox_id: int) -> PollResult:
+def _poll_in_thread(organisation_id: int, mailbox_id: int) -> PollResult:
     try:
-        return mailbox_poll(mailbox_id=mailbox_id)
+        with scope(organisation=organisation_id):
+            return mailbox_poll(mailbox_id=mailbox_id)
     finally:
         # Each thread has its own database connection; leave none open behind.
         connection.close()

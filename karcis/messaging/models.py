@@ -6,8 +6,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
-from karcis.core.models import Organisation
-from karcis.desk.models import DeliveryState, Message, Ticket
+from karcis.core.models import DeliveryState, Organisation
+
+# The desk's models, by name: messaging threads mail into tickets through the desk's services
+# and selectors, and never imports its models.
+TICKET = "desk.Ticket"
+MESSAGE = "desk.Message"
 
 
 class ImapSecurity(models.TextChoices):
@@ -118,9 +122,9 @@ class InboundEmail(models.Model):
         max_length=20, choices=InboundAction.choices, default=InboundAction.NONE, blank=True
     )
     reason = models.TextField(blank=True)
-    ticket = models.ForeignKey(Ticket, on_delete=models.SET_NULL, null=True, blank=True)
+    ticket = models.ForeignKey(TICKET, on_delete=models.SET_NULL, null=True, blank=True)
     desk_message = models.ForeignKey(
-        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        MESSAGE, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     processed_at = models.DateTimeField(null=True, blank=True)
@@ -157,9 +161,9 @@ class EmailMessageId(models.Model):
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
     value = models.CharField(max_length=255)
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    ticket = models.ForeignKey(TICKET, on_delete=models.CASCADE, related_name="+")
     desk_message = models.ForeignKey(
-        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        MESSAGE, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     direction = models.CharField(max_length=3, choices=Direction.choices)
     created_at = models.DateTimeField(default=timezone.now)
@@ -179,20 +183,32 @@ class EmailMessageId(models.Model):
 class DeliveryKind(models.TextChoices):
     REPLY = "reply", _("Reply")
     AUTO_REPLY = "auto_reply", _("Automatic reply")
-    NOTIFICATION = "notification", _("Notification")
+    NOTIFICATION = "notification", _("Notification")  # to the requester: "solved"
+    STAFF_NOTIFICATION = "staff_notification", _("Notification to staff")
+    ACCOUNT = "account", _("Account e-mail")  # confirming a sign-up
 
 
 class Delivery(models.Model):
-    """One e-mail we send, rendered when it is queued so that every retry sends the same
-    bytes, with its delivery state for the agent to see."""
+    """One e-mail we send (the outbox), rendered when it is queued so that every retry sends
+    the same bytes, with its delivery state for the agent to see.
+
+    Mail of a ticket's conversation comes from a mailbox and threads into its ticket; mail
+    to a person about their account or their work (a sign-up link, a notification) has no
+    ticket, and comes from the organisation's default mailbox or else the installation's
+    sender (KARCIS_DEFAULT_FROM_EMAIL).
+    """
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
-    mailbox = models.ForeignKey(Mailbox, on_delete=models.PROTECT, related_name="deliveries")
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
-    desk_message = models.ForeignKey(
-        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    mailbox = models.ForeignKey(
+        Mailbox, on_delete=models.PROTECT, null=True, blank=True, related_name="deliveries"
     )
-    kind = models.CharField(max_length=12, choices=DeliveryKind.choices)
+    ticket = models.ForeignKey(
+        TICKET, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    desk_message = models.ForeignKey(
+        MESSAGE, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
+    kind = models.CharField(max_length=20, choices=DeliveryKind.choices)
     message_id = models.CharField(max_length=255, unique=True)
     to = models.JSONField(default=list)
     cc = models.JSONField(default=list, blank=True)

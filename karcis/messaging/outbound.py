@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.utils import format_datetime, parseaddr
 from mimetypes import guess_type
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -30,15 +31,15 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_scopes import scopes_disabled
 
-from karcis.core.models import Contact, Organisation
+from karcis.core.eventlog import EventType
+from karcis.core.models import Channel, Contact, Organisation
 from karcis.core.services import event_record
+from karcis.core.tenancy import for_each_organisation, organisation_ids_where
 from karcis.core.text import one_line
 from karcis.desk import selectors as desk_selectors
 from karcis.desk import services as desk
-from karcis.desk.models import Channel, Message, MessageKind, Ticket
-from karcis.messaging import addresses
+from karcis.messaging import addresses, events
 from karcis.messaging.models import (
     Delivery,
     DeliveryKind,
@@ -48,7 +49,7 @@ from karcis.messaging.models import (
     InboundEmail,
     Mailbox,
 )
-from karcis.messaging.selectors import mailbox_addresses_of
+from karcis.messaging.selectors import default_mailbox, mailbox_addresses_of
 
 logger = logging.getLogger(__name__)
 
@@ -83,32 +84,62 @@ def reply_queue(*, message_id: int) -> Delivery | None:
     staff member is sent, from the mailbox the conversation came to (else the
     organisation's default), to the requester with the participants in Cc.
     """
-    with scopes_disabled():
-        message = (
-            Message.objects.select_related("ticket__organisation", "author_user")
-            .filter(pk=message_id)
-            .first()
-        )
-        if message is None or message.kind != MessageKind.REPLY:
-            return None
-        author = message.author_user
-        if author is None or not author.is_staff_member:
-            return None
-        delivery = _conversation_mail_queue(
-            ticket=message.ticket,
-            kind=DeliveryKind.REPLY,
-            template="reply",
-            context={"message": message, "author_name": _signature_name(author.name)},
-            desk_message=message,
-        )
-        if delivery is None:
-            return None
-        desk.message_delivery_set(message=message, state=DeliveryState.QUEUED)
+    message = desk_selectors.message_get(message_id=message_id)
+    if message is None or not message.is_public:
+        return None
+    author = message.author_user
+    if author is None or not author.is_staff_member:
+        return None
+    delivery = _conversation_mail_queue(
+        ticket=message.ticket,
+        kind=DeliveryKind.REPLY,
+        template="reply",
+        context={"message": message, "author_name": _signature_name(author.name)},
+        desk_message=message,
+    )
+    if delivery is None:
+        return None
+    desk.message_delivery_set(message=message, state=DeliveryState.QUEUED)
     return delivery
 
 
+def ticket_acknowledge(
+    *, ticket_id: int, channel: str, origin: dict[str, Any] | None = None
+) -> Delivery | None:
+    """The one way a new ticket gets its automatic reply (its number and tracking link).
+
+    Called for every new ticket (messaging.subscribers). A ticket from the web form is
+    acknowledged from the organisation's default mailbox; one from an e-mail from the
+    mailbox it came to, as an answer to it, unless the e-mail was itself automatic or was
+    written too long ago for its sender to be waiting (its `origin`, set by the incoming
+    pipeline, says so). Other channels start no e-mail conversation.
+    """
+    origin = origin or {}
+    in_reply_to = ""
+    if channel == Channel.WEB:
+        ticket = desk_selectors.ticket_get(ticket_id=ticket_id)
+        mailbox = _default_mailbox(ticket.organisation_id) if ticket else None
+    elif channel == Channel.EMAIL and "inbound_email" in origin:
+        if not origin.get("acknowledge", False):
+            return None
+        inbound = (
+            InboundEmail.objects.select_related("mailbox")
+            .filter(pk=origin["inbound_email"])
+            .first()
+        )
+        if inbound is None:
+            return None
+        ticket = desk_selectors.ticket_get(ticket_id=ticket_id)
+        mailbox, in_reply_to = inbound.mailbox, inbound.message_id
+    else:
+        return None
+    if ticket is None or mailbox is None:
+        return None
+    return auto_reply_queue(ticket=ticket, mailbox=mailbox, in_reply_to=in_reply_to)
+
+
 def auto_reply_queue(
-    *, ticket: Ticket, mailbox: Mailbox, in_reply_to: str = "", ours: set[str] | None = None
+    *, ticket: Any, mailbox: Mailbox, in_reply_to: str = "", ours: set[str] | None = None
 ) -> Delivery | None:
     """Queue the automatic answer to a new ticket (its number and tracking link).
 
@@ -118,33 +149,32 @@ def auto_reply_queue(
     """
     if not (mailbox.is_active and mailbox.auto_reply):
         return None
-    with scopes_disabled():
-        if ours is None:
-            ours = mailbox_addresses_of(organisation_id=ticket.organisation_id)
-        to = _requester_recipients(ticket, ours)
-        if not to:
-            return None
-        in_reply_to = in_reply_to.strip().strip("<>")
-        delivery = _delivery_build(
-            mailbox=mailbox,
-            ticket=ticket,
-            kind=DeliveryKind.AUTO_REPLY,
-            to=to,
-            cc=[],
-            subject=f"[{ticket.number}] {_subject_without_tag(ticket)}",
-            template="auto_reply",
-            context={"requester": ticket.requester},
-            in_reply_to=in_reply_to,
-            references=[in_reply_to] if in_reply_to else [],
-            extra_headers={
-                # RFC 3834: an automatic answer; well-behaved responders do not answer it.
-                "Auto-Submitted": "auto-replied",
-                # Exchange/Outlook's own switch for the same thing.
-                "X-Auto-Response-Suppress": "All",
-            },
-        )
-        _queue(delivery)
+    if ours is None:
+        ours = mailbox_addresses_of(organisation_id=ticket.organisation_id)
+    to = _requester_recipients(ticket, ours)
+    if not to:
+        return None
+    in_reply_to = in_reply_to.strip().strip("<>")
+    delivery = _delivery_build(
+        mailbox=mailbox,
+        ticket=ticket,
+        kind=DeliveryKind.AUTO_REPLY,
+        to=to,
+        cc=[],
+        subject=f"[{ticket.number}] {_subject_without_tag(ticket)}",
+        template="auto_reply",
+        context={"requester": ticket.requester},
+        in_reply_to=in_reply_to,
+        references=[in_reply_to] if in_reply_to else [],
+        extra_headers=AUTOMATIC,
+    )
+    _queue(delivery)
     return delivery
+
+
+# RFC 3834: an automatic message; well-behaved responders do not answer it (and
+# X-Auto-Response-Suppress is Exchange/Outlook's own switch for the same thing).
+AUTOMATIC = {"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"}
 
 
 def solved_notice_queue(*, ticket_id: int) -> Delivery | None:
@@ -153,18 +183,24 @@ def solved_notice_queue(*, ticket_id: int) -> Delivery | None:
     Call inside the transaction that solves the ticket without a reply; a solve that comes
     with a public reply is told by that reply's e-mail.
     """
-    with scopes_disabled():
-        ticket = Ticket.objects.select_related("organisation", "requester").get(pk=ticket_id)
-        return _conversation_mail_queue(
-            ticket=ticket,
-            kind=DeliveryKind.NOTIFICATION,
-            template="solved",
-            context={"requester": ticket.requester},
-        )
+    ticket = desk_selectors.ticket_get(ticket_id=ticket_id)
+    if ticket is None:
+        return None
+    return _conversation_mail_queue(
+        ticket=ticket,
+        kind=DeliveryKind.NOTIFICATION,
+        template="solved",
+        context={"requester": ticket.requester},
+    )
 
 
 def _conversation_mail_queue(
-    *, ticket: Ticket, kind: str, template: str, context: dict, desk_message=None
+    *,
+    ticket: Any,
+    kind: str,
+    template: str,
+    context: dict[str, Any],
+    desk_message: Any = None,
 ) -> Delivery | None:
     """Queue a message of the ticket's conversation: from the mailbox it came to, to the
     requester with the participants in Cc, threaded after what was said before."""
@@ -192,43 +228,81 @@ def _conversation_mail_queue(
     return delivery
 
 
-def web_ticket_auto_reply(*, ticket_id: int, channel: str) -> Delivery | None:
-    """Acknowledge a ticket sent through the portal's web form by e-mail.
+def email_queue(
+    *,
+    organisation: Organisation,
+    to: list[tuple[str, str]],
+    subject: str,
+    text: str,
+    html: str = "",
+    kind: str,
+    language: str = "",
+) -> Delivery:
+    """Queue an e-mail to a person that belongs to no ticket's conversation: a sign-up
+    link, a notification to staff. It comes from the organisation's default mailbox (else
+    the installation's sender) and is marked automatic, so nobody's auto-responder answers.
 
-    Tickets from e-mail are acknowledged by the incoming pipeline (it knows the mailbox and
-    the message answered); other channels have no e-mail conversation to start.
+    Call inside the transaction of the change that calls for it; it is sent after the commit.
     """
-    if channel != Channel.WEB:
-        return None
-    with scopes_disabled():
-        ticket = Ticket.objects.select_related("organisation").filter(pk=ticket_id).first()
-        if ticket is None:
-            return None
-        mailbox = _default_mailbox(ticket.organisation_id)
-        if mailbox is None:
-            return None
-        return auto_reply_queue(ticket=ticket, mailbox=mailbox)
+    mailbox = _default_mailbox(organisation.pk)
+    sender = (
+        _formatted(_sender_name(mailbox, organisation), mailbox.address)
+        if mailbox is not None
+        else _formatted(organisation.name, _installation_sender())
+    )
+    message_id = addresses.message_id_of_domain(
+        (mailbox.address if mailbox else _installation_sender()).rsplit("@", 1)[-1]
+    )
+    headers = {
+        "From": sender,
+        "To": ", ".join(_formatted(name, address) for name, address in to),
+        "Message-ID": f"<{message_id}>",
+        "Date": format_datetime(timezone.now()),
+        "Auto-Submitted": "auto-generated",
+        "X-Auto-Response-Suppress": "All",
+    }
+    if language:
+        headers["Content-Language"] = language
+    delivery = Delivery.objects.create(
+        organisation=organisation,
+        mailbox=mailbox,
+        kind=kind,
+        message_id=message_id,
+        to=[address for _name, address in to],
+        cc=[],
+        subject=" ".join(subject.split())[:255],
+        text=text,
+        html=html,
+        headers=headers,
+    )
+    _queue(delivery)
+    return delivery
+
+
+def _installation_sender() -> str:
+    """The address mail goes out from when the organisation has no mailbox of its own."""
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or "karcis@localhost"
 
 
 def _queue(delivery: Delivery) -> None:
     from karcis.messaging.tasks import delivery_send_task
 
+    organisation_id, delivery_id = delivery.organisation_id, delivery.pk
     # robust: a broker that is down must not fail the request whose reply is already
     # committed; the periodic sweep sends whatever is still queued.
-    transaction.on_commit(lambda: delivery_send_task.delay(delivery.pk), robust=True)
+    transaction.on_commit(
+        lambda: delivery_send_task.delay(organisation_id, delivery_id), robust=True
+    )
 
 
 # --- who and from where ------------------------------------------------------------------
 
 
 def _default_mailbox(organisation_id: int) -> Mailbox | None:
-    """The address the organisation chose to send from; none while it is switched off."""
-    return Mailbox.objects.filter(
-        organisation_id=organisation_id, is_default=True, is_active=True
-    ).first()
+    return default_mailbox(organisation_id=organisation_id)
 
 
-def _mailbox_for_ticket(ticket: Ticket) -> Mailbox | None:
+def _mailbox_for_ticket(ticket: Any) -> Mailbox | None:
     """The mailbox the conversation last came to, so the answer comes from the address the
     customer wrote to; else the organisation's default sender."""
     latest = (
@@ -255,7 +329,7 @@ def _formatted(name: str, address: str) -> str:
 Recipient = tuple[str, str]
 
 
-def _requester_recipients(ticket: Ticket, ours: set[str]) -> list[Recipient]:
+def _requester_recipients(ticket: Any, ours: set[str]) -> list[Recipient]:
     requester = Contact.objects.prefetch_related("identities").get(pk=ticket.requester_id)
     address = requester.email
     if not address or addresses.base_address(address) in ours:
@@ -263,7 +337,7 @@ def _requester_recipients(ticket: Ticket, ours: set[str]) -> list[Recipient]:
     return [(requester.name, address)]
 
 
-def _recipients(ticket: Ticket) -> tuple[list[Recipient], list[Recipient]]:
+def _recipients(ticket: Any) -> tuple[list[Recipient], list[Recipient]]:
     """(To, Cc): the requester, and the participants; never one of our own mailboxes.
 
     When the requester has no e-mail address (a phone caller), the participants who do are
@@ -284,7 +358,7 @@ def _recipients(ticket: Ticket) -> tuple[list[Recipient], list[Recipient]]:
     return to, cc
 
 
-def _thread_ids(ticket: Ticket) -> tuple[str, list[str]]:
+def _thread_ids(ticket: Any) -> tuple[str, list[str]]:
     """(In-Reply-To, References) for the next message of a ticket.
 
     In-Reply-To names the customer's newest message (else our newest, for a conversation
@@ -311,7 +385,7 @@ _REPLY_PREFIXES = re.compile(
 )
 
 
-def _subject_without_tag(ticket: Ticket) -> str:
+def _subject_without_tag(ticket: Any) -> str:
     # A ticket opened by a reply to an old e-mail may carry a tag already; one is enough.
     subject = " ".join(ticket.subject.replace(f"[{ticket.number}]", " ").split())
     return _REPLY_PREFIXES.sub("", subject) or subject
@@ -341,18 +415,10 @@ def _sender_name(mailbox: Mailbox, organisation: Organisation) -> str:
     return organisation.name
 
 
-def _previous_public(message: Message) -> list[Quoted]:
+def _previous_public(message: Any) -> list[Quoted]:
     """The public messages before this one, newest first, for the reply to quote."""
-    earlier = (
-        Message.objects.filter(
-            ticket_id=message.ticket_id, kind=MessageKind.REPLY, created_at__lte=message.created_at
-        )
-        .exclude(pk=message.pk)
-        .select_related("author_user", "author_contact")
-        .order_by("-created_at", "-id")[:QUOTED_MESSAGES]
-    )
     quoted = []
-    for item in earlier:
+    for item in desk_selectors.messages_public_before(message=message, limit=QUOTED_MESSAGES):
         if item.author_user_id:
             author = _signature_name(item.author_user.name)
         else:
@@ -371,7 +437,7 @@ def _previous_public(message: Message) -> list[Quoted]:
     return quoted
 
 
-def tracking_url(*, ticket: Ticket) -> str:
+def tracking_url(*, ticket: Any) -> str:
     """The link that shows the ticket on the portal to whoever has the e-mail."""
     token = desk_selectors.tracking_token(ticket=ticket)
     path = reverse("portal:ticket", args=[ticket.organisation.slug, token])
@@ -392,7 +458,7 @@ def _render(template: str, context: dict, organisation: Organisation) -> tuple[s
 def _delivery_build(
     *,
     mailbox: Mailbox,
-    ticket: Ticket,
+    ticket: Any,
     kind: str,
     to: list[Recipient],
     cc: list[Recipient],
@@ -402,7 +468,7 @@ def _delivery_build(
     in_reply_to: str,
     references: list[str],
     extra_headers: dict | None = None,
-    desk_message: Message | None = None,
+    desk_message: Any = None,
 ) -> Delivery:
     organisation = ticket.organisation
     message_id = addresses.message_id_new(mailbox=mailbox, ticket=ticket)
@@ -471,7 +537,7 @@ def delivery_mark_failed(*, delivery: Delivery, reason: str) -> None:
                 message=delivery.desk_message, state=DeliveryState.FAILED, detail=reason
             )
         else:
-            _delivery_event(delivery, "messaging.delivery.failed", reason=reason)
+            _delivery_event(delivery, events.DELIVERY_FAILED, reason=reason)
 
 
 def delivery_mark_sent(*, delivery: Delivery) -> None:
@@ -484,14 +550,20 @@ def delivery_mark_sent(*, delivery: Delivery) -> None:
         if delivery.desk_message_id:
             desk.message_delivery_set(message=delivery.desk_message, state=DeliveryState.SENT)
         else:
-            _delivery_event(delivery, "messaging.delivery.sent")
+            _delivery_event(delivery, events.DELIVERY_SENT)
 
 
-def _delivery_event(delivery: Delivery, type: str, reason: str = "") -> None:
+def _delivery_event(delivery: Delivery, type: EventType, reason: str = "") -> None:
     """An automatic reply or notice is no message of the conversation: its fate shows in the
-    ticket's history instead."""
-    payload = {"kind": delivery.kind, "to": [*delivery.to, *delivery.cc]}
-    if reason:
+    ticket's history instead. Mail of no ticket (a sign-up link) keeps its state on its row."""
+    if delivery.ticket_id is None:
+        return
+    payload: dict[str, Any] = {
+        "kind": delivery.kind,
+        "to": [*delivery.to, *delivery.cc],
+        "delivery_id": delivery.pk,
+    }
+    if type == events.DELIVERY_FAILED:
         payload["reason"] = reason
     event_record(
         organisation=delivery.organisation, type=type, obj=delivery.ticket, payload=payload
@@ -520,32 +592,56 @@ def delivery_send(*, delivery_id: int) -> Delivery | None:
     left alone. Returns the delivery as it stands afterwards; None when it no longer exists
     (its ticket was deleted before the job ran).
     """
-    with scopes_disabled():
-        _outcome, delivery = _send_if_due(delivery_id)
-        return delivery or Delivery.objects.filter(pk=delivery_id).first()
+    _outcome, delivery = _send_if_due(delivery_id)
+    return delivery or Delivery.objects.filter(pk=delivery_id).first()
+
+
+@dataclass
+class _Sweep:
+    tried: int = 0
+    unreachable: bool = False
 
 
 def deliveries_send_due() -> int:
-    """Send every queued delivery whose time has come; returns how many were tried.
+    """Send every queued delivery whose time has come, organisation by organisation (each in
+    its scope); returns how many were tried.
 
     When the SMTP server cannot be reached, the sweep stops at the first failure: the rest
     would wait out the same timeout one by one and gain nothing. They keep their turn (no
     attempt is counted for them) and go with the next sweep.
     """
-    with scopes_disabled():
-        due = list(
-            Delivery.objects.filter(state=DeliveryState.QUEUED, next_attempt_at__lte=timezone.now())
-            .order_by("next_attempt_at", "id")
-            .values_list("pk", flat=True)[:SEND_DUE_BATCH]
+    now = timezone.now()
+    waiting = organisation_ids_where(
+        lambda: (
+            Delivery.objects.filter(state=DeliveryState.QUEUED, next_attempt_at__lte=now)
+            .values_list("organisation_id", flat=True)
+            .distinct()
         )
-        tried = 0
-        for delivery_id in due:
-            outcome, _delivery = _send_if_due(delivery_id)
-            if outcome is not _Outcome.SKIPPED:
-                tried += 1
-            if outcome is _Outcome.SERVER_UNREACHABLE:
-                break
-        return tried
+    )
+    sweeps = for_each_organisation(
+        lambda organisation: _send_due_of(now),
+        only=waiting,
+        stop_when=lambda sweep: sweep.unreachable,
+    )
+    return sum(sweep.tried for sweep in sweeps.values())
+
+
+def _send_due_of(now: datetime) -> _Sweep:
+    """Send the active organisation's due deliveries (call inside its scope)."""
+    due = list(
+        Delivery.objects.filter(state=DeliveryState.QUEUED, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)[:SEND_DUE_BATCH]
+    )
+    sweep = _Sweep()
+    for delivery_id in due:
+        outcome, _delivery = _send_if_due(delivery_id)
+        if outcome is not _Outcome.SKIPPED:
+            sweep.tried += 1
+        if outcome is _Outcome.SERVER_UNREACHABLE:
+            sweep.unreachable = True
+            break
+    return sweep
 
 
 class _Outcome(enum.Enum):
@@ -673,13 +769,14 @@ def _email_of(delivery: Delivery) -> EmailMultiAlternatives:
     mail = EmailMultiAlternatives(
         subject=delivery.subject,
         body=delivery.text,
-        from_email=delivery.mailbox.address,
+        from_email=delivery.mailbox.address if delivery.mailbox_id else _installation_sender(),
         to=list(delivery.to),
         cc=list(delivery.cc),
         headers=dict(delivery.headers),
         connection=get_connection(fail_silently=False),
     )
-    mail.attach_alternative(delivery.html, "text/html")
+    if delivery.html:
+        mail.attach_alternative(delivery.html, "text/html")
     if delivery.desk_message_id:
         for attachment in delivery.desk_message.attachments.all():
             with attachment.file.open("rb") as handle:

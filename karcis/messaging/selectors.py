@@ -1,10 +1,15 @@
 """Reads of the messaging app that carry rules."""
 
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
-from karcis.desk.models import Ticket
+from karcis.core.permissions import user_can
 from karcis.messaging.addresses import base_address
 from karcis.messaging.models import InboundEmail, Mailbox
+from karcis.messaging.permissions import EMAIL_ORIGINAL
 
 
 def mailbox_for_recipient(address: str) -> Mailbox | None:
@@ -27,14 +32,31 @@ def mailbox_for_recipient(address: str) -> Mailbox | None:
         )
 
 
-def original_message_ids(*, ticket: Ticket) -> set[int]:
-    """The ticket's messages that arrived by e-mail and whose original is kept, in one query
-    (the ticket page links those to their original)."""
+def original_message_ids(*, ticket: Any) -> set[int]:
+    """The ticket's messages that arrived by e-mail and whose original is kept, in one query."""
     return set(
         InboundEmail.objects.filter(
             organisation_id=ticket.organisation_id, desk_message__ticket_id=ticket.pk
         ).values_list("desk_message_id", flat=True)
     )
+
+
+def original_links(*, ticket: Any, user: Any) -> dict[int, list[dict[str, Any]]]:
+    """The ticket page's "View original e-mail" beside each message that came by e-mail
+    (the desk's extension point desk.ticket_page.message_links)."""
+    if not user_can(user, EMAIL_ORIGINAL, ticket):
+        return {}
+    return {
+        message_id: [
+            {
+                "label": _("View original e-mail"),
+                "url": reverse("messaging:message_original", args=[message_id]),
+                "title": _("The message exactly as it arrived, with all its headers (.eml file)"),
+                "download": True,
+            }
+        ]
+        for message_id in original_message_ids(ticket=ticket)
+    }
 
 
 def mailbox_addresses_of(*, organisation_id: int) -> set[str]:
@@ -43,3 +65,10 @@ def mailbox_addresses_of(*, organisation_id: int) -> set[str]:
     return set(
         Mailbox.objects.filter(organisation_id=organisation_id).values_list("address", flat=True)
     )
+
+
+def default_mailbox(*, organisation_id: int) -> Mailbox | None:
+    """The address the organisation chose to send from; none while it is switched off."""
+    return Mailbox.objects.filter(
+        organisation_id=organisation_id, is_default=True, is_active=True
+    ).first()

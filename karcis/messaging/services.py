@@ -11,29 +11,33 @@ twice.
 import hashlib
 import logging
 import mimetypes
-import re
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 from django_scopes import scopes_disabled
 
-from karcis.core.models import Organisation, User
+from karcis.core.content import Body, CheckedFile, attachment_check
+from karcis.core.eventlog import EventType
+from karcis.core.models import Channel, Notification, Organisation, User
+from karcis.core.notifications import recipient_language
 from karcis.core.services import contact_resolve, event_record
+from karcis.core.tenancy import for_each_organisation, organisation_ids_where
 from karcis.core.text import one_line
 from karcis.desk import selectors as desk_selectors
 from karcis.desk import services as desk
-from karcis.desk.content import Body, CheckedFile, attachment_check
-from karcis.desk.models import Channel, Message, Status, Ticket
-from karcis.messaging import addresses, outbound
+from karcis.messaging import addresses, events, outbound
 from karcis.messaging.email.parse import (
     ParsedAttachment,
     ParsedEmail,
@@ -42,6 +46,7 @@ from karcis.messaging.email.parse import (
 )
 from karcis.messaging.models import (
     Delivery,
+    DeliveryKind,
     Direction,
     EmailMessageId,
     InboundAction,
@@ -50,6 +55,9 @@ from karcis.messaging.models import (
     Mailbox,
 )
 from karcis.messaging.selectors import mailbox_addresses_of
+
+# Tickets as the desk hands them out (its selectors and services); never its models.
+Ticket = Any
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +105,9 @@ def _address_taken() -> ValidationError:
     return ValidationError({"address": _("Another mailbox already uses this address.")})
 
 
-def _mailbox_save(mailbox: Mailbox, *, actor: User | None, event_type: str, fields=None) -> None:
+def _mailbox_save(
+    mailbox: Mailbox, *, actor: User | None, event_type: EventType, fields=None
+) -> None:
     try:
         with transaction.atomic():
             mailbox.save(update_fields=fields)
@@ -127,7 +137,7 @@ def mailbox_create(
     if not Mailbox.objects.filter(organisation=organisation).exists():
         mailbox.is_default = True
     _mailbox_check(mailbox)
-    _mailbox_save(mailbox, actor=actor, event_type="messaging.mailbox.created")
+    _mailbox_save(mailbox, actor=actor, event_type=events.MAILBOX_CREATED)
     return mailbox
 
 
@@ -143,7 +153,7 @@ def mailbox_update(*, mailbox: Mailbox, actor: User | None = None, **fields) -> 
     _mailbox_check(mailbox)
     if (mailbox.imap_host, mailbox.imap_username, mailbox.imap_folder) != where:
         mailbox.imap_uidvalidity, mailbox.imap_last_uid, mailbox.last_error = None, 0, ""
-    _mailbox_save(mailbox, actor=actor, event_type="messaging.mailbox.updated")
+    _mailbox_save(mailbox, actor=actor, event_type=events.MAILBOX_UPDATED)
     return mailbox
 
 
@@ -204,15 +214,24 @@ def inbound_receive(*, mailbox: Mailbox, raw: bytes, source: str, recipients=())
 
 
 def inbound_pending_process(*, grace: timedelta = PENDING_GRACE) -> int:
-    """Process what was stored but never processed (the receiver crashed); returns how many."""
-    waiting = InboundEmail.objects.filter(
-        state=InboundState.PENDING, received_at__lt=timezone.now() - grace
-    ).values_list("pk", flat=True)
-    count = 0
-    for inbound_id in list(waiting[:500]):
-        inbound_process(inbound_id=inbound_id)
-        count += 1
-    return count
+    """Process what was stored but never processed (the receiver crashed), organisation by
+    organisation in its scope; returns how many."""
+    before = timezone.now() - grace
+
+    def waiting_rows():  # type: ignore[no-untyped-def]
+        return InboundEmail.objects.filter(state=InboundState.PENDING, received_at__lt=before)
+
+    organisations = organisation_ids_where(
+        lambda: waiting_rows().values_list("organisation_id", flat=True).distinct()
+    )
+
+    def process_waiting(organisation: Organisation) -> int:
+        ids = list(waiting_rows().values_list("pk", flat=True)[:500])
+        for inbound_id in ids:
+            inbound_process(inbound_id=inbound_id)
+        return len(ids)
+
+    return sum(for_each_organisation(process_waiting, only=organisations).values())
 
 
 def inbound_rerun(*, inbound: InboundEmail, actor: User) -> InboundEmail:
@@ -225,7 +244,7 @@ def inbound_rerun(*, inbound: InboundEmail, actor: User) -> InboundEmail:
         )
         event_record(
             organisation=inbound.organisation,
-            type="messaging.inbound.rerun",
+            type=events.INBOUND_RERUN,
             obj=inbound,
             actor=actor,
             payload={"message_id": inbound.message_id, "previous_reason": inbound.reason},
@@ -244,7 +263,7 @@ class Rejected(Exception):
 class Outcome:
     action: str
     ticket: Ticket | None
-    desk_message: Message | None = None
+    desk_message: Any = None
     note: str = ""
 
 
@@ -399,7 +418,7 @@ def thread_find(*, organisation: Organisation, parsed: ParsedEmail, recipients=(
     )
     if ticket is not None:
         return Thread(ticket)
-    ticket = _ticket_by_subject_tag(organisation, parsed.subject)
+    ticket = desk_selectors.ticket_by_subject_tag(organisation=organisation, subject=parsed.subject)
     if ticket is not None:
         if _is_participant(ticket, parsed.from_address):
             return Thread(ticket)
@@ -411,7 +430,7 @@ def _ticket_by_reply_address(organisation: Organisation, candidates: list[str]) 
     for address in candidates:
         number = addresses.ticket_number_from_address(organisation=organisation, address=address)
         if number is not None:
-            ticket = Ticket.objects.filter(organisation=organisation, number=number).first()
+            ticket = desk_selectors.ticket_get_by_number(organisation=organisation, number=number)
             if ticket is not None:
                 return ticket
     return None
@@ -429,22 +448,12 @@ def _ticket_by_message_ids(organisation, in_reply_to, references) -> Ticket | No
     )
     for value in wanted:
         if value in known:
-            return Ticket.objects.filter(pk=known[value]).select_related("organisation").first()
+            return desk_selectors.ticket_get(ticket_id=known[value])
     return None
 
 
-def _ticket_by_subject_tag(organisation: Organisation, subject: str) -> Ticket | None:
-    prefix = re.escape(organisation.ticket_prefix)
-    match = re.search(rf"\[\s*({prefix})[-\s#]*(\d{{1,12}})\s*\]", subject, re.IGNORECASE)
-    if match is None:
-        return None
-    number = f"{organisation.ticket_prefix}-{int(match.group(2)):06d}"
-    return Ticket.objects.filter(organisation=organisation, number=number).first()
-
-
 def _is_participant(ticket: Ticket, address: str) -> bool:
-    people = [ticket.requester, *desk_selectors.ticket_participants(ticket=ticket)]
-    return address.lower() in {person.email.lower() for person in people}
+    return address.lower() in desk_selectors.ticket_people_emails(ticket=ticket)
 
 
 def _thread_in(inbound: InboundEmail, parsed: ParsedEmail, ours: set[str]) -> Outcome:
@@ -478,9 +487,13 @@ def _thread_in(inbound: InboundEmail, parsed: ParsedEmail, ours: set[str]) -> Ou
             attachments=files,
             reopen=not parsed.auto_submitted,
         )
+        if parsed.message_id:
+            _message_id_record(organisation, parsed.message_id, thread.ticket, message)
         outcome = Outcome(InboundAction.MESSAGE_ADDED, thread.ticket, message, note)
     else:
-        linked_to = thread.ticket or thread.linked_to
+        # The new ticket's event tells messaging.subscribers where it came from: they record
+        # its Message-ID and acknowledge it (the one way a new ticket gets its automatic
+        # reply, outbound.ticket_acknowledge), unless the mail was itself automatic or old.
         ticket = desk.ticket_create(
             organisation=organisation,
             requester=sender,
@@ -488,34 +501,42 @@ def _thread_in(inbound: InboundEmail, parsed: ParsedEmail, ours: set[str]) -> Ou
             body=body,
             channel=Channel.EMAIL,
             attachments=files,
-            linked_to=linked_to,
+            linked_to=thread.ticket or thread.linked_to,
+            origin={
+                "inbound_email": inbound.pk,
+                "acknowledge": not parsed.auto_submitted and _written_lately(parsed),
+            },
         )
-        message = Message.objects.filter(ticket=ticket).first()
         action = (
             InboundAction.FOLLOWUP_CREATED
-            if thread.ticket is not None and thread.ticket.status == Status.CLOSED
+            if thread.ticket is not None and thread.ticket.is_closed
             else InboundAction.TICKET_CREATED
         )
-        outcome = Outcome(action, ticket, message, note)
-    if parsed.message_id:
-        EmailMessageId.objects.create(
-            organisation=organisation,
-            value=parsed.message_id,
-            ticket=outcome.ticket,
-            desk_message=message,
-            direction=Direction.IN,
-        )
+        outcome = Outcome(action, ticket, desk_selectors.ticket_first_message(ticket=ticket), note)
     if not parsed.auto_submitted:
         _participants_add(outcome.ticket, parsed, sender, ours)
-    if (
-        outcome.action != InboundAction.MESSAGE_ADDED
-        and not parsed.auto_submitted
-        and _written_lately(parsed)
-    ):
-        outbound.auto_reply_queue(
-            ticket=outcome.ticket, mailbox=inbound.mailbox, in_reply_to=parsed.message_id, ours=ours
-        )
     return outcome
+
+
+def inbound_ticket_opened(*, inbound_id: int, ticket_id: int, message_id: int) -> None:
+    """A ticket was just opened from this stored e-mail: remember its Message-ID, so that the
+    answers to it thread into the ticket (call inside the transaction that opens it)."""
+    inbound = InboundEmail.objects.filter(pk=inbound_id).only("message_id", "organisation").first()
+    ticket = desk_selectors.ticket_get(ticket_id=ticket_id)
+    if inbound is None or ticket is None or not inbound.message_id:
+        return
+    message = desk_selectors.message_get(message_id=message_id)
+    _message_id_record(ticket.organisation, inbound.message_id, ticket, message)
+
+
+def _message_id_record(organisation: Organisation, value: str, ticket: Ticket, message) -> None:  # type: ignore[no-untyped-def]
+    EmailMessageId.objects.create(
+        organisation=organisation,
+        value=value,
+        ticket=ticket,
+        desk_message=message,
+        direction=Direction.IN,
+    )
 
 
 def _written_lately(parsed: ParsedEmail) -> bool:
@@ -597,3 +618,59 @@ def _body_of(parsed: ParsedEmail, skipped: list[str]) -> Body:
         items = "".join(f"<li>{escape(line)}</li>" for line in skipped)
         html += f"<p><em>{escape(_('Files not kept:'))}</em></p><ul>{items}</ul>"
     return Body(html=html, text=text, quoted_html=parsed.quoted_html)
+
+
+# --- mail to people outside a ticket's conversation --------------------------------------
+
+
+def email_queue(
+    *,
+    organisation: Organisation,
+    to: list[tuple[str, str]],
+    subject: str,
+    text: str,
+    html: str = "",
+    kind: str = DeliveryKind.ACCOUNT,
+    language: str = "",
+) -> Delivery:
+    """Put an e-mail in the outbox for one person (a sign-up link, a notification): it is
+    sent after the commit and retried like every other (messaging.outbound)."""
+    return outbound.email_queue(
+        organisation=organisation,
+        to=to,
+        subject=subject,
+        text=text,
+        html=html,
+        kind=kind,
+        language=language,
+    )
+
+
+def notification_email_queue(notification: Notification, text: str, url: str) -> None:
+    """The e-mail channel of notifications (core.notifications): the sentence and its link,
+    in the recipient's language, through the outbox."""
+    recipient = notification.recipient
+    if not recipient.email:
+        return
+    organisation = recipient.organisation
+    language = recipient_language(recipient)
+    context = {
+        "recipient": recipient,
+        "text": text,
+        "url": url,
+        "organisation": organisation,
+        "language": language,
+        "preferences_url": settings.KARCIS_BASE_URL + reverse("workspace:notification_preferences"),
+    }
+    with override(language):
+        body = render_to_string("messaging/email/staff_notification.txt", context)
+        html = render_to_string("messaging/email/staff_notification.html", context)
+    email_queue(
+        organisation=organisation,
+        to=[(recipient.name, recipient.email)],
+        subject=text,
+        text=body,
+        html=html,
+        kind=DeliveryKind.STAFF_NOTIFICATION,
+        language=language,
+    )

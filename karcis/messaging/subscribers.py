@@ -1,8 +1,10 @@
-"""What the messaging app does when the desk changes (see core/events.py)."""
+"""What the e-mail channel does, inside the desk's transactions, when the desk changes
+(core.eventlog.subscribe): only what must commit with the change, the outbox rows."""
 
-from karcis.core import events
+from karcis.core.eventlog import subscribe
 from karcis.core.models import Event
-from karcis.messaging import outbound
+from karcis.desk import events as desk_events
+from karcis.messaging import outbound, services
 
 
 def _public_reply_added(event: Event) -> None:
@@ -12,7 +14,17 @@ def _public_reply_added(event: Event) -> None:
 
 
 def _ticket_created(event: Event) -> None:
-    outbound.web_ticket_auto_reply(ticket_id=event.object_id, channel=event.payload["channel"])
+    payload = event.payload
+    origin = payload.get("origin") or {}
+    if "inbound_email" in origin:
+        services.inbound_ticket_opened(
+            inbound_id=origin["inbound_email"],
+            ticket_id=event.object_id,
+            message_id=payload["message_id"],
+        )
+    outbound.ticket_acknowledge(
+        ticket_id=event.object_id, channel=payload["channel"], origin=origin
+    )
 
 
 def _status_changed(event: Event) -> None:
@@ -22,6 +34,6 @@ def _status_changed(event: Event) -> None:
 
 
 def register() -> None:
-    events.subscribe("desk.message.reply_added", _public_reply_added)
-    events.subscribe("desk.ticket.created", _ticket_created)
-    events.subscribe("desk.ticket.status_changed", _status_changed)
+    subscribe(desk_events.REPLY_ADDED, _public_reply_added)
+    subscribe(desk_events.TICKET_CREATED, _ticket_created)
+    subscribe(desk_events.STATUS_CHANGED, _status_changed)

@@ -1,29 +1,28 @@
 """Background jobs of the messaging app: each takes ids, calls one service, and is safe to run
-twice. The periodic ones are named in karcis/celery.py's beat_schedule.
+twice. Their schedule is declared in MessagingConfig.ready() (core.schedule).
 
-Jobs run outside any request, for every organisation, so they run with scopes disabled;
-the services they call filter by organisation themselves.
+A job about one e-mail runs in its organisation's scope (core.tenancy.in_organisation);
+the sweeps visit each organisation with work waiting, in its scope.
 """
 
 from celery import shared_task
-from django_scopes import scopes_disabled
 
+from karcis.core.tenancy import in_organisation
 from karcis.messaging import outbound
 
 
 @shared_task(ignore_result=True)
-def delivery_send_task(delivery_id: int) -> str:
+@in_organisation
+def delivery_send_task(organisation_id: int, delivery_id: int) -> str:
     """Send one queued e-mail; a temporary failure is rescheduled by the service itself (its
     backoff is stored on the row), so Celery never retries it on top."""
-    with scopes_disabled():
-        delivery = outbound.delivery_send(delivery_id=delivery_id)
+    delivery = outbound.delivery_send(delivery_id=delivery_id)
     return delivery.state if delivery is not None else ""
 
 
 @shared_task(ignore_result=True)
 def deliveries_send_due_task() -> int:
-    with scopes_disabled():
-        return outbound.deliveries_send_due()
+    return outbound.deliveries_send_due()
 
 
 @shared_task(ignore_result=True)
@@ -33,8 +32,7 @@ def mailboxes_poll_task() -> int:
     # Imported when run: the IMAP client is only needed by the job that polls.
     from karcis.messaging import imap
 
-    with scopes_disabled():
-        results = imap.mailboxes_poll()
+    results = imap.mailboxes_poll()
     return sum(result.stored for result in results.values())
 
 
@@ -42,5 +40,4 @@ def mailboxes_poll_task() -> int:
 def inbound_pending_process_task() -> int:
     from karcis.messaging import services
 
-    with scopes_disabled():
-        return services.inbound_pending_process()
+    return services.inbound_pending_process()

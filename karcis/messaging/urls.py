@@ -1,5 +1,5 @@
-"""The e-mail screens, mounted at /desk/ in the `messaging` namespace: the settings pages
-beside the desk's own (/desk/settings/…) and the original of a message on a ticket."""
+"""The e-mail screens: its Settings pages (/settings/email/, /settings/incoming-mail/) and
+the original of a message on a ticket (/desk/messages/<id>/original.eml)."""
 
 from django.urls import path
 
@@ -19,7 +19,7 @@ urlpatterns = [
         name="inbound_download",
     ),
     path(
-        "messages/<int:message_pk>/original.eml",
+        "desk/messages/<int:message_pk>/original.eml",
         views.message_original,
         name="message_original",
     ),

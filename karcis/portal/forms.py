@@ -1,7 +1,5 @@
 """Forms of the public portal. They parse and check input; services do the writing."""
 
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -9,71 +7,17 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from karcis.core.forms import AttachmentsField, CustomFieldsMixin, service_errors_to_form
 from karcis.core.services import normalise_email, validate_phone
-from karcis.desk.content import CheckedFile, attachments_check
-from karcis.desk.models import Category, CustomField, FieldKind
-
-CUSTOM_PREFIX = "cf_"
-ATTACHMENT_ACCEPT = ".png,.jpg,.jpeg,.gif,.webp,.pdf,.docx,.xlsx,.pptx,.zip,.txt,.log,.csv"
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class AttachmentsField(forms.FileField):
-    """Several files in one input; each is checked by its bytes (desk.content)."""
-
-    widget = MultipleFileInput
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault(
-            "widget", MultipleFileInput(attrs={"multiple": True, "accept": ATTACHMENT_ACCEPT})
-        )
-        super().__init__(**kwargs)
-
-    def clean(self, data, initial=None) -> list[CheckedFile]:
-        uploads = [f for f in (data if isinstance(data, (list, tuple)) else [data]) if f]
-        if not uploads:
-            return []
-        return attachments_check(uploads)
-
-
-def category_tree_order(categories) -> list[Category]:
+def category_tree_order(categories: Any) -> list[Any]:
     """Parents first, then their children: sort on the path's parts, not its characters
     (a plain sort would put 'Tagihan Air' between 'Tagihan' and 'Tagihan › Denda')."""
     return sorted(categories, key=lambda c: [part.casefold() for part in c.path.split(" › ")])
 
 
-def custom_form_field(field: CustomField) -> forms.Field:
-    """A form field for one custom field, by its kind."""
-    common = {"label": field.label, "required": field.required}
-    if field.kind == FieldKind.NUMBER:
-        return forms.DecimalField(
-            widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}), **common
-        )
-    if field.kind == FieldKind.DATE:
-        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
-    if field.kind == FieldKind.CHOICE:
-        return forms.ChoiceField(choices=[("", "—"), *[(c, c) for c in field.choices]], **common)
-    if field.kind == FieldKind.URL:
-        return forms.URLField(assume_scheme="https", max_length=1000, **common)
-    return forms.CharField(max_length=1000, **common)
-
-
-def custom_value(value: Any) -> Any:
-    """A cleaned form value as the desk service expects it (text, ISO date, decimal string)."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
-
-
-class TicketSubmitForm(forms.Form):
+class TicketSubmitForm(CustomFieldsMixin, forms.Form):
     """The web form for a new ticket (and for a follow-up to a closed one).
 
     With `requester_known` the sender is already identified (signed in, or following up
@@ -133,11 +77,9 @@ class TicketSubmitForm(forms.Form):
         if requester_known:
             for name in ("name", "email", "phone"):
                 del self.fields[name]
-        self.custom_fields = list(custom_fields)
-        for field in self.custom_fields:
-            self.fields[CUSTOM_PREFIX + field.key] = custom_form_field(field)
+        self.add_custom_fields(list(custom_fields), required=True)
 
-    def clean_category(self) -> Category | None:
+    def clean_category(self) -> Any:
         # ChoiceField has checked the id is one of the active categories offered.
         return self._categories.get(self.cleaned_data.get("category") or "")
 
@@ -153,36 +95,21 @@ class TicketSubmitForm(forms.Form):
         return ""
 
     def custom_field_values(self) -> dict[str, Any]:
-        return {
-            field.key: custom_value(self.cleaned_data.get(CUSTOM_PREFIX + field.key))
-            for field in self.custom_fields
-        }
-
-    def custom_bound_fields(self):
-        return [self[CUSTOM_PREFIX + field.key] for field in self.custom_fields]
+        """The custom values typed, an empty one as None (the desk service parses them)."""
+        return {key: value or None for key, value in self.custom_values().items()}
 
     def add_service_errors(self, error: ValidationError) -> None:
-        """Put a service's errors on the fields they belong to (the rest on the form)."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        unplaced = False
-        for key, messages in error.message_dict.items():
-            field = key if key in self.fields else CUSTOM_PREFIX + key
-            if field in self.fields:
-                self.add_error(field, messages)
-            else:
-                unplaced = True
-        if unplaced:
-            # E.g. a required field that only agents fill in: nothing the visitor can fix,
-            # and its name is internal. Say so plainly instead.
-            self.add_error(
-                None,
-                _(
-                    "Your ticket could not be accepted because of a setting on our side. "
-                    "Please contact us another way, for example by e-mail."
-                ),
-            )
+        """Put a service's errors on the fields they belong to. An error about a field the
+        visitor is not shown (a required field only agents fill in) is nothing they can fix,
+        and its name is internal: say so plainly instead."""
+        service_errors_to_form(
+            self,
+            error,
+            unplaced=_(
+                "Your ticket could not be accepted because of a setting on our side. "
+                "Please contact us another way, for example by e-mail."
+            ),
+        )
 
 
 class ReplyForm(forms.Form):

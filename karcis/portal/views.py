@@ -6,19 +6,16 @@ Every view runs inside the organisation's scope (django-scopes) and time zone, a
 organisation for them.
 """
 
-import logging
-import smtplib
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.views import redirect_to_login
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -31,10 +28,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 from django_scopes import scope
 
-from karcis.core.models import Organisation, User
-from karcis.desk.content import body_from
-from karcis.desk.downloads import attachment_response
-from karcis.desk.models import Attachment, Channel, Status, Ticket
+from karcis.core.content import body_from
+from karcis.core.downloads import file_response
+from karcis.core.models import Channel, Organisation, User
 from karcis.desk.selectors import (
     attachment_get_public,
     categories_of,
@@ -48,7 +44,11 @@ from karcis.desk.selectors import (
 )
 from karcis.desk.services import message_add
 from karcis.portal.forms import PasswordsForm, ReplyForm, SignupForm, TicketSubmitForm, TrackForm
-from karcis.portal.services import customer_signup_complete, web_ticket_submit
+from karcis.portal.services import (
+    customer_signup_complete,
+    signup_link_send,
+    web_ticket_submit,
+)
 from karcis.portal.throttle import SIGNUP_MAILS, TRACKING_FAILURES
 
 MY_TICKETS_PER_PAGE = 20
@@ -56,35 +56,33 @@ SIGNUP_SALT = "karcis.portal.signup"
 SIGNUP_LINK_MAX_AGE = 3 * 24 * 3600
 SIGNUP_SESSION_KEY = "karcis_portal_signup"
 
-# Ticket statuses in the words a customer uses, with what each means for them.
+# Ticket statuses (the desk's codes) in the words a customer uses, with what each means.
 CUSTOMER_STATUS = {
-    Status.NEW: (
+    "new": (
         gettext_lazy("Received"),
         gettext_lazy("We have received your ticket and will pick it up soon."),
     ),
-    Status.OPEN: (
+    "open": (
         gettext_lazy("Being handled"),
         gettext_lazy("Our team is working on your ticket."),
     ),
-    Status.PENDING: (
+    "pending": (
         gettext_lazy("Waiting for your reply"),
         gettext_lazy("We need something from you: please reply below."),
     ),
-    Status.ON_HOLD: (
+    "on_hold": (
         gettext_lazy("Waiting on another party"),
         gettext_lazy("We are waiting for another party and will update you."),
     ),
-    Status.SOLVED: (
+    "solved": (
         gettext_lazy("Solved"),
         gettext_lazy("We think this is solved. If it is not, reply below and we will reopen it."),
     ),
-    Status.CLOSED: (
+    "closed": (
         gettext_lazy("Closed"),
         gettext_lazy("This ticket is closed. If you need more help, open a follow-up ticket."),
     ),
 }
-
-logger = logging.getLogger(__name__)
 
 
 # --- the organisation, the visitor ------------------------------------------------------
@@ -290,7 +288,7 @@ def _link_invalid(request, organisation):
 class TicketAccess:
     """How the visitor reached a ticket, and so which URLs its page links to."""
 
-    def __init__(self, organisation: Organisation, ticket: Ticket, *, token: str = ""):
+    def __init__(self, organisation: Organisation, ticket: Any, *, token: str = ""):
         self.organisation, self.ticket, self.token = organisation, ticket, token
 
     def _url(self, name: str, **kwargs) -> str:
@@ -310,7 +308,7 @@ class TicketAccess:
     def follow_up_url(self) -> str:
         return self._url("ticket_follow_up")
 
-    def file_url(self, attachment: Attachment) -> str:
+    def file_url(self, attachment: Any) -> str:
         return self._url("ticket_file", file_token=attachment.token)
 
 
@@ -367,7 +365,7 @@ def _ticket_page(request, access: TicketAccess):
                 return redirect(access.page_url())
         if status == 200:
             status = _form_error_status(form)
-    label, explanation = CUSTOMER_STATUS[Status(ticket.status)]
+    label, explanation = CUSTOMER_STATUS[ticket.status]
     response = _render(
         request,
         organisation,
@@ -422,7 +420,12 @@ def _file(access: TicketAccess, file_token: str):
     attachment = attachment_get_public(ticket=access.ticket, token=file_token)
     if attachment is None:
         raise Http404("No such file")
-    return attachment_response(attachment)
+    return file_response(
+        attachment.file,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+        inline=attachment.is_image,
+    )
 
 
 def _access_by_token(organisation, token: str) -> TicketAccess | None:
@@ -471,7 +474,7 @@ def my_tickets(request, organisation: Organisation):
     )
     page = Paginator(tickets, MY_TICKETS_PER_PAGE).get_page(request.GET.get("page"))
     for row in page:
-        row.status_label = CUSTOMER_STATUS[Status(row.status)][0]
+        row.status_label = CUSTOMER_STATUS[row.status][0]
     return _render(request, organisation, "portal/my_tickets.html", {"page": page})
 
 
@@ -528,20 +531,8 @@ def signup(request, organisation: Organisation):
                 "e": email,
                 "p": make_password(form.cleaned_data["password1"]),
             }
-            try:
-                _send_signup_link(request, organisation, email=email, name=name)
-            except (OSError, smtplib.SMTPException):
-                logger.exception("Sign-up e-mail to %s could not be sent", email)
-                form.add_error(
-                    None,
-                    _(
-                        "We could not send the confirmation e-mail just now. "
-                        "Please try again in a few minutes."
-                    ),
-                )
-                return _render(
-                    request, organisation, "portal/signup.html", {"form": form}, status=503
-                )
+            # Through the outbox: a mail server that is down gets the link later, retried.
+            _send_signup_link(request, organisation, email=email, name=name)
             SIGNUP_MAILS.hit(request)
             return redirect("portal:signup_sent", org=organisation.slug)
     return _render(
@@ -564,11 +555,12 @@ def _send_signup_link(request, organisation, *, email: str, name: str) -> None:
         "link": link,
         "days": SIGNUP_LINK_MAX_AGE // (24 * 3600),
     }
-    send_mail(
+    signup_link_send(
+        organisation=organisation,
+        email=email,
+        name=name,
         subject=_("Confirm your account at %(organisation)s") % {"organisation": organisation.name},
-        message=render_to_string("portal/email/signup_confirm.txt", context, request=request),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[email],
+        text=render_to_string("portal/email/signup_confirm.txt", context, request=request),
     )
 
 

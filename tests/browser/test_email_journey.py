@@ -122,9 +122,9 @@ def test_admin_adds_a_mailbox_agent_answers_an_email_admin_reruns_mail(
     admin_phone = new_page(locale="id-ID", **PHONE)
     _sign_in(desk, live_server, admin)
     _sign_in(admin_phone, live_server, admin)
-    desk.goto(f"{live_server.url}/desk/settings/")
+    desk.goto(f"{live_server.url}/settings/")
     desk.locator(".settings-nav").get_by_role("link", name=re.compile("^E-?mail$", re.I)).click()
-    desk.wait_for_url(re.compile(r"/desk/settings/email/$"))
+    desk.wait_for_url(re.compile(r"/settings/email/$"))
     _shoot_both(shoot, desk, admin_phone, "email-01-no-mailbox-yet")
 
     # When she adds the support mailbox
@@ -133,7 +133,7 @@ def test_admin_adds_a_mailbox_agent_answers_an_email_admin_reruns_mail(
     desk.fill("#id_name", "Bantuan NusaNet")
     _shoot_both(shoot, desk, admin_phone, "email-02-new-mailbox-form")
     desk.locator("main form button[type=submit]").click()
-    desk.wait_for_url(re.compile(r"/desk/settings/email/$"))
+    desk.wait_for_url(re.compile(r"/settings/email/$"))
 
     # Then it is listed, as the default sender, with the MTA instructions below
     row = desk.locator("table.mailboxes tbody tr", has_text="bantuan@nusanet.test")
@@ -147,7 +147,7 @@ def test_admin_adds_a_mailbox_agent_answers_an_email_admin_reruns_mail(
     desk.fill("#id_imap_username", "bantuan")
     desk.fill("#id_imap_password", "sandi-imap-rahasia")
     desk.locator("main form button[type=submit]").click()
-    desk.wait_for_url(re.compile(r"/desk/settings/email/$"))
+    desk.wait_for_url(re.compile(r"/settings/email/$"))
     row.locator("a", has_text="bantuan@nusanet.test").click()
     assert desk.input_value("#id_imap_password") == ""
     assert "sandi-imap-rahasia" not in desk.content()
@@ -159,7 +159,7 @@ def test_admin_adds_a_mailbox_agent_answers_an_email_admin_reruns_mail(
     messaging_services.mailbox_poll_recorded(
         mailbox_id=mailbox.pk, error="LOGIN failed: [AUTHENTICATIONFAILED] Invalid credentials"
     )
-    desk.goto(f"{live_server.url}/desk/settings/email/")
+    desk.goto(f"{live_server.url}/settings/email/")
     assert desk.locator(".imap-status .error-text", has_text="AUTHENTICATIONFAILED").count() == 1
     _shoot_both(shoot, desk, admin_phone, "email-03c-imap-error")
 

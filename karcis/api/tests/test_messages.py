@@ -4,8 +4,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from conftest import PNG_BYTES
+from karcis.core.content import attachments_check, body_from
 from karcis.desk import services as desk_services
-from karcis.desk.content import attachments_check, body_from
 from karcis.desk.models import Attachment, Message, MessageKind, Status
 
 

@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 
 from karcis.core import services as core_services
+from karcis.core.content import body_from
 from karcis.core.models import Event
 from karcis.desk import services as desk_services
-from karcis.desk.content import body_from
 from karcis.desk.models import Channel, Priority, Status, Ticket
 
 

@@ -34,7 +34,7 @@ def _key(content_id: str) -> str:
 def _inline(body: str, urls: dict[str, str]) -> SafeString:
     """`body` (sanitised HTML) with each cid: image that names a known part pointed at its URL.
 
-    Precondition: `body` came through desk.content.sanitise_html; this only rewrites src
+    Precondition: `body` came through core.content.sanitise_html; this only rewrites src
     values, it does not make unsafe HTML safe.
     """
     if not body:

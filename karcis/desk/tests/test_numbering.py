@@ -7,8 +7,8 @@ from django.db import connection, connections
 from django_scopes import scopes_disabled
 
 from karcis.core import services as core_services
+from karcis.core.content import body_from
 from karcis.desk import services
-from karcis.desk.content import body_from
 from karcis.desk.models import Ticket
 
 

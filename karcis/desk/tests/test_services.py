@@ -1,9 +1,9 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from karcis.core.content import body_from
 from karcis.core.models import Event
 from karcis.desk import search, services
-from karcis.desk.content import body_from
 from karcis.desk.models import Message, MessageKind, Status, Ticket
 
 

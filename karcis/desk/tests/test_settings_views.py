@@ -10,15 +10,15 @@ from karcis.core import services as core_services
 from karcis.core.models import Event, Role, Team, User
 from karcis.desk import services as desk_services
 from karcis.desk.models import Category, CustomField, Tag, Ticket
-from karcis.desk.settings_views import NEW_PASSWORD_SESSION_KEY
+from karcis.workspace.views import NEW_PASSWORD_SESSION_KEY
 
 LIST_URLS = [
-    "desk:settings",
-    "desk:settings_organisation",
-    "desk:settings_teams",
-    "desk:settings_team_create",
-    "desk:settings_agents",
-    "desk:settings_agent_create",
+    "workspace:settings",
+    "workspace:settings_organisation",
+    "workspace:settings_teams",
+    "workspace:settings_team_create",
+    "workspace:settings_agents",
+    "workspace:settings_agent_create",
     "desk:settings_categories",
     "desk:settings_category_create",
     "desk:settings_fields",
@@ -79,8 +79,8 @@ def tag(org):
 def object_urls(team_billing, agent, category, custom_field, tag):
     """GET-able URLs of one object of each kind, all of the fixture organisation."""
     return [
-        reverse("desk:settings_team_edit", args=[team_billing.pk]),
-        reverse("desk:settings_agent_edit", args=[agent.pk]),
+        reverse("workspace:settings_team_edit", args=[team_billing.pk]),
+        reverse("workspace:settings_agent_edit", args=[agent.pk]),
         reverse("desk:settings_category_edit", args=[category.pk]),
         reverse("desk:settings_field_edit", args=[custom_field.pk]),
         reverse("desk:settings_tag_edit", args=[tag.pk]),
@@ -110,7 +110,7 @@ def indonesian(msgid: str) -> str:
 
 
 def test_overview_links_every_section(admin_client):
-    response = admin_client.get(reverse("desk:settings"))
+    response = admin_client.get(reverse("workspace:settings"))
 
     assert response.status_code == 200
     for name in LIST_URLS[1:]:
@@ -132,8 +132,10 @@ def test_staff_who_are_not_admins_get_a_friendly_403(client, request, role_fixtu
 def test_agent_cannot_post_either(client, agent, team_billing, tag):
     client.force_login(agent)
 
-    create = client.post(reverse("desk:settings_team_create"), {"name": "Penyusup"})
-    rename = client.post(reverse("desk:settings_team_edit", args=[team_billing.pk]), {"name": "X"})
+    create = client.post(reverse("workspace:settings_team_create"), {"name": "Penyusup"})
+    rename = client.post(
+        reverse("workspace:settings_team_edit", args=[team_billing.pk]), {"name": "X"}
+    )
     delete = client.post(reverse("desk:settings_tag_delete", args=[tag.pk]))
 
     assert (create.status_code, rename.status_code, delete.status_code) == (403, 403, 403)
@@ -157,7 +159,7 @@ def test_anonymous_visitor_is_sent_to_login(client, object_urls):
         assert response.status_code == 302, url
         assert response.url.startswith(reverse("core:login") + "?next=")
 
-    response = client.post(reverse("desk:settings_team_create"), {"name": "Anonim"})
+    response = client.post(reverse("workspace:settings_team_create"), {"name": "Anonim"})
     assert response.status_code == 302
     assert not Team.objects.filter(name="Anonim").exists()
 
@@ -184,8 +186,8 @@ def test_list_pages_show_only_the_admins_organisation(admin_client, other_org, o
     core_services.team_create(organisation=other_org, name="Tim Rahasia")
     desk_services.category_create(organisation=other_org, name="Kategori Rahasia")
 
-    teams = admin_client.get(reverse("desk:settings_teams")).content.decode()
-    agents = admin_client.get(reverse("desk:settings_agents")).content.decode()
+    teams = admin_client.get(reverse("workspace:settings_teams")).content.decode()
+    agents = admin_client.get(reverse("workspace:settings_agents")).content.decode()
     categories = admin_client.get(reverse("desk:settings_categories")).content.decode()
 
     assert "Tim Rahasia" not in teams
@@ -200,7 +202,7 @@ def test_organisation_settings_are_saved_and_prefix_change_warns(admin_client, o
     old_ticket = make_ticket()
 
     response = admin_client.post(
-        reverse("desk:settings_organisation"),
+        reverse("workspace:settings_organisation"),
         {
             "name": "PT Nusantara Jaya",
             "ticket_prefix": "nsj",
@@ -211,7 +213,7 @@ def test_organisation_settings_are_saved_and_prefix_change_warns(admin_client, o
         follow=True,
     )
 
-    assert response.redirect_chain[-1][0] == reverse("desk:settings_organisation")
+    assert response.redirect_chain[-1][0] == reverse("workspace:settings_organisation")
     org.refresh_from_db()
     assert (org.name, org.ticket_prefix, org.time_zone, org.language, org.support_email) == (
         "PT Nusantara Jaya",
@@ -237,7 +239,7 @@ def test_organisation_settings_are_saved_and_prefix_change_warns(admin_client, o
 
 def test_bad_ticket_prefix_is_refused_in_indonesian_and_nothing_saved(admin_client, org):
     response = admin_client.post(
-        reverse("desk:settings_organisation"),
+        reverse("workspace:settings_organisation"),
         {
             "name": "Nama Baru",
             "ticket_prefix": "x",
@@ -262,7 +264,7 @@ def test_field_errors_follow_the_users_language(admin_client, settings):
     admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
     response = admin_client.post(
-        reverse("desk:settings_organisation"),
+        reverse("workspace:settings_organisation"),
         {"name": "", "ticket_prefix": "x", "time_zone": "Europe/Paris", "language": "id"},
     )
 
@@ -282,7 +284,7 @@ def test_unchanged_organisation_form_records_nothing(admin_client, org):
         "support_email": org.support_email,
     }
 
-    response = admin_client.post(reverse("desk:settings_organisation"), data)
+    response = admin_client.post(reverse("workspace:settings_organisation"), data)
 
     assert response.status_code == 302
     assert not Event.objects.filter(type="core.organisation.updated").exists()
@@ -294,7 +296,7 @@ def test_unchanged_organisation_form_records_nothing(admin_client, org):
 def test_teams_list_counts_members_in_flat_queries(
     admin_client, org, team_billing, agent, django_assert_max_num_queries
 ):
-    url = reverse("desk:settings_teams")
+    url = reverse("workspace:settings_teams")
     few = queries_for(admin_client, url)
     for number in range(4):
         core_services.team_create(
@@ -314,7 +316,7 @@ def test_teams_list_counts_members_in_flat_queries(
 
 def test_team_create_with_members(admin_client, org, agent, tech_agent):
     response = admin_client.post(
-        reverse("desk:settings_team_create"),
+        reverse("workspace:settings_team_create"),
         {
             "name": "  Layanan   Pelanggan ",
             "description": "Pertanyaan umum",
@@ -330,7 +332,7 @@ def test_team_create_with_members(admin_client, org, agent, tech_agent):
 
 
 def test_duplicate_team_name_is_refused(admin_client, team_billing):
-    response = admin_client.post(reverse("desk:settings_team_create"), {"name": "tagihan"})
+    response = admin_client.post(reverse("workspace:settings_team_create"), {"name": "tagihan"})
 
     assert response.status_code == 400
     assert indonesian("A team with this name already exists.") in error_text(response)
@@ -338,7 +340,7 @@ def test_duplicate_team_name_is_refused(admin_client, team_billing):
 
 
 def test_team_edit_renames_and_changes_members(admin_client, team_billing, agent, tech_agent):
-    url = reverse("desk:settings_team_edit", args=[team_billing.pk])
+    url = reverse("workspace:settings_team_edit", args=[team_billing.pk])
     assert agent.name in admin_client.get(url).content.decode()
 
     response = admin_client.post(
@@ -353,7 +355,7 @@ def test_team_edit_renames_and_changes_members(admin_client, team_billing, agent
 
 def test_team_edit_refuses_a_name_taken_by_another_team(admin_client, team_billing, team_tech):
     response = admin_client.post(
-        reverse("desk:settings_team_edit", args=[team_tech.pk]), {"name": "TAGIHAN"}
+        reverse("workspace:settings_team_edit", args=[team_tech.pk]), {"name": "TAGIHAN"}
     )
 
     assert response.status_code == 400
@@ -363,11 +365,11 @@ def test_team_edit_refuses_a_name_taken_by_another_team(admin_client, team_billi
 
 def test_team_members_must_be_staff_of_the_organisation(admin_client, other_org_agent, customer):
     response = admin_client.post(
-        reverse("desk:settings_team_create"),
+        reverse("workspace:settings_team_create"),
         {"name": "Campuran", "members": [other_org_agent.pk]},
     )
     customer_response = admin_client.post(
-        reverse("desk:settings_team_create"), {"name": "Campuran", "members": [customer.pk]}
+        reverse("workspace:settings_team_create"), {"name": "Campuran", "members": [customer.pk]}
     )
 
     assert (response.status_code, customer_response.status_code) == (400, 400)
@@ -380,7 +382,7 @@ def test_team_members_must_be_staff_of_the_organisation(admin_client, other_org_
 def test_agents_list_in_flat_queries(
     admin_client, org, agent, team_billing, team_tech, django_assert_max_num_queries
 ):
-    url = reverse("desk:settings_agents")
+    url = reverse("workspace:settings_agents")
     few = queries_for(admin_client, url)
     for number in range(4):
         core_services.staff_user_create(
@@ -400,7 +402,7 @@ def test_agents_list_in_flat_queries(
 
 def test_agent_create_with_chosen_password(admin_client, client, org, team_billing):
     response = admin_client.post(
-        reverse("desk:settings_agent_create"),
+        reverse("workspace:settings_agent_create"),
         {
             "name": "Wati Rahayu",
             "email": "Wati@Nusantara.test",
@@ -420,7 +422,7 @@ def test_agent_create_with_chosen_password(admin_client, client, org, team_billi
 
 def test_agent_create_generates_a_password_shown_once(admin_client):
     response = admin_client.post(
-        reverse("desk:settings_agent_create"),
+        reverse("workspace:settings_agent_create"),
         {
             "name": "Joko Widodo",
             "email": "joko@nusantara.test",
@@ -430,9 +432,9 @@ def test_agent_create_generates_a_password_shown_once(admin_client):
     )
     assert response.status_code == 302
 
-    first = admin_client.get(reverse("desk:settings_agents"))
+    first = admin_client.get(reverse("workspace:settings_agents"))
     password = first.context["new_password"]["password"]
-    second = admin_client.get(reverse("desk:settings_agents"))
+    second = admin_client.get(reverse("workspace:settings_agents"))
 
     user = User.objects.get(email="joko@nusantara.test")
     assert user.sees_all_tickets
@@ -444,7 +446,7 @@ def test_agent_create_generates_a_password_shown_once(admin_client):
 
 def test_duplicate_email_is_refused(admin_client, agent):
     response = admin_client.post(
-        reverse("desk:settings_agent_create"),
+        reverse("workspace:settings_agent_create"),
         {"name": "Budi Lain", "email": "BUDI@nusantara.test", "role": "agent"},
     )
 
@@ -455,7 +457,7 @@ def test_duplicate_email_is_refused(admin_client, agent):
 
 def test_weak_initial_password_is_refused(admin_client):
     response = admin_client.post(
-        reverse("desk:settings_agent_create"),
+        reverse("workspace:settings_agent_create"),
         {"name": "Ani", "email": "ani@nusantara.test", "role": "agent", "password": "12345"},
     )
 
@@ -465,7 +467,7 @@ def test_weak_initial_password_is_refused(admin_client):
 
 def test_agent_edit_changes_role_teams_and_access(admin_client, agent, team_tech):
     response = admin_client.post(
-        reverse("desk:settings_agent_edit", args=[agent.pk]),
+        reverse("workspace:settings_agent_edit", args=[agent.pk]),
         {"name": "Budi S.", "role": "supervisor", "teams": [team_tech.pk], "is_active": "on"},
     )
 
@@ -482,7 +484,8 @@ def test_agent_edit_changes_role_teams_and_access(admin_client, agent, team_tech
 
 def test_agent_can_be_deactivated(admin_client, agent):
     response = admin_client.post(
-        reverse("desk:settings_agent_edit", args=[agent.pk]), {"name": agent.name, "role": "agent"}
+        reverse("workspace:settings_agent_edit", args=[agent.pk]),
+        {"name": agent.name, "role": "agent"},
     )
 
     assert response.status_code == 302
@@ -497,7 +500,7 @@ def test_agent_can_be_deactivated(admin_client, agent):
 )
 def test_admin_cannot_demote_or_deactivate_themself(admin_client, admin_user, change):
     response = admin_client.post(
-        reverse("desk:settings_agent_edit", args=[admin_user.pk]), {"name": "Rina", **change}
+        reverse("workspace:settings_agent_edit", args=[admin_user.pk]), {"name": "Rina", **change}
     )
 
     assert response.status_code == 400
@@ -513,7 +516,7 @@ def test_admin_cannot_demote_or_deactivate_themself(admin_client, admin_user, ch
 
 
 def test_customers_are_not_agents(admin_client, customer):
-    url = reverse("desk:settings_agent_edit", args=[customer.pk])
+    url = reverse("workspace:settings_agent_edit", args=[customer.pk])
 
     assert admin_client.get(url).status_code == 404
 

@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from conftest import PNG_BYTES, login
 from karcis.core import services as core_services
+from karcis.core.content import body_from
 from karcis.core.models import Contact, Event
 from karcis.desk import services
-from karcis.desk.content import body_from
 from karcis.desk.models import Attachment, Message, MessageKind, Status, Ticket
 
 INBOX = "/desk/"
@@ -683,7 +683,7 @@ def test_closed_ticket_is_read_only(client, agent, billing_ticket):
 def test_ticket_page_query_count_does_not_grow_with_messages(
     client, agent, billing_ticket, png_upload, django_assert_max_num_queries
 ):
-    from karcis.desk.content import attachments_check
+    from karcis.core.content import attachments_check
 
     login(client, agent)
     client.get(ticket_url(billing_ticket))
@@ -705,7 +705,7 @@ def test_ticket_page_query_count_does_not_grow_with_messages(
 
 @pytest.fixture
 def attachment(agent, billing_ticket, png_upload):
-    from karcis.desk.content import attachments_check
+    from karcis.core.content import attachments_check
 
     message = services.message_add(
         ticket=billing_ticket,
@@ -728,7 +728,7 @@ def test_attachment_download_for_staff(client, agent, attachment):
 
 
 def test_non_image_attachment_downloads(client, agent, billing_ticket):
-    from karcis.desk.content import attachments_check
+    from karcis.core.content import attachments_check
 
     upload = SimpleUploadedFile("catatan.txt", b"baris satu\n", content_type="text/plain")
     message = services.message_add(
@@ -866,7 +866,7 @@ def test_new_ticket_cannot_pick_another_organisations_team(client, agent, other_
 
 
 def test_missing_file_is_404_everywhere(client, agent, make_ticket, png_upload):
-    from karcis.desk.content import attachments_check
+    from karcis.core.content import attachments_check
 
     ticket = make_ticket(attachments=attachments_check([png_upload()]))
     attachment = ticket.messages.get().attachments.get()

@@ -31,7 +31,7 @@ from html import unescape
 from html.parser import HTMLParser
 from io import BytesIO
 
-from karcis.desk.content import sanitise_html, text_to_html
+from karcis.core.content import sanitise_html, text_to_html
 from karcis.messaging.email.quotes import Folded, fold_html, fold_text
 
 logger = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from karcis.core import services as core_services
+from karcis.core.content import body_from
 from karcis.desk import services as desk_services
-from karcis.desk.content import body_from
 from karcis.desk.models import Status, Ticket
 from karcis.messaging import addresses, services
 from karcis.messaging.models import (

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from conftest import PNG_BYTES, email_bytes
 from karcis.core import services as core_services
+from karcis.core.content import attachment_check, body_from
 from karcis.core.models import Event
 from karcis.desk import selectors as desk_selectors
 from karcis.desk import services as desk_services
-from karcis.desk.content import attachment_check, body_from
 from karcis.desk.models import Message, MessageKind, Status, Ticket
 from karcis.messaging import addresses, outbound, services
 from karcis.messaging.models import (
@@ -600,11 +600,11 @@ def test_a_broker_that_is_down_does_not_fail_the_reply(
     assert len(smtp_sink.messages) == 1
 
 
-def test_a_delivery_that_no_longer_exists_is_nothing_to_send(db):
+def test_a_delivery_that_no_longer_exists_is_nothing_to_send(org):
     from karcis.messaging.tasks import delivery_send_task
 
     assert outbound.delivery_send(delivery_id=987654) is None
-    assert delivery_send_task(987654) == ""
+    assert delivery_send_task(org.pk, 987654) == ""
 
 
 def test_a_sweep_stops_at_a_server_that_is_down(
@@ -786,8 +786,8 @@ def test_the_portal_form_acknowledges_by_e_mail(
 def test_other_channels_are_not_acknowledged_here(mailbox, make_ticket, smtp_sink):
     ticket = make_ticket(channel="phone")
 
-    assert outbound.web_ticket_auto_reply(ticket_id=ticket.pk, channel="phone") is None
-    assert outbound.web_ticket_auto_reply(ticket_id=ticket.pk, channel="email") is None
+    assert outbound.ticket_acknowledge(ticket_id=ticket.pk, channel="phone") is None
+    assert outbound.ticket_acknowledge(ticket_id=ticket.pk, channel="email") is None
     assert not Delivery.objects.exists()
 
 
@@ -795,7 +795,7 @@ def test_a_web_ticket_without_a_mailbox_is_not_acknowledged(make_ticket, smtp_si
     ticket = make_ticket(channel="web")
 
     assert Delivery.objects.count() == 0
-    assert outbound.web_ticket_auto_reply(ticket_id=ticket.pk, channel="web") is None
+    assert outbound.ticket_acknowledge(ticket_id=ticket.pk, channel="web") is None
 
 
 def test_an_inactive_mailbox_sends_no_automatic_reply(mailbox, make_ticket, smtp_sink):

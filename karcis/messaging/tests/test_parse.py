@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from karcis.desk.content import attachment_check
+from karcis.core.content import attachment_check
 from karcis.messaging.email.parse import decode_bytes, decode_words, email_parse, parse_ids
 from karcis.messaging.email.quotes import fold_html, fold_text
 from karcis.messaging.services import attachment_filename

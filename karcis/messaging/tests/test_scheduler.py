@@ -1,5 +1,5 @@
-"""`karcis scheduler`: the periodic jobs of karcis/celery.py run in-process, each at its
-interval, a failing one never stopping the others."""
+"""`karcis scheduler`: the periodic jobs the apps declare (core.schedule) run in-process, each
+at its interval, a failing one never stopping the others."""
 
 import signal
 import threading
@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from conftest import email_bytes
 from karcis.celery import app
+from karcis.core.content import body_from
 from karcis.core.management.commands.scheduler import Job, Scheduler, jobs_from
 from karcis.desk import services as desk_services
-from karcis.desk.content import body_from
 from karcis.messaging import outbound, services
 from karcis.messaging.models import Delivery, DeliveryState, InboundEmail, InboundState
 
@@ -53,9 +53,13 @@ def waiting_inbound(mailbox):
 
 
 def test_the_schedule_names_tasks_that_exist():
+    from karcis.core.schedule import beat_schedule
+
     app.loader.import_default_modules()
 
-    jobs = jobs_from(app.conf.beat_schedule, app.tasks)
+    jobs = jobs_from(beat_schedule(), app.tasks)
+    # Celery beat reads the same schedule.
+    assert app.conf.beat_schedule == beat_schedule()
 
     assert {job.name for job in jobs} >= {"send-due-mail", "poll-mailboxes", "process-waiting-mail"}
     assert {job.name: job.interval for job in jobs}["send-due-mail"] == 30.0
@@ -94,11 +98,11 @@ def test_a_failing_job_is_reported_and_the_others_still_run(
 
 
 @pytest.fixture
-def beat_schedule():
-    """Replace the schedule for one test: `beat_schedule({...})`."""
-    original = app.conf.beat_schedule
-    yield lambda value: setattr(app.conf, "beat_schedule", value)
-    app.conf.beat_schedule = original
+def beat_schedule(monkeypatch):
+    """Replace the schedule the apps declare, for one test: `beat_schedule({...})`."""
+    from karcis.core import schedule
+
+    return lambda value: monkeypatch.setattr(schedule, "beat_schedule", lambda: value)
 
 
 def test_an_unknown_task_in_the_schedule_is_refused_clearly(beat_schedule):

@@ -10,9 +10,9 @@ from django.utils import translation
 
 from conftest import PNG_BYTES, email_bytes
 from karcis.core import services as core_services
+from karcis.core.content import body_from
 from karcis.core.models import Event, Role
 from karcis.desk import services as desk_services
-from karcis.desk.content import body_from
 from karcis.desk.models import Message, MessageKind
 from karcis.desk.selectors import tracking_token
 from karcis.desk.templatetags.message_content import _inline, portal_inline
@@ -120,7 +120,7 @@ def test_agents_get_the_friendly_forbidden_page(client, agent, name):
     response = client.get(reverse(name))
 
     assert response.status_code == 403
-    assert "desk/settings/forbidden.html" in [t.name for t in response.templates]
+    assert "workspace/forbidden.html" in [t.name for t in response.templates]
 
 
 def test_agents_cannot_create_mailboxes_or_rerun_mail(client, agent, rejected):
@@ -166,7 +166,7 @@ def test_another_organisations_mail_is_not_listed(client, other_admin, rejected)
 
 
 def test_the_settings_navigation_links_the_email_screens(admin_client):
-    response = admin_client.get(reverse("desk:settings"))
+    response = admin_client.get(reverse("workspace:settings"))
 
     html = response.content.decode()
     assert reverse("messaging:mailboxes") in html
@@ -608,7 +608,8 @@ def test_the_originals_of_a_conversation_cost_one_query(
 
     inbound_queries = [q for q in captured.captured_queries if "inboundemail" in q["sql"]]
     assert len(inbound_queries) == 1
-    assert len(response.context["email_originals"]) == 6
+    linked = [message for message in response.context["conversation"] if message.extra_links]
+    assert len(linked) == 6
 
 
 # --- the portal -----------------------------------------------------------------------------

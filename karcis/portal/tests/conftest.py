@@ -5,9 +5,9 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from conftest import PNG_BYTES
+from karcis.core.content import attachments_check, body_from
 from karcis.desk import selectors as desk_selectors
 from karcis.desk import services as desk_services
-from karcis.desk.content import attachments_check, body_from
 
 # Enough of a PDF for the type sniffing (and a Windows program's first bytes).
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"

@@ -6,9 +6,9 @@ from unittest import mock
 
 import pytest
 
+from karcis.core.content import body_from
 from karcis.core.services import contact_resolve, organisation_create
 from karcis.desk import services as desk_services
-from karcis.desk.content import body_from
 from karcis.desk.models import Message, Ticket
 from karcis.desk.selectors import tracking_token
 from karcis.portal.tests.conftest import (

@@ -1,10 +1,15 @@
-"""`karcis scheduler`: run the periodic jobs (karcis/celery.py's beat_schedule) in this process.
+"""`karcis scheduler`: run the periodic jobs (the schedule the apps declare, core.schedule) in
+this process.
 
 The embedded setup has no Celery workers and no beat: `make run` starts this command beside
 the web server, and it calls each job itself at its interval, starting with one run of every
-job. With a broker configured it works the same way (the jobs still run here, not on the
-workers); a deployment with workers may run `celery -A karcis beat` instead — both read the
-one schedule, so run one of them, not both.
+job. The daily and weekly jobs, each at its time in each organisation's time zone, ride on
+the "calendar-jobs" entry, every minute. With a broker configured it works the same way (the
+jobs still run here, not on the workers); a deployment with workers may run
+`celery -A karcis beat` instead — both read the one schedule, so run one of them, not both.
+
+Jobs run with no organisation in scope: each works for its organisations in their scopes
+(core.tenancy), and a query that forgets one fails loudly.
 
 A job that raises is logged and the others carry on; its next run comes at its interval.
 SIGTERM or Ctrl+C lets a running job finish, then stops (jobs are bounded: SMTP and IMAP
@@ -27,7 +32,6 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 logger = logging.getLogger("karcis.scheduler")
 
@@ -134,8 +138,7 @@ class Scheduler:
         job.next_run = self.clock() + job.interval
         _connections_refresh()
         try:
-            with scopes_disabled():
-                result = job.task(*job.args, **job.kwargs)
+            result = job.task(*job.args, **job.kwargs)
         except Exception as error:
             logger.exception("Periodic job %s failed", job.name)
             self.report(f"{job.name}: failed: {type(error).__name__}: {error}", True)
@@ -174,11 +177,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         from karcis.celery import app
+        from karcis.core.schedule import beat_schedule
 
         app.loader.import_default_modules()  # registers every app's tasks
-        jobs = jobs_from(app.conf.beat_schedule, app.tasks)
+        jobs = jobs_from(beat_schedule(), app.tasks)
         if not jobs:
-            raise CommandError("The schedule (karcis/celery.py beat_schedule) is empty.")
+            raise CommandError("No app declares a periodic job (core.schedule).")
         scheduler = Scheduler(jobs, report=self._report)
         if options["once"]:
             scheduler.run_due()

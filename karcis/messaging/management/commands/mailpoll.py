@@ -9,10 +9,8 @@ import signal
 import threading
 
 from django.core.management.base import BaseCommand, CommandError
-from django_scopes import scopes_disabled
 
 from karcis.messaging import imap
-from karcis.messaging.models import Mailbox
 
 
 class Command(BaseCommand):
@@ -57,10 +55,8 @@ class Command(BaseCommand):
         if not results:
             self.stdout.write("No active mailbox has an IMAP server.")
             return
-        with scopes_disabled():
-            addresses = dict(Mailbox.objects.filter(pk__in=results).values_list("pk", "address"))
         for mailbox_id, result in results.items():
-            address = addresses.get(mailbox_id, f"mailbox {mailbox_id}")
+            address = result.address or f"mailbox {mailbox_id}"
             line = (
                 f"{address}: {result.fetched} fetched, {result.stored} new, "
                 f"{result.duplicates} already stored"
