@@ -23,7 +23,7 @@ export KARCIS_BASE_URL ?= http://$(HOST):$(PORT)
 help:
 	@echo "make run    set up, migrate, load the demo and serve http://$(HOST):$(PORT)"
 	@echo "make test   set up and run the whole test suite"
-	@echo "make lint   ruff and the migration check"
+	@echo "make lint   ruff, the import contracts, mypy and the migration check"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Karcis needs Python 3.11 or newer; found " + sys.version.split()[0])'
@@ -70,6 +70,8 @@ test-only:
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	KARCIS_TESTING=1 $(BIN)/karcis makemigrations --check --dry-run
 
 bench-desk: $(VENV)/.installed-dev

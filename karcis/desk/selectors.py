@@ -317,12 +317,11 @@ def ticket_by_subject_tag(*, organisation: Organisation, subject: str) -> Ticket
 
 
 def message_get(*, message_id: int) -> Message | None:
-    """A message with its ticket, the ticket's organisation and the message's author."""
-    return (
-        Message.objects.select_related("ticket__organisation", "author_user", "author_contact")
-        .filter(pk=message_id)
-        .first()
+    """A message with its ticket, the ticket's organisation and the staff member who wrote it."""
+    found = Message.objects.select_related("ticket__organisation", "author_user").filter(
+        pk=message_id
     )
+    return next(iter(found.order_by()), None)
 
 
 def ticket_first_message(*, ticket: Ticket) -> Message | None:
