@@ -185,3 +185,19 @@ def email_bytes(
         message[name.replace("_", "-")] = value
     message.set_content(text)
     return message.as_bytes()
+
+
+@pytest.fixture
+def api():
+    """api(user) → an APIClient sending that user's token; api() → anonymous."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    def make(user=None, language="id"):
+        client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
+        if user is not None:
+            token, _created = Token.objects.get_or_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make

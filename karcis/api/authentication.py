@@ -1,16 +1,21 @@
 """Token authentication that also loads the caller's organisation: every endpoint needs it,
 so it comes in the same query as the user rather than in one more."""
 
+from typing import TYPE_CHECKING, cast
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
+
+if TYPE_CHECKING:
+    from rest_framework.authtoken.models import Token
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
     """`Authorization: Token <key>`, as DRF's, in one query with the user's organisation."""
 
     def authenticate_credentials(self, key):
-        model = self.get_model()
+        model = cast("type[Token]", self.get_model())
         try:
             # get(), not first(): no ORDER BY to compile and run for a unique key.
             token = model.objects.select_related("user__organisation").get(key=key)

@@ -25,7 +25,9 @@ class KarcisJSONParser(parsers.JSONParser):
     """DRF's JSON parser, with the position of a syntax error told in the caller's language."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        encoding = parsers.get_encoding(parser_context or {})
+        encoding = parsers.get_encoding(  # type: ignore[attr-defined]  # missing from the stubs
+            parser_context or {}
+        )
         try:
             return json.load(
                 codecs.getreader(encoding)(stream), parse_constant=drf_json.strict_constant

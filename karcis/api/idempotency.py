@@ -19,6 +19,7 @@ look-up read its snapshot but before it tried the lock), and the retry is then r
 
 import hashlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext_lazy as _
@@ -31,9 +32,12 @@ from karcis.api import selectors, services
 from karcis.api.errors import ErrorSerializer
 from karcis.api.models import IdempotencyKey
 
+if TYPE_CHECKING:
+    from karcis.api.views import MemberRequest
+
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-KEY_MAX_LENGTH = IdempotencyKey._meta.get_field("key").max_length
+KEY_MAX_LENGTH = cast(int, IdempotencyKey._meta.get_field("key").max_length)
 
 
 class KeyInFlight(exceptions.APIException):
@@ -53,7 +57,7 @@ class KeyReused(exceptions.APIException):
     default_code = "idempotency_key_reused"
 
 
-def respond_idempotently(request: Request, create: Callable[[], Response]) -> Response:
+def respond_idempotently(request: "MemberRequest", create: Callable[[], Response]) -> Response:
     """Run `create`, honouring the request's Idempotency-Key if it has one.
 
     `create` validates, calls ONE service (which is atomic itself, so a failure saves
@@ -131,7 +135,7 @@ def _lock_and_find(*, user, key: str) -> IdempotencyKey | None:
     """
     if connection.vendor != "postgresql":
         return selectors.idempotency_key_find(user=user, key=key)
-    row = IdempotencyKey.objects.raw(
+    row: Any = IdempotencyKey.objects.raw(  # an IdempotencyKey, with the lock's `locked`
         _LOCK_AND_FIND_SQL, [lock_id(user_id=user.pk, key=key), user.pk, key]
     )[0]
     if not row.locked:

@@ -1,6 +1,7 @@
 """What the API itself must remember: the outcome of create requests sent with a key."""
 
 from datetime import timedelta
+from typing import TYPE_CHECKING, ClassVar
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -8,6 +9,9 @@ from django.utils import timezone
 from django_scopes import ScopedManager
 
 from karcis.core.models import Organisation, User
+
+if TYPE_CHECKING:
+    from karcis.core.models import ScopedManagerType
 
 # How long a key protects against a duplicate; older records may be purged.
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
@@ -32,7 +36,10 @@ class IdempotencyKey(models.Model):
     response_body = models.JSONField(encoder=DjangoJSONEncoder)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
-    objects = ScopedManager(organisation="organisation")
+    objects: ClassVar["ScopedManagerType[IdempotencyKey]"] = ScopedManager(
+        organisation="organisation"
+    )
+    _default_manager: ClassVar["ScopedManagerType[IdempotencyKey]"]
 
     class Meta:
         constraints = [

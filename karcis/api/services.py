@@ -5,18 +5,20 @@ record no domain event (the object the request created records its own).
 """
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from karcis.api.models import IDEMPOTENCY_KEY_TTL, IdempotencyKey
-from karcis.core.models import User
+
+if TYPE_CHECKING:
+    from karcis.core.models import OrganisationMember
 
 
 def idempotency_key_store(
     *,
-    user: User,
+    user: "OrganisationMember",
     key: str,
     method: str,
     path: str,

@@ -4,6 +4,7 @@ import html
 import re
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import cast
 
 import filetype
 import nh3
@@ -171,17 +172,18 @@ def attachment_check(upload: UploadedFile) -> CheckedFile:
     """Accept a file only when its bytes are an allowed type that matches its name."""
     filename = _safe_filename(upload.name or "")
     limit = settings.KARCIS_ATTACHMENT_MAX_BYTES
-    if upload.size > limit:
+    size = cast(int, upload.size)  # None only for a file built by hand, never an upload
+    if size > limit:
         raise ValidationError(
             _("%(name)s is too large (%(size)s); the limit is %(limit)s per file.")
             % {
                 "name": filename,
-                "size": filesizeformat(upload.size),
+                "size": filesizeformat(size),
                 "limit": filesizeformat(limit),
             },
             code="too_large",
         )
-    if upload.size == 0:
+    if size == 0:
         raise ValidationError(_("%(name)s is empty.") % {"name": filename}, code="empty")
     upload.seek(0)
     head = upload.read(8192)
@@ -203,7 +205,7 @@ def attachment_check(upload: UploadedFile) -> CheckedFile:
             % {"name": filename},
             code="disguised",
         )
-    return CheckedFile(upload=upload, filename=filename, content_type=detected, size=upload.size)
+    return CheckedFile(upload=upload, filename=filename, content_type=detected, size=size)
 
 
 def attachments_check(uploads: list[UploadedFile]) -> list[CheckedFile]:

@@ -203,9 +203,11 @@ def log_horizon() -> Position:
         )
         xmin, own = cursor.fetchone()
     if own is not None and own == xmin:
-        # Only our own transaction is older than the rest: its events are as final to us as
-        # the committed ones (this happens when dispatch runs inside a test's transaction).
-        return (own, MAX_POSITION_PART)
+        # Only our own transaction is older than the rest (dispatch runs inside a test's
+        # transaction): what it wrote so far is as final to us as the committed events, and
+        # what it writes next comes after the newest id.
+        latest = _whole_log().order_by("-id").values_list("id", flat=True).first()
+        return (own, latest or 0)
     return (xmin - 1, MAX_POSITION_PART)
 
 
@@ -421,9 +423,9 @@ def describer(*types: EventType) -> Callable[[Describer], Describer]:
 
 
 def actor_name(event: Event) -> str:
-    if event.actor_id:
+    if event.actor is not None:  # no query without an actor_id
         return event.actor.name
-    if event.actor_contact_id:
+    if event.actor_contact is not None:
         return event.actor_contact.name
     return _("Karcis")
 

@@ -2,7 +2,7 @@
 field, one builder for the fields an organisation defines, one way to show a service's
 refusal on a form."""
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -14,6 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from karcis.core.content import ACCEPTED_TYPES, CheckedFile, attachments_check
 from karcis.core.models import FieldKind
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class LoginForm(AuthenticationForm):
@@ -43,7 +46,7 @@ class QuickSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None) -> SafeString:
         widget = self.get_context(name, value, attrs)["widget"]
-        html = [format_html('<select name="{}"{}>', name, flatatt(widget["attrs"]))]
+        html: list[str] = [format_html('<select name="{}"{}>', name, flatatt(widget["attrs"]))]
         for group_name, options, _index in widget["optgroups"]:
             if group_name:
                 html.append(format_html('<optgroup label="{}">', group_name))
@@ -90,6 +93,15 @@ class AttachmentsField(forms.FileField):
         return attachments_check(uploads) if uploads else []
 
 
+FieldT = TypeVar("FieldT", bound=forms.Field)
+
+
+def field_of(form: forms.BaseForm, name: str, kind: type[FieldT]) -> FieldT:
+    """`form.fields[name]`, as the kind of field the form declares it to be: type checkers
+    see a form's fields as plain Fields, without `queryset`, `choices` and the like."""
+    return cast(FieldT, form.fields[name])
+
+
 # --- fields an organisation defines ---------------------------------------------------------
 
 
@@ -114,7 +126,7 @@ def custom_field_formfield(definition: FieldDefinition, *, required: bool) -> fo
             widget=QuickSelect,
             **common,
         )
-    widgets = {
+    widgets: dict[str, forms.Widget] = {
         FieldKind.NUMBER: forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
         FieldKind.DATE: forms.DateInput(attrs={"type": "date"}),
         FieldKind.URL: forms.URLInput(attrs={"placeholder": "https://"}),
@@ -153,7 +165,7 @@ def service_errors_to_form(
     error: ValidationError,
     *,
     aliases: dict[str, str] | None = None,
-    unplaced: str | None = None,
+    unplaced: "StrOrPromise | None" = None,
 ) -> None:
     """Put a service's refusal onto the form: each error beside the field it names (a custom
     field's key finds its `cf_` field; `aliases` maps other names), the rest at the top.
@@ -176,5 +188,5 @@ def service_errors_to_form(
             form.add_error(None, errors)
         else:
             elsewhere = True
-    if elsewhere:
+    if elsewhere and unplaced is not None:  # `elsewhere` is only set when `unplaced` is given
         form.add_error(None, unplaced)

@@ -1,5 +1,6 @@
 """Organisations, people and the domain event log: what every Karcis module stands on."""
 
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 from zoneinfo import available_timezones
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -10,6 +11,20 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
+
+if TYPE_CHECKING:
+    from typing import Self, TypeVar
+
+    _M = TypeVar("_M", bound=models.Model)
+
+    class ScopedManagerType(models.Manager[_M]):
+        """What django-scopes' ScopedManager returns, for mypy: it builds its manager class
+        at run time, which the django-stubs plugin cannot follow. Declare a scoped model's
+        `objects` and `_default_manager` with it."""
+
+        def with_scope(self, **scope: Any) -> Self: ...
+        def with_scopes_disabled(self) -> Self: ...
+
 
 # The largest id a row can have (BigAutoField): bigger numbers in a query string are bad
 # input, not something to hand to the database.
@@ -96,7 +111,8 @@ class Sequence(models.Model):
     name = models.CharField(max_length=40)
     last_value = models.BigIntegerField(default=0)
 
-    objects = ScopedManager(organisation="organisation")
+    objects: ClassVar["ScopedManagerType[Sequence]"] = ScopedManager(organisation="organisation")
+    _default_manager: ClassVar["ScopedManagerType[Sequence]"]
 
     class Meta:
         constraints = [
@@ -119,10 +135,10 @@ STAFF_ROLES = (Role.ADMIN, Role.SUPERVISOR, Role.AGENT)
 SEES_ALL_TICKETS = "desk.ticket.view_all"
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def create_user(self, email, password=None, **extra):
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> "User":
         if not email:
             raise ValueError("An e-mail address is required.")
         user = self.model(email=self.normalize_email(email).lower(), **extra)
@@ -130,7 +146,7 @@ class UserManager(BaseUserManager):
         user.save(using=self._db)
         return user
 
-    def create_superuser(self, email, password=None, **extra):
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> "User":
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
         extra.setdefault("role", Role.ADMIN)
@@ -203,6 +219,23 @@ class User(AbstractBaseUser, PermissionsMixin):
         return "".join(p[0] for p in parts[:2]).upper()
 
 
+if TYPE_CHECKING:
+
+    class OrganisationMember(User):
+        """For type checkers only: a User who belongs to an organisation (its staff or one
+        of its customers), as the workspace's guards and the API's permissions let in. The
+        constraint above leaves `organisation` empty only for a platform superuser."""
+
+        organisation: Organisation
+        organisation_id: int
+
+
+def as_member(user: User) -> "OrganisationMember":
+    """`user`, known to belong to an organisation, as type checkers should see them. It checks
+    nothing: call it only where that is known (a staff account, a notification's recipient)."""
+    return cast("OrganisationMember", user)
+
+
 class Team(models.Model):
     """A group of agents that tickets are routed to (e.g. 'Tagihan', 'Teknis')."""
 
@@ -213,7 +246,8 @@ class Team(models.Model):
     # Capabilities the members hold for what belongs to this team (core.permissions).
     capabilities = models.JSONField(_("team capabilities"), default=list, blank=True)
 
-    objects = ScopedManager(organisation="organisation")
+    objects: ClassVar["ScopedManagerType[Team]"] = ScopedManager(organisation="organisation")
+    _default_manager: ClassVar["ScopedManagerType[Team]"]
 
     class Meta:
         verbose_name = _("team")
@@ -240,7 +274,8 @@ class Contact(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = ScopedManager(organisation="organisation")
+    objects: ClassVar["ScopedManagerType[Contact]"] = ScopedManager(organisation="organisation")
+    _default_manager: ClassVar["ScopedManagerType[Contact]"]
 
     class Meta:
         verbose_name = _("contact")
@@ -282,7 +317,10 @@ class ContactIdentity(models.Model):
     kind = models.CharField(max_length=16, choices=IdentityKind.choices)
     value = models.CharField(max_length=254)
 
-    objects = ScopedManager(organisation="organisation")
+    objects: ClassVar["ScopedManagerType[ContactIdentity]"] = ScopedManager(
+        organisation="organisation"
+    )
+    _default_manager: ClassVar["ScopedManagerType[ContactIdentity]"]
 
     class Meta:
         constraints = [
@@ -306,7 +344,8 @@ class CustomRole(models.Model):
     capabilities = models.JSONField(_("capabilities"), default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = ScopedManager(organisation="organisation")
+    objects: ClassVar["ScopedManagerType[CustomRole]"] = ScopedManager(organisation="organisation")
+    _default_manager: ClassVar["ScopedManagerType[CustomRole]"]
 
     class Meta:
         verbose_name = _("role")
@@ -342,7 +381,8 @@ class Event(models.Model):
     # a time, and leaves it 0.
     tx_id = models.BigIntegerField(default=0, editable=False)
 
-    objects = ScopedManager(organisation="organisation")
+    objects: ClassVar["ScopedManagerType[Event]"] = ScopedManager(organisation="organisation")
+    _default_manager: ClassVar["ScopedManagerType[Event]"]
 
     class Meta:
         indexes = [
@@ -404,7 +444,10 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ScopedManager(organisation="organisation")
+    objects: ClassVar["ScopedManagerType[Notification]"] = ScopedManager(
+        organisation="organisation"
+    )
+    _default_manager: ClassVar["ScopedManagerType[Notification]"]
 
     class Meta:
         ordering = ["-id"]
@@ -441,7 +484,10 @@ class NotificationPreference(models.Model):
     channel = models.CharField(max_length=20)
     enabled = models.BooleanField()
 
-    objects = ScopedManager(organisation="organisation")
+    objects: ClassVar["ScopedManagerType[NotificationPreference]"] = ScopedManager(
+        organisation="organisation"
+    )
+    _default_manager: ClassVar["ScopedManagerType[NotificationPreference]"]
 
     class Meta:
         constraints = [

@@ -105,4 +105,4 @@ def notification_channel_of(name: str) -> NotificationChannel | None:
 
 def recipient_language(user: User) -> str:
     """The language a notification is written in for this person."""
-    return user.language or (user.organisation.language if user.organisation_id else "id")
+    return user.language or (user.organisation.language if user.organisation is not None else "id")

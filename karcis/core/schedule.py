@@ -108,7 +108,7 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
     return schedule
 
 
-def _function(path: str) -> Callable[[Organisation], Any]:
+def _function(path: str) -> Callable[..., Any]:
     module, _dot, name = path.rpartition(".")
     return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
 

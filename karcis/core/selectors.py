@@ -1,7 +1,7 @@
 """Reads of the core that carry rules: who belongs to which organisation, who may see whom."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
@@ -17,6 +17,9 @@ from karcis.core.models import (
     Team,
     User,
 )
+
+if TYPE_CHECKING:
+    from karcis.core.models import OrganisationMember
 
 
 def _staff(**filters: Any) -> QuerySet[User]:
@@ -38,7 +41,7 @@ def team_ids_of(*, user: User) -> list[int]:
     return list(permissions.team_grants_of(user))
 
 
-def contacts_visible_to(*, user: User) -> QuerySet[Contact]:
+def contacts_visible_to(*, user: "OrganisationMember") -> QuerySet[Contact]:
     """Staff see their organisation's contacts; a customer sees only their own."""
     base = Contact.objects.filter(organisation_id=user.organisation_id).prefetch_related(
         "identities"

@@ -3,7 +3,7 @@
 import copy
 import re
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
@@ -30,8 +30,15 @@ from karcis.core.models import (
     Sequence,
     Team,
     User,
+    as_member,
 )
 from karcis.core.text import one_line
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from karcis.core.models import OrganisationMember
 
 
 class _TransactionId(Func):
@@ -40,8 +47,10 @@ class _TransactionId(Func):
     template = "pg_current_xact_id()::text::bigint"
     output_field = BigIntegerField()
 
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return "0", []
+    def as_sqlite(
+        self, compiler: "SQLCompiler", connection: "BaseDatabaseWrapper", **extra_context: Any
+    ) -> tuple[str, tuple[Any, ...]]:
+        return "0", ()
 
 
 def event_record(
@@ -97,7 +106,7 @@ def sequence_next(*, organisation: Organisation, name: str) -> int:
         except IntegrityError:
             pass
         value = _sequence_advance(organisation.pk, name)
-    return value
+    return cast(int, value)  # the row exists by now
 
 
 def _sequence_advance(organisation_id: int, name: str) -> int | None:
@@ -122,7 +131,8 @@ def _sequence_advance(organisation_id: int, name: str) -> int | None:
             f"SELECT last_value FROM {table} WHERE organisation_id = %s AND name = %s",
             [organisation_id, name],
         )
-        return cursor.fetchone()[0]
+        value: int = cursor.fetchone()[0]
+        return value
 
 
 def organisation_create(
@@ -360,7 +370,7 @@ def staff_user_update(*, user: User, actor: User, **fields: Any) -> User:
     ):
         raise ValidationError(_("You cannot deactivate yourself or change your own role."))
     if "role" in fields:
-        _staff_role_check(user.organisation, fields["role"])
+        _staff_role_check(as_member(user).organisation, fields["role"])
     if "sees_all_tickets" in fields or "capabilities" in fields:
         fields["capabilities"] = _personal_capabilities(
             list(user.capabilities),
@@ -376,7 +386,7 @@ def staff_user_update(*, user: User, actor: User, **fields: Any) -> User:
             user.teams.set(teams)
         permissions.permissions_changed(user)
         event_record(
-            organisation=user.organisation,
+            organisation=as_member(user).organisation,
             type=events.USER_UPDATED,
             obj=user,
             actor=actor,
@@ -700,7 +710,7 @@ def contact_update(
     return contact
 
 
-def customer_contact(*, user: User) -> Contact:
+def customer_contact(*, user: "OrganisationMember") -> Contact:
     """The contact a customer account speaks as: the one linked to it at sign-up, or else
     the one that owns the account's e-mail address."""
     contact = Contact.objects.filter(organisation_id=user.organisation_id, user=user).first()
@@ -828,7 +838,9 @@ def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
     return changed
 
 
-def notification_preferences_set(*, user: User, wanted: dict[str, set[str]]) -> None:
+def notification_preferences_set(
+    *, user: "OrganisationMember", wanted: dict[str, set[str]]
+) -> None:
     """Record which channels the person wants for each kind ({kind: {channels}}); only the
     choices that differ from a kind's defaults are stored."""
     kinds = notifications.notification_kinds()

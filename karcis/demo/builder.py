@@ -12,10 +12,10 @@ Two phases:
 
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -156,6 +156,11 @@ class Plan:
     is_customer_account: bool = False
 
     @property
+    def requester(self) -> Person:
+        """`person`: the planner chooses it before anything else reads it."""
+        return cast(Person, self.person)
+
+    @property
     def number(self) -> str:
         # The organisation is new, so ticket numbers follow creation order (checked when built).
         return f"{data.ORGANISATION['ticket_prefix']}-{self.index + 1:06d}"
@@ -267,7 +272,7 @@ class Calendar:
         return moment
 
 
-def _weighted(rng: random.Random, weights: dict[str, float]) -> str:
+def _weighted(rng: random.Random, weights: Mapping[str, float]) -> str:
     keys = list(weights)
     return rng.choices(keys, weights=[weights[k] for k in keys])[0]
 
@@ -282,7 +287,7 @@ def status_counts(total: int) -> dict[str, int]:
     if total >= len(STATUS_SHARES):
         for status in counts:
             if counts[status] == 0:
-                richest = max(counts, key=counts.get)
+                richest = max(counts, key=counts.__getitem__)
                 counts[richest] -= 1
                 counts[status] += 1
     return counts
@@ -382,7 +387,7 @@ class Planner:
         days = [today - timedelta(days=k) for k in range(HISTORY_DAYS)]
         day_weights = [self._day_weight(day) for day in days]
         latest = self.now - timedelta(minutes=5)
-        moments = []
+        moments: list[datetime] = []
         while len(moments) < count:
             day = rng.choices(days, weights=day_weights)[0]
             hour = rng.choices(range(24), weights=HOUR_WEIGHTS)[0]
@@ -428,7 +433,7 @@ class Planner:
             self._fit_before_now(plan)
             self._render(plan)
             history[id(plan.person)].append(plan)
-        used = {id(p.person): p.person for p in plans}
+        used = {id(p.person): p.requester for p in plans}
         return plans, [p for p in used.values() if p is not customer], customer
 
     def _assign_statuses(self, plans: list[Plan]) -> None:
@@ -485,7 +490,7 @@ class Planner:
     def _shape(self, plan: Plan, earlier: list[Plan]) -> None:
         """Channel, topic, routing, priority, tags and fields of one ticket."""
         rng = self.rng
-        person = plan.person
+        person = plan.requester
         office = self.calendar.is_office_hours(plan.created_at)
         plan.channel = _weighted(rng, CHANNELS_OFFICE if office else CHANNELS_AFTER_HOURS)
         if plan.is_customer_account:
@@ -560,13 +565,13 @@ class Planner:
     def _members(self, team: str | None) -> list[str]:
         return [k for k, (_n, teams, load) in self.staff.items() if team in teams and load]
 
-    def _agent_for(self, team: str) -> str:
+    def _agent_for(self, team: str | None) -> str:
         members = self._members(team)
         return self.rng.choices(members, weights=[self.staff[m][2] for m in members])[0]
 
     def _context(self, plan: Plan) -> dict[str, Any]:
         rng = self.rng
-        person = plan.person
+        person = plan.requester
         package, speed, price = rng.choice(data.PLANS)
         monthly = price * 1.11  # with VAT
         earlier = (plan.created_at - timedelta(days=rng.randint(1, 10))).astimezone(JAKARTA)
@@ -781,7 +786,7 @@ class Script:
                 at=self._agent_moment(minutes),
                 kind="reply",
                 pool=pool,
-                agent=self.assignee,
+                agent=self.assignee or "",  # chosen by now (see Planner._script)
                 status=status,
             )
         )
@@ -792,7 +797,7 @@ class Script:
                 at=self._agent_moment((5, 120)),
                 kind="note",
                 pool=pool,
-                agent=self.assignee,
+                agent=self.assignee or "",  # chosen by now (see Planner._script)
                 status=status,
             )
         )
@@ -806,7 +811,7 @@ class Script:
                 at=self._agent_moment((10, 180)),
                 kind="note",
                 pool=data.ESCALATION_NOTES,
-                agent=self.assignee,
+                agent=self.assignee or "",  # chosen by now (see Planner._script)
             )
         )
         others = [m for m in self.planner._members(plan.team) if m != self.assignee]
@@ -832,7 +837,7 @@ class Script:
             Step(
                 at=self._agent_moment((2 * 1440, 5 * 1440)),
                 kind="close",
-                agent=self.assignee,
+                agent=self.assignee or "",  # chosen by now (see Planner._script)
                 status=Status.CLOSED,
             )
         )
@@ -957,7 +962,7 @@ class Build:
 
     def play(self, plan: Plan) -> None:
         """Open one ticket and play its script through the services."""
-        person = plan.person
+        person = plan.requester
         if person.contact is None:
             person.contact = core_services.contact_resolve(
                 organisation=self.organisation,
@@ -973,10 +978,10 @@ class Build:
             body=body_from(text=plan.opening),
             channel=plan.channel,
             actor=self.staff[plan.logged_by] if plan.logged_by else None,
-            category=self.categories.get(plan.category),
+            category=self.categories.get(plan.category) if plan.category is not None else None,
             priority=plan.priority,
             type=plan.type,
-            team=self.teams.get(plan.team),
+            team=self.teams.get(plan.team) if plan.team is not None else None,
             assignee=self.staff[plan.assignee] if plan.assignee else None,
             tags=[t for t in plan.tags if t != "eskalasi"],
             custom_fields=plan.custom_fields,
@@ -1047,4 +1052,4 @@ class Build:
 def _reply_channel(plan: Plan) -> str:
     if plan.channel in ("web", "email", "whatsapp", "chat"):
         return plan.channel
-    return "whatsapp" if plan.person.phone else "email"
+    return "whatsapp" if plan.requester.phone else "email"

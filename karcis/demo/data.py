@@ -7,6 +7,8 @@ domains (example.com/.net/.org, *.test) so that nothing the demo stores can reac
 mailbox; phone numbers look Indonesian but are random.
 """
 
+from typing import Any
+
 DEMO_SLUG = "demo"
 # One memorable password for every demo login. Fine for a demo on 127.0.0.1, never for a
 # real installation: demo_load refuses nothing, so do not run it on a public server.
@@ -81,7 +83,7 @@ TAGS = ["vip", "gangguan-massal", "eskalasi", "media-sosial", "follow-up"]
 FIELD_CUSTOMER_NUMBER = "nomor_pelanggan"
 FIELD_REGION = "wilayah"
 CITIES = ["Jakarta", "Bandung", "Surabaya", "Makassar", "Medan", "Jayapura"]
-CUSTOM_FIELDS = [
+CUSTOM_FIELDS: list[dict[str, Any]] = [
     {
         "key": FIELD_CUSTOMER_NUMBER,
         "label": "Nomor pelanggan",
@@ -384,7 +386,7 @@ DAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
 #   follow_ups            the requester writing again
 # A case marked "outage" can describe the mass outage (see builder.OUTAGE_*).
 
-TOPICS = {
+TOPICS: dict[str, dict[str, Any]] = {
     "Tagihan › Pembayaran gagal": {
         "team": TEAM_BILLING,
         "weight": 10,
@@ -1738,7 +1740,7 @@ AGENT_FORMATS = {
 
 # This morning, after the history: the supervisor routes the requests that came by e-mail
 # (karcis/demo/mail.py, by the key of the sample) to an agent and a team, with a note.
-TODAY = {
+TODAY: dict[str, Any] = {
     "supervisor": "hendra",
     "routing": {
         "modem": (

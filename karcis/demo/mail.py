@@ -109,6 +109,6 @@ def demo_mail_load(*, organisation: Organisation) -> dict[str, Any]:
         inbound = services.inbound_receive(
             mailbox=mailbox, raw=message.as_bytes(), source="mailgate"
         )
-        if inbound.action == "ticket_created":
+        if inbound.action == "ticket_created" and inbound.ticket_id is not None:
             opened[key] = desk_selectors.ticket_get(ticket_id=inbound.ticket_id)
     return opened

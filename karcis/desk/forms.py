@@ -9,7 +9,7 @@ services, whose ValidationErrors the views put back onto these forms
 import json
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -18,7 +18,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from karcis.core.forms import AttachmentsField, CustomFieldsMixin, QuickSelect
+from karcis.core.forms import AttachmentsField, CustomFieldsMixin, QuickSelect, field_of
 from karcis.core.models import MAX_ID, Channel, Team, User
 from karcis.core.selectors import team_ids_of
 from karcis.core.services import validate_phone
@@ -33,6 +33,9 @@ from karcis.desk.models import (
     Ticket,
     TicketType,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 # --- inbox ------------------------------------------------------------------------------
 
@@ -233,10 +236,14 @@ class BulkActionForm(forms.Form):
             ),
             (_("Set status"), [(f"status:{value}", label) for value, label in Status.choices]),
         ]
-        self.fields["change"].choices = [("", _("Choose a change…")), *self.change_groups]
+        field_of(self, "change", forms.ChoiceField).choices = [
+            ("", _("Choose a change…")),
+            *self.change_groups,
+        ]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         action = data.get("action")
         if action == "change" and not data.get("change"):
             self.add_error("change", _("Choose the change to apply."))
@@ -300,7 +307,7 @@ def tag_names(value: str) -> list[str]:
     return [name.strip() for name in re.split(r"[,\n]", value or "") if name.strip()]
 
 
-def _status_choices(status: str) -> list[tuple[str, str]]:
+def _status_choices(status: str) -> list[tuple[str, "StrPromise"]]:
     """The ticket's status first, then the ones it may move to, in the usual order."""
     allowed = STATUS_TRANSITIONS[status]
     return [(status, Status(status).label)] + [
@@ -329,9 +336,27 @@ class ComposerForm(forms.Form):
     attachments = AttachmentsField()
     status = forms.ChoiceField(label=_("Submit as"), widget=QuickSelect)
 
-    def __init__(self, *args, ticket: Ticket, **kwargs):
+    def __init__(
+        self,
+        *args,
+        ticket: Ticket,
+        kinds: list[str] | None = None,
+        may_change_status: bool = True,
+        **kwargs,
+    ):
+        """`kinds`: the kinds of message offered (those the agent's role allows; all by
+        default); `may_change_status`: whether the ticket may be submitted as another status."""
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = _status_choices(ticket.status)
+        if kinds is not None:
+            field_of(self, "kind", forms.ChoiceField).choices = [
+                (value, label) for value, label in MessageKind.choices if value in kinds
+            ]
+            self.fields["kind"].initial = kinds[0] if kinds else None
+        field_of(self, "status", forms.ChoiceField).choices = (
+            _status_choices(ticket.status)
+            if may_change_status
+            else [(ticket.status, Status(ticket.status).label)]
+        )
         self.fields["status"].initial = ticket.status
 
 
@@ -384,17 +409,21 @@ class TicketPropertiesForm(CustomFieldsMixin, forms.Form):
         )
         super().__init__(*args, **kwargs)
         self.ticket = ticket
-        self.fields["status"].choices = _status_choices(ticket.status)
+        field_of(self, "status", forms.ChoiceField).choices = _status_choices(ticket.status)
         # An inactive category stays selectable on the tickets that already carry it.
-        self.fields["category"].set_objects(
+        field_of(self, "category", ObjectChoiceField).set_objects(
             c for c in categories if c.is_active or c.pk == ticket.category_id
         )
-        self.fields["team"].set_objects(teams)
+        field_of(self, "team", ObjectChoiceField).set_objects(teams)
         # A deactivated assignee stays shown (and kept) until someone picks another.
         agents = list(agents)
-        if ticket.assignee_id and all(agent.pk != ticket.assignee_id for agent in agents):
+        if (
+            ticket.assignee_id
+            and all(agent.pk != ticket.assignee_id for agent in agents)
+            and ticket.assignee is not None  # always, with an assignee_id
+        ):
             agents.append(ticket.assignee)
-        self.fields["assignee"].set_objects(agents)
+        field_of(self, "assignee", ObjectChoiceField).set_objects(agents)
         self.add_custom_fields(custom_fields, required=False)
 
     def changes(self) -> dict[str, Any]:
@@ -495,16 +524,17 @@ class NewTicketForm(CustomFieldsMixin, forms.Form):
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        self.fields["category"].set_objects(categories)
-        self.fields["team"].set_objects(teams)
-        self.fields["assignee"].set_objects(agents)
+        field_of(self, "category", ObjectChoiceField).set_objects(categories)
+        field_of(self, "team", ObjectChoiceField).set_objects(teams)
+        field_of(self, "assignee", ObjectChoiceField).set_objects(agents)
         self.add_custom_fields(custom_fields, required=True)
 
     def clean_requester_phone(self) -> str:
         return validate_phone(self.cleaned_data["requester_phone"])
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if (
             not data.get("requester_email")
             and not data.get("requester_phone")

@@ -1,5 +1,7 @@
 """Service-desk tickets, their conversation, and the organisation's desk configuration."""
 
+from typing import TYPE_CHECKING, ClassVar
+
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
@@ -7,6 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from karcis.core.models import Channel, Contact, DeliveryState, FieldKind, Organisation, Team, User
+
+if TYPE_CHECKING:
+    from karcis.core.models import ScopedManagerType
 
 
 class Status(models.TextChoices):
@@ -38,7 +43,12 @@ class Priority(models.TextChoices):
     URGENT = "urgent", _("Urgent")
 
 
-PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
+PRIORITY_RANK: dict[str, int] = {
+    Priority.LOW: 0,
+    Priority.NORMAL: 1,
+    Priority.HIGH: 2,
+    Priority.URGENT: 3,
+}
 
 
 class TicketType(models.TextChoices):
@@ -60,7 +70,8 @@ class Category(models.Model):
     path = models.CharField(max_length=400, editable=False, help_text="Full name, for sorting")
     is_active = models.BooleanField(_("active"), default=True)
 
-    objects = ScopedManager(organisation="organisation")
+    objects: ClassVar["ScopedManagerType[Category]"] = ScopedManager(organisation="organisation")
+    _default_manager: ClassVar["ScopedManagerType[Category]"]
 
     class Meta:
         verbose_name = _("category")
@@ -82,7 +93,8 @@ class Tag(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
     name = models.SlugField(_("name"), max_length=50, allow_unicode=True)
 
-    objects = ScopedManager(organisation="organisation")
+    objects: ClassVar["ScopedManagerType[Tag]"] = ScopedManager(organisation="organisation")
+    _default_manager: ClassVar["ScopedManagerType[Tag]"]
 
     class Meta:
         verbose_name = _("tag")
@@ -109,7 +121,8 @@ class CustomField(models.Model):
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
-    objects = ScopedManager(organisation="organisation")
+    objects: ClassVar["ScopedManagerType[CustomField]"] = ScopedManager(organisation="organisation")
+    _default_manager: ClassVar["ScopedManagerType[CustomField]"]
 
     class Meta:
         verbose_name = _("custom field")
@@ -172,7 +185,8 @@ class Ticket(models.Model):
     # FTS5 table desk_ticket_fts plays this part; see desk/search.py.
     search_vector = SearchVectorField(null=True, editable=False)
 
-    objects = ScopedManager(organisation="organisation")
+    objects: ClassVar["ScopedManagerType[Ticket]"] = ScopedManager(organisation="organisation")
+    _default_manager: ClassVar["ScopedManagerType[Ticket]"]
 
     class Meta:
         verbose_name = _("ticket")
@@ -240,7 +254,8 @@ class Message(models.Model):
     delivery_detail = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = ScopedManager(organisation="organisation")
+    objects: ClassVar["ScopedManagerType[Message]"] = ScopedManager(organisation="organisation")
+    _default_manager: ClassVar["ScopedManagerType[Message]"]
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -252,9 +267,9 @@ class Message(models.Model):
 
     @property
     def author_name(self) -> str:
-        if self.author_user_id:
+        if self.author_user is not None:  # no query without an author_user_id
             return self.author_user.name
-        if self.author_contact_id:
+        if self.author_contact is not None:
             return self.author_contact.name
         return ""
 
@@ -278,7 +293,8 @@ class Attachment(models.Model):
     content_id = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = ScopedManager(organisation="organisation")
+    objects: ClassVar["ScopedManagerType[Attachment]"] = ScopedManager(organisation="organisation")
+    _default_manager: ClassVar["ScopedManagerType[Attachment]"]
 
     class Meta:
         ordering = ["id"]
@@ -297,7 +313,10 @@ class TicketParticipant(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = ScopedManager(organisation="organisation")
+    objects: ClassVar["ScopedManagerType[TicketParticipant]"] = ScopedManager(
+        organisation="organisation"
+    )
+    _default_manager: ClassVar["ScopedManagerType[TicketParticipant]"]
 
     class Meta:
         ordering = ["id"]

@@ -23,9 +23,9 @@ def _ticket_url(notice: Notification) -> str:
 
 
 def _who(notice: Notification) -> str:
-    if notice.actor_id:
+    if notice.actor is not None:  # no query without an actor_id
         return notice.actor.name
-    if notice.actor_contact_id:
+    if notice.actor_contact is not None:
         return notice.actor_contact.name
     return _("Karcis")
 

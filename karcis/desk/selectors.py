@@ -109,8 +109,9 @@ def ticket_get_by_tracking_token(*, organisation: Organisation, token: str) -> T
         return None
     if not isinstance(data, dict) or data.get("o") != organisation.pk:
         return None
+    ticket_id: Any = data.get("t")  # as signed (None when missing: no ticket)
     return (
-        Ticket.objects.filter(organisation=organisation, pk=data.get("t"))
+        Ticket.objects.filter(organisation=organisation, pk=ticket_id)
         .select_related("requester", "organisation", "category")
         .first()
     )
@@ -181,6 +182,7 @@ def category_tree_of(*, organisation: Organisation) -> list[Category]:
     ordered: list[Category] = []
 
     def walk(parent_id: int | None, depth: int) -> None:
+        category: Any  # each gains its `depth`, for the template
         for category in children.get(parent_id, []):
             category.depth = depth
             ordered.append(category)

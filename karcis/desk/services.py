@@ -10,13 +10,13 @@ import secrets
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import F, Model
+from django.db.models import F, Model, QuerySet, TextChoices
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -56,13 +56,21 @@ def ticket_number_next(*, organisation: Organisation) -> str:
 # --- validation helpers -----------------------------------------------------------------
 
 
-def _check_choice(value: str, choices, field: str) -> str:
+def _check_choice(value: str, choices: type[TextChoices], field: str) -> str:
     if value not in choices.values:
         raise ValidationError({field: _("Unknown value “%(value)s”.") % {"value": value}})
     return value
 
 
-def _check_same_org(obj, organisation: Organisation, field: str):
+class _Owned(Protocol):
+    @property
+    def organisation_id(self) -> int: ...
+
+
+_OwnedT = TypeVar("_OwnedT", bound=_Owned)
+
+
+def _check_same_org(obj: _OwnedT | None, organisation: Organisation, field: str) -> _OwnedT | None:
     if obj is not None and obj.organisation_id != organisation.pk:
         raise ValidationError({field: _("Not found.")})
     return obj
@@ -96,7 +104,7 @@ def _active_custom_fields(organisation_id: int) -> list[CustomField]:
     """The organisation's active field definitions, cached: every new ticket checks them,
     and they change only when an admin edits them (which clears the cache)."""
     key = _custom_fields_cache_key(organisation_id)
-    fields = cache.get(key)
+    fields: list[CustomField] | None = cache.get(key)
     if fields is None:
         fields = list(CustomField.objects.filter(organisation_id=organisation_id, is_active=True))
         cache.set(key, fields, timeout=600)
@@ -397,6 +405,7 @@ def mentions_in(*, organisation: Organisation, text: str) -> list[User]:
         return []
     by_address: dict[str, User] = {}
     by_first_name: dict[str, list[User]] = {}
+    person: User | None
     for person in staff_of(organisation=organisation):
         by_address[person.email.split("@", 1)[0].lower()] = person
         first = (person.name.split() or [""])[0].lower()
@@ -785,7 +794,7 @@ def tickets_bulk_tag(
     return failures
 
 
-def assignable_agents(*, organisation: Organisation):
+def assignable_agents(*, organisation: Organisation) -> QuerySet[User]:
     return staff_of(organisation=organisation)
 
 
@@ -859,7 +868,9 @@ def category_update(
 
 def _category_repath(category: Category) -> None:
     category.path = (
-        f"{category.parent.path} › {category.name}" if category.parent_id else category.name
+        f"{category.parent.path} › {category.name}"
+        if category.parent is not None  # no query without a parent_id
+        else category.name
     )
     for child in category.children.all():
         _category_repath(child)
@@ -872,7 +883,7 @@ def custom_field_create(
     key: str,
     label: str,
     kind: str,
-    choices: list[str] = (),
+    choices: Iterable[str] = (),
     required: bool = False,
     visible_to_customer: bool = False,
     actor: User | None = None,

@@ -5,6 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from karcis.core.forms import field_of
 from karcis.core.models import FieldKind, Organisation
 from karcis.desk.models import Category, CustomField
 from karcis.desk.selectors import categories_of
@@ -36,7 +37,9 @@ class CategoryCreateForm(forms.Form):
 
     def __init__(self, *args, organisation: Organisation, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = categories_of(organisation=organisation, active_only=False)
+        field_of(self, "parent", CategoryParentField).queryset = categories_of(
+            organisation=organisation, active_only=False
+        )
 
     def clean_name(self) -> str:
         return " ".join(self.cleaned_data["name"].split())
@@ -126,7 +129,8 @@ class CustomFieldCreateForm(CustomFieldFormBase):
     field_order = ["label", "key", "kind", "choices", "required", "visible_to_customer"]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("kind") == FieldKind.CHOICE:
             if "choices" in cleaned and not cleaned["choices"]:
                 self.add_error(
@@ -162,7 +166,8 @@ class CustomFieldEditForm(CustomFieldFormBase):
         }
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if "choices" in self.fields and "choices" in cleaned and not cleaned["choices"]:
             self.add_error("choices", _("A choice field needs at least one choice: one per line."))
         return cleaned

@@ -6,12 +6,13 @@ see which ticket is decided by desk.selectors only: a ticket outside a user's re
 """
 
 from datetime import timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet, prefetch_related_objects
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from karcis.core import extensions
 from karcis.core.content import body_from
 from karcis.core.downloads import file_response
-from karcis.core.forms import service_errors_to_form
+from karcis.core.forms import field_of, service_errors_to_form
 from karcis.core.models import Channel, Organisation
 from karcis.core.permissions import user_can
 from karcis.core.selectors import teams_of
@@ -38,6 +39,7 @@ from karcis.desk.forms import (
     ComposerForm,
     InboxFilterForm,
     NewTicketForm,
+    ObjectChoiceField,
     TicketPropertiesForm,
 )
 from karcis.desk.models import CustomField, MessageKind, Priority, Status, Ticket
@@ -69,7 +71,7 @@ from karcis.desk.services import (
     tickets_bulk_tag,
     tickets_bulk_update,
 )
-from karcis.workspace.guards import capability_required, forbidden
+from karcis.workspace.guards import StaffRequest, capability_required, forbidden
 
 # Other apps add links beside a message on the ticket page (messaging: the original e-mail):
 # provider(ticket=…, user=…) → {message id: [{"label", "url", "title", "download"}]}.
@@ -79,12 +81,12 @@ MESSAGE_LINKS = "desk.ticket_page.message_links"
 # --- lists ------------------------------------------------------------------------------
 
 
-def _full_page_wanted(request: HttpRequest) -> bool:
+def _full_page_wanted(request: StaffRequest) -> bool:
     return not request.htmx or request.htmx.history_restore_request
 
 
 def _ticket_page_of(
-    request: HttpRequest, tickets: QuerySet[Ticket], *, total: int | None = None
+    request: StaffRequest, tickets: QuerySet[Ticket], *, total: int | None = None
 ) -> Page:
     """One page of a ticket list, with what its rows show, in a fixed number of queries.
 
@@ -99,13 +101,14 @@ def _ticket_page_of(
     if total is not None:
         paginator.count = total  # a cached_property: setting it skips the query
     page = paginator.get_page(request.GET.get("page"))
-    page.elided_range = list(
+    page.elided_range = list(  # type: ignore[attr-defined]  # for the template
         paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
     )
     now = timezone.now()
     # One reverse() for the page instead of two per row: they were a fifth of the render.
     url_pattern = reverse("desk:ticket", kwargs={"number": "NUMBER"})
     page.object_list = list(page.object_list)
+    ticket: Any  # each row gains its `url` and `updated_ago`, for the template
     for ticket in page.object_list:
         ticket.url = url_pattern.replace("NUMBER", ticket.number)
         ticket.updated_ago = time_ago(ticket.updated_at, now)
@@ -123,7 +126,7 @@ def _default_view(counts: dict[str, int] | None) -> str:
     return "mine" if counts and counts["mine"] else "all"
 
 
-def _sort_links(request: HttpRequest, values: dict) -> dict[str, dict]:
+def _sort_links(request: StaffRequest, values: dict) -> dict[str, dict]:
     """Table-header links: a click sorts by the column, a second click reverses it."""
     links = {}
     for key in SORTS:
@@ -144,7 +147,7 @@ def _sort_links(request: HttpRequest, values: dict) -> dict[str, dict]:
 
 @capability_required(TICKET_VIEW)
 @require_GET
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: StaffRequest) -> HttpResponse:
     user = request.user
     organisation = user.organisation
     full_page = _full_page_wanted(request)
@@ -185,7 +188,7 @@ def _filter_options(organisation: Organisation) -> dict:
 
 @capability_required(TICKET_VIEW)
 @require_GET
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: StaffRequest) -> HttpResponse:
     """Full text over subjects and messages; a ticket number jumps straight to its ticket."""
     user = request.user
     query = request.GET.get("q", "").strip()[:200]
@@ -206,7 +209,7 @@ def search(request: HttpRequest) -> HttpResponse:
 # --- bulk actions -------------------------------------------------------------------------
 
 
-def _back_url(request: HttpRequest, candidate: str | None) -> str:
+def _back_url(request: StaffRequest, candidate: str | None) -> str:
     inbox_url = reverse("desk:inbox")
     if (
         candidate
@@ -219,7 +222,7 @@ def _back_url(request: HttpRequest, candidate: str | None) -> str:
 
 @capability_required(TICKET_UPDATE)
 @require_POST
-def tickets_bulk(request: HttpRequest) -> HttpResponse:
+def tickets_bulk(request: StaffRequest) -> HttpResponse:
     """Apply one change to the checked tickets; only tickets the user may see are touched."""
     user = request.user
     organisation = user.organisation
@@ -254,7 +257,7 @@ def tickets_bulk(request: HttpRequest) -> HttpResponse:
 
 
 def _report_bulk(
-    request: HttpRequest, *, updated: int, failures: dict[str, str], order: list[str]
+    request: StaffRequest, *, updated: int, failures: dict[str, str], order: list[str]
 ) -> None:
     if updated:
         messages.success(
@@ -295,7 +298,7 @@ def _properties_form(
 
 
 def _render_ticket(
-    request: HttpRequest,
+    request: StaffRequest,
     ticket: Ticket,
     *,
     composer: ComposerForm | None = None,
@@ -309,13 +312,20 @@ def _render_ticket(
     # A closed ticket shows its properties as text: no form, no option lists to load.
     if properties is None and not ticket.is_closed and user_can(user, TICKET_UPDATE, ticket):
         properties = _properties_form(ticket, custom_fields)
+    may_reply, may_note = user_can(user, TICKET_REPLY, ticket), user_can(user, TICKET_NOTE, ticket)
+    if composer is None:
+        composer = ComposerForm(
+            ticket=ticket,
+            kinds=[kind for kind, allowed in (("reply", may_reply), ("note", may_note)) if allowed],
+            may_change_status=user_can(user, TICKET_UPDATE, ticket),
+        )
     context = {
         "section": "tickets",
         "ticket": ticket,
         "conversation": _conversation(ticket, user),
-        "may_reply": user_can(user, TICKET_REPLY, ticket),
-        "may_note": user_can(user, TICKET_NOTE, ticket),
-        "composer": composer or ComposerForm(ticket=ticket),
+        "may_reply": may_reply,
+        "may_note": may_note,
+        "composer": composer,
         "properties": properties,
         "custom_values": [
             (field.label, ticket.custom_fields.get(field.key))
@@ -336,7 +346,10 @@ def _names_at_hand(properties: TicketPropertiesForm | None) -> dict[str, dict[in
     if properties is None:
         return {}
     return {
-        label: {obj.pk: getattr(obj, attribute) for obj in properties.fields[name].objects.values()}
+        label: {
+            obj.pk: getattr(obj, attribute)
+            for obj in field_of(properties, name, ObjectChoiceField).objects.values()
+        }
         for label, name, attribute in (
             ("core.team", "team", "name"),
             ("core.user", "assignee", "name"),
@@ -347,7 +360,8 @@ def _names_at_hand(properties: TicketPropertiesForm | None) -> dict[str, dict[in
 
 def _conversation(ticket: Ticket, user) -> list:
     """The ticket's messages, notes included, each with the links other apps add to it."""
-    conversation = list(messages_for(ticket=ticket, include_notes=True))
+    # Each message gains its `extra_links`, for the template.
+    conversation: list[Any] = list(messages_for(ticket=ticket, include_notes=True))
     links: dict[int, list[dict]] = {}
     for provider in extensions.contributions(MESSAGE_LINKS):
         for message_id, extra in provider(ticket=ticket, user=user).items():
@@ -359,7 +373,7 @@ def _conversation(ticket: Ticket, user) -> list:
 
 def _other_tickets_of_requester(user, ticket: Ticket) -> list[Ticket]:
     """The requester's ten latest other tickets that this user may see, with their `url`."""
-    others = list(
+    others: list[Any] = list(  # each gains its `url`, for the template
         tickets_visible_to(user=user)
         .filter(requester_id=ticket.requester_id)
         .exclude(pk=ticket.pk)
@@ -374,12 +388,12 @@ def _other_tickets_of_requester(user, ticket: Ticket) -> list[Ticket]:
 
 @capability_required(TICKET_VIEW)
 @require_GET
-def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_detail(request: StaffRequest, number: str) -> HttpResponse:
     ticket = ticket_get_for_user(user=request.user, number=number)
     return _render_ticket(request, ticket)
 
 
-def _service_error(request: HttpRequest, form, error: ValidationError) -> None:
+def _service_error(request: StaffRequest, form, error: ValidationError) -> None:
     service_errors_to_form(form, error)
     messages.error(
         request, _("Nothing was saved: %(reason)s") % {"reason": " ".join(error.messages)}
@@ -388,7 +402,7 @@ def _service_error(request: HttpRequest, form, error: ValidationError) -> None:
 
 @capability_required(TICKET_VIEW)
 @require_POST
-def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_reply(request: StaffRequest, number: str) -> HttpResponse:
     """The composer: a public reply or an internal note, optionally changing the status."""
     ticket = ticket_get_for_user(user=request.user, number=number)
     form = ComposerForm(request.POST, request.FILES, ticket=ticket)
@@ -419,7 +433,7 @@ def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
 
 @capability_required(TICKET_UPDATE)
 @require_POST
-def ticket_properties(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_properties(request: StaffRequest, number: str) -> HttpResponse:
     """The properties panel: every change in one ticket_update call, or none of them."""
     ticket = ticket_get_for_user(user=request.user, number=number)
     if not user_can(request.user, TICKET_UPDATE, ticket):
@@ -447,7 +461,7 @@ def ticket_properties(request: HttpRequest, number: str) -> HttpResponse:
 
 @capability_required(TICKET_VIEW)
 @require_GET
-def attachment_download(request: HttpRequest, token: str) -> FileResponse:
+def attachment_download(request: StaffRequest, token: str) -> FileResponse:
     """A file of a ticket the user may see. Images open in the browser, the rest download."""
     attachment = attachment_get_for_staff(user=request.user, token=token)
     return attachment_response(attachment)
@@ -469,11 +483,11 @@ def attachment_response(attachment) -> FileResponse:
 
 @capability_required(TICKET_CREATE)
 @require_http_methods(["GET", "POST"])
-def ticket_new(request: HttpRequest) -> HttpResponse:
+def ticket_new(request: StaffRequest) -> HttpResponse:
     """A ticket taken down for a caller or a walk-in, in the requester's words."""
     user = request.user
     organisation = user.organisation
-    options = {
+    options: dict[str, Any] = {
         "categories": categories_of(organisation=organisation),
         "teams": teams_of(organisation=organisation),
         "agents": assignable_agents(organisation=organisation),
@@ -503,7 +517,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
     return render(request, "desk/ticket_new.html", context, status=400)
 
 
-def _after_create(request: HttpRequest, ticket: Ticket) -> HttpResponse:
+def _after_create(request: StaffRequest, ticket: Ticket) -> HttpResponse:
     if tickets_visible_to(user=request.user).filter(pk=ticket.pk).exists():
         messages.success(request, _("Ticket %(number)s created.") % {"number": ticket.number})
         return redirect("desk:ticket", number=ticket.number)

@@ -122,7 +122,8 @@ class MailboxForm(forms.Form):
         return self.cleaned_data["imap_folder"].strip()
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("imap_host") and not data.get("imap_username"):
             self.add_error("imap_username", _("The IMAP server needs a user name."))
         return data

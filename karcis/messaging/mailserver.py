@@ -31,7 +31,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
@@ -155,7 +155,7 @@ class MailIntake:
         return REPLY_RECIPIENT_OK
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        raw = envelope.original_content
+        raw = cast(bytes, envelope.original_content)  # aiosmtpd sets it before this hook
         groups = _recipients_by_mailbox(envelope)
         loop = asyncio.get_running_loop()
         if not self.lmtp:
@@ -242,9 +242,10 @@ class MailIntake:
 
 def _mailboxes(envelope: Envelope) -> dict[str, Mailbox]:
     # The mailbox each accepted recipient maps to, kept on the envelope (RSET makes a new one).
-    if not hasattr(envelope, "karcis_mailboxes"):
-        envelope.karcis_mailboxes = {}
-    return envelope.karcis_mailboxes
+    carrier: Any = envelope  # an attribute of ours, which aiosmtpd's Envelope does not declare
+    if not hasattr(carrier, "karcis_mailboxes"):
+        carrier.karcis_mailboxes = {}
+    return carrier.karcis_mailboxes
 
 
 def _recipients_by_mailbox(envelope: Envelope) -> list[tuple[Mailbox, list[str]]]:

@@ -1,12 +1,17 @@
 """E-mail in and out: mailboxes, every raw message received, the Message-IDs that thread a
 conversation, and every message sent with its delivery state."""
 
+from typing import TYPE_CHECKING, ClassVar
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from karcis.core.models import DeliveryState, Organisation
+
+if TYPE_CHECKING:
+    from karcis.core.models import ScopedManagerType
 
 # The desk's models, by name: messaging threads mail into tickets through the desk's services
 # and selectors, and never imports its models.
@@ -58,7 +63,8 @@ class Mailbox(models.Model):
     last_error = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = ScopedManager(organisation="organisation")
+    objects: ClassVar["ScopedManagerType[Mailbox]"] = ScopedManager(organisation="organisation")
+    _default_manager: ClassVar["ScopedManagerType[Mailbox]"]
 
     class Meta:
         verbose_name = _("mailbox")
@@ -129,7 +135,10 @@ class InboundEmail(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     processed_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ScopedManager(organisation="organisation")
+    objects: ClassVar["ScopedManagerType[InboundEmail]"] = ScopedManager(
+        organisation="organisation"
+    )
+    _default_manager: ClassVar["ScopedManagerType[InboundEmail]"]
 
     class Meta:
         verbose_name = _("incoming e-mail")
@@ -168,7 +177,10 @@ class EmailMessageId(models.Model):
     direction = models.CharField(max_length=3, choices=Direction.choices)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = ScopedManager(organisation="organisation")
+    objects: ClassVar["ScopedManagerType[EmailMessageId]"] = ScopedManager(
+        organisation="organisation"
+    )
+    _default_manager: ClassVar["ScopedManagerType[EmailMessageId]"]
 
     class Meta:
         indexes = [
@@ -228,7 +240,8 @@ class Delivery(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = ScopedManager(organisation="organisation")
+    objects: ClassVar["ScopedManagerType[Delivery]"] = ScopedManager(organisation="organisation")
+    _default_manager: ClassVar["ScopedManagerType[Delivery]"]
 
     class Meta:
         verbose_name = _("outgoing e-mail")

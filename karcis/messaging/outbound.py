@@ -419,10 +419,10 @@ def _previous_public(message: Any) -> list[Quoted]:
     """The public messages before this one, newest first, for the reply to quote."""
     quoted = []
     for item in desk_selectors.messages_public_before(message=message, limit=QUOTED_MESSAGES):
-        if item.author_user_id:
+        if item.author_user is not None:  # no query without an author_user_id
             author = _signature_name(item.author_user.name)
         else:
-            author = item.author_contact.name if item.author_contact_id else ""
+            author = item.author_contact.name if item.author_contact is not None else ""
         text = item.body_text
         if len(text) > QUOTE_MAX_CHARS:
             text = text[:QUOTE_MAX_CHARS].rstrip() + " …"
@@ -532,7 +532,7 @@ def delivery_mark_failed(*, delivery: Delivery, reason: str) -> None:
             state=DeliveryState.FAILED, last_error=reason
         )
         delivery.state, delivery.last_error = DeliveryState.FAILED, reason
-        if delivery.desk_message_id:
+        if delivery.desk_message is not None:
             desk.message_delivery_set(
                 message=delivery.desk_message, state=DeliveryState.FAILED, detail=reason
             )
@@ -547,7 +547,7 @@ def delivery_mark_sent(*, delivery: Delivery) -> None:
             state=DeliveryState.SENT, sent_at=now, last_error=""
         )
         delivery.state, delivery.sent_at, delivery.last_error = DeliveryState.SENT, now, ""
-        if delivery.desk_message_id:
+        if delivery.desk_message is not None:
             desk.message_delivery_set(message=delivery.desk_message, state=DeliveryState.SENT)
         else:
             _delivery_event(delivery, events.DELIVERY_SENT)
@@ -556,7 +556,7 @@ def delivery_mark_sent(*, delivery: Delivery) -> None:
 def _delivery_event(delivery: Delivery, type: EventType, reason: str = "") -> None:
     """An automatic reply or notice is no message of the conversation: its fate shows in the
     ticket's history instead. Mail of no ticket (a sign-up link) keeps its state on its row."""
-    if delivery.ticket_id is None:
+    if delivery.ticket is None:
         return
     payload: dict[str, Any] = {
         "kind": delivery.kind,
@@ -708,7 +708,7 @@ def _retry_later(delivery: Delivery, reason: str) -> None:
         Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.QUEUED).update(
             next_attempt_at=delivery.next_attempt_at, last_error=delivery.last_error
         )
-        if delivery.desk_message_id:
+        if delivery.desk_message is not None:
             # Still queued, but the agent sees why it has not gone yet.
             desk.message_delivery_set(
                 message=delivery.desk_message, state=DeliveryState.QUEUED, detail=reason
@@ -769,7 +769,9 @@ def _email_of(delivery: Delivery) -> EmailMultiAlternatives:
     mail = EmailMultiAlternatives(
         subject=delivery.subject,
         body=delivery.text,
-        from_email=delivery.mailbox.address if delivery.mailbox_id else _installation_sender(),
+        from_email=(
+            delivery.mailbox.address if delivery.mailbox is not None else _installation_sender()
+        ),
         to=list(delivery.to),
         cc=list(delivery.cc),
         headers=dict(delivery.headers),
@@ -777,7 +779,7 @@ def _email_of(delivery: Delivery) -> EmailMultiAlternatives:
     )
     if delivery.html:
         mail.attach_alternative(delivery.html, "text/html")
-    if delivery.desk_message_id:
+    if delivery.desk_message is not None:
         for attachment in delivery.desk_message.attachments.all():
             with attachment.file.open("rb") as handle:
                 data = handle.read()

@@ -11,6 +11,7 @@ twice.
 import hashlib
 import logging
 import mimetypes
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -30,7 +32,7 @@ from django_scopes import scopes_disabled
 
 from karcis.core.content import Body, CheckedFile, attachment_check
 from karcis.core.eventlog import EventType
-from karcis.core.models import Channel, Notification, Organisation, User
+from karcis.core.models import Channel, Contact, Notification, Organisation, User, as_member
 from karcis.core.notifications import recipient_language
 from karcis.core.services import contact_resolve, event_record
 from karcis.core.tenancy import for_each_organisation, organisation_ids_where
@@ -58,6 +60,7 @@ from karcis.messaging.selectors import mailbox_addresses_of
 
 # Tickets as the desk hands them out (its selectors and services); never its models.
 Ticket = Any
+Message = Any
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +109,7 @@ def _address_taken() -> ValidationError:
 
 
 def _mailbox_save(
-    mailbox: Mailbox, *, actor: User | None, event_type: EventType, fields=None
+    mailbox: Mailbox, *, actor: User | None, event_type: EventType, fields: list[str] | None = None
 ) -> None:
     try:
         with transaction.atomic():
@@ -127,7 +130,7 @@ def _mailbox_save(
 
 
 def mailbox_create(
-    *, organisation: Organisation, address: str, actor: User | None = None, **fields
+    *, organisation: Organisation, address: str, actor: User | None = None, **fields: Any
 ) -> Mailbox:
     """A new mailbox; the organisation's first one becomes its default sender."""
     unknown = set(fields) - MAILBOX_FIELDS
@@ -141,7 +144,7 @@ def mailbox_create(
     return mailbox
 
 
-def mailbox_update(*, mailbox: Mailbox, actor: User | None = None, **fields) -> Mailbox:
+def mailbox_update(*, mailbox: Mailbox, actor: User | None = None, **fields: Any) -> Mailbox:
     """Change a mailbox. A new IMAP server, user or folder starts polling from the beginning
     (already stored messages are recognised and not stored again)."""
     unknown = set(fields) - MAILBOX_FIELDS
@@ -175,7 +178,7 @@ def _dedupe_key(raw: bytes, message_id: str) -> str:
 
 
 def inbound_store(
-    *, mailbox: Mailbox, raw: bytes, source: str, recipients=()
+    *, mailbox: Mailbox, raw: bytes, source: str, recipients: Iterable[str] = ()
 ) -> tuple[InboundEmail, bool]:
     """Keep a message exactly as it arrived; (row, True) when it is new for this mailbox.
 
@@ -203,7 +206,9 @@ def inbound_store(
     return inbound, True
 
 
-def inbound_receive(*, mailbox: Mailbox, raw: bytes, source: str, recipients=()) -> InboundEmail:
+def inbound_receive(
+    *, mailbox: Mailbox, raw: bytes, source: str, recipients: Iterable[str] = ()
+) -> InboundEmail:
     """Store a message, then process it (unless an earlier delivery already did)."""
     inbound, _created = inbound_store(
         mailbox=mailbox, raw=raw, source=source, recipients=recipients
@@ -218,7 +223,7 @@ def inbound_pending_process(*, grace: timedelta = PENDING_GRACE) -> int:
     organisation in its scope; returns how many."""
     before = timezone.now() - grace
 
-    def waiting_rows():  # type: ignore[no-untyped-def]
+    def waiting_rows() -> QuerySet[InboundEmail]:
         return InboundEmail.objects.filter(state=InboundState.PENDING, received_at__lt=before)
 
     organisations = organisation_ids_where(
@@ -397,7 +402,9 @@ class Thread:
     linked_to: Ticket | None = None  # a ticket a new one should link to (a stranger's tag)
 
 
-def thread_find(*, organisation: Organisation, parsed: ParsedEmail, recipients=()) -> Thread:
+def thread_find(
+    *, organisation: Organisation, parsed: ParsedEmail, recipients: Iterable[str] = ()
+) -> Thread:
     """Which ticket a message continues, by the strongest signal it carries.
 
     1. a Message-ID of ours (or of a message we received) in In-Reply-To / References;
@@ -436,7 +443,9 @@ def _ticket_by_reply_address(organisation: Organisation, candidates: list[str]) 
     return None
 
 
-def _ticket_by_message_ids(organisation, in_reply_to, references) -> Ticket | None:
+def _ticket_by_message_ids(
+    organisation: Organisation, in_reply_to: list[str], references: list[str]
+) -> Ticket | None:
     # The message replied to first, then the chain from its newest end.
     wanted = [*in_reply_to, *reversed(references)]
     if not wanted:
@@ -529,7 +538,9 @@ def inbound_ticket_opened(*, inbound_id: int, ticket_id: int, message_id: int) -
     _message_id_record(ticket.organisation, inbound.message_id, ticket, message)
 
 
-def _message_id_record(organisation: Organisation, value: str, ticket: Ticket, message) -> None:  # type: ignore[no-untyped-def]
+def _message_id_record(
+    organisation: Organisation, value: str, ticket: Ticket, message: Message
+) -> None:
     EmailMessageId.objects.create(
         organisation=organisation,
         value=value,
@@ -545,7 +556,7 @@ def _written_lately(parsed: ParsedEmail) -> bool:
     return parsed.date is None or parsed.date >= timezone.now() - AUTO_REPLY_MAX_AGE
 
 
-def _participants_add(ticket: Ticket, parsed: ParsedEmail, sender, ours: set[str]) -> None:
+def _participants_add(ticket: Ticket, parsed: ParsedEmail, sender: Contact, ours: set[str]) -> None:
     people = []
     seen = set(ours) | {parsed.from_address}
     for name, address in parsed.cc[:MAX_PARTICIPANTS_PER_MESSAGE]:
@@ -649,7 +660,7 @@ def email_queue(
 def notification_email_queue(notification: Notification, text: str, url: str) -> None:
     """The e-mail channel of notifications (core.notifications): the sentence and its link,
     in the recipient's language, through the outbox."""
-    recipient = notification.recipient
+    recipient = as_member(notification.recipient)  # staff of the notification's organisation
     if not recipient.email:
         return
     organisation = recipient.organisation

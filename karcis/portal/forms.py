@@ -7,7 +7,12 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from karcis.core.forms import AttachmentsField, CustomFieldsMixin, service_errors_to_form
+from karcis.core.forms import (
+    AttachmentsField,
+    CustomFieldsMixin,
+    field_of,
+    service_errors_to_form,
+)
 from karcis.core.services import normalise_email, validate_phone
 
 
@@ -67,7 +72,7 @@ class TicketSubmitForm(CustomFieldsMixin, forms.Form):
     ):
         super().__init__(*args, **kwargs)
         categories = category_tree_order(categories)
-        self.fields["category"].choices = [
+        field_of(self, "category", forms.ChoiceField).choices = [
             ("", _("Choose a topic (optional)")),
             *[(str(c.pk), c.path or c.name) for c in categories],
         ]
@@ -122,7 +127,8 @@ class ReplyForm(forms.Form):
     attachments = AttachmentsField(label=_("Attachments (optional)"))
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         empty = not (cleaned.get("body") or "").strip() and not cleaned.get("attachments")
         # A reply whose only file was refused already says why; no second message.
         if empty and not self.errors:
@@ -163,7 +169,8 @@ class PasswordsForm(forms.Form):
     )
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         password1, password2 = cleaned.get("password1"), cleaned.get("password2")
         if password1 and password2 and password1 != password2:
             self.add_error("password2", _("The two passwords differ. Type the same one twice."))

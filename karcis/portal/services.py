@@ -6,7 +6,8 @@ nothing behind.
 """
 
 import secrets
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import translation
@@ -16,6 +17,9 @@ from karcis.core.models import Channel, Contact, Organisation, User
 from karcis.core.services import contact_resolve, customer_contact, customer_user_create
 from karcis.desk.services import ticket_create
 from karcis.messaging.services import email_queue
+
+if TYPE_CHECKING:
+    from karcis.core.models import OrganisationMember
 
 # Tickets and categories as the desk hands them out (its selectors and services).
 Ticket = Any
@@ -28,13 +32,13 @@ def web_ticket_submit(
     subject: str,
     description: str,
     requester: Contact | None = None,
-    customer: User | None = None,
+    customer: "OrganisationMember | None" = None,
     name: str = "",
     email: str = "",
     phone: str = "",
     category: Category | None = None,
     custom_fields: dict[str, Any] | None = None,
-    attachments: list[CheckedFile] = (),
+    attachments: Iterable[CheckedFile] = (),
     linked_to: Ticket | None = None,
 ) -> Ticket:
     """Open a ticket from the portal's form (channel "web").

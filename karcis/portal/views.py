@@ -320,7 +320,8 @@ def _author_label(message) -> str:
 
 
 def _conversation(access: TicketAccess) -> list:
-    conversation = list(messages_for(ticket=access.ticket, include_notes=False))
+    # Each message gains what the portal's template shows of it.
+    conversation: list[Any] = list(messages_for(ticket=access.ticket, include_notes=False))
     for message in conversation:
         message.portal_author = _author_label(message)
         message.from_agent = bool(message.author_user_id)
@@ -473,6 +474,7 @@ def my_tickets(request, organisation: Organisation):
         .order_by("-updated_at", "-id")
     )
     page = Paginator(tickets, MY_TICKETS_PER_PAGE).get_page(request.GET.get("page"))
+    row: Any  # each gains its `status_label`, for the template
     for row in page:
         row.status_label = CUSTOMER_STATUS[row.status][0]
     return _render(request, organisation, "portal/my_tickets.html", {"page": page})

@@ -11,11 +11,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from karcis.core import permissions
+from karcis.core.forms import field_of
 from karcis.core.models import INDONESIAN_TIME_ZONES, Organisation, Role, Team, User
 from karcis.core.selectors import custom_roles_of, staff_directory_of, teams_of
 
 PREFIX_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
-LANGUAGE_CHOICES = Organisation._meta.get_field("language").choices
+LANGUAGE_CHOICES = Organisation._meta.get_field("language").choices or []
 
 
 def _one_line(value: str) -> str:
@@ -119,9 +120,9 @@ class TeamForm(forms.Form):
         # Active staff can join; members who were deactivated stay listed so that saving
         # the form does not silently drop them.
         current = Q(pk__in=team.members.values("pk")) if team is not None else Q(pk__in=[])
-        self.fields["members"].queryset = staff_directory_of(organisation=organisation).filter(
-            Q(is_active=True) | current
-        )
+        field_of(self, "members", forms.ModelMultipleChoiceField).queryset = staff_directory_of(
+            organisation=organisation
+        ).filter(Q(is_active=True) | current)
 
     def clean_name(self) -> str:
         return _one_line(self.cleaned_data["name"])
@@ -154,8 +155,10 @@ class AgentFormBase(forms.Form):
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["teams"].queryset = teams_of(organisation=organisation)
-        self.fields["role"].choices = [
+        field_of(self, "teams", forms.ModelMultipleChoiceField).queryset = teams_of(
+            organisation=organisation
+        )
+        field_of(self, "role", forms.ChoiceField).choices = [
             *[(role.value, role.label) for role in permissions.STAFF_BUILT_IN_ROLES],
             *[(role.key, role.name) for role in custom_roles_of(organisation=organisation)],
         ]

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
@@ -25,7 +25,26 @@ from django_htmx.http import HttpResponseClientRedirect
 from karcis.core.permissions import capability_of, user_can_somewhere
 from karcis.core.selectors import home_url_of
 
-View = Callable[..., HttpResponse]
+if TYPE_CHECKING:
+    from django_htmx.middleware import HtmxDetails
+
+    from karcis.core.models import OrganisationMember, User
+
+View = Callable[..., HttpResponseBase]
+
+
+class StaffRequest(HttpRequest):
+    """What a guarded view is given, as type checkers should see it: the guard let in only a
+    signed-in member of an organisation's staff, and django-htmx's middleware set `htmx`.
+    Django still calls the view with its own request; this class only names what it holds."""
+
+    user: OrganisationMember
+    htmx: HtmxDetails
+
+
+def is_staff_member(user: User) -> TypeGuard[OrganisationMember]:
+    """`user.is_staff_member`, telling type checkers that such a user has an organisation."""
+    return user.is_staff_member
 
 
 def _redirect(request: HttpRequest, url: str) -> HttpResponse:
@@ -53,11 +72,11 @@ def capability_required(*capabilities: str, settings_page: bool = False) -> Call
 
     def decorate(view: View) -> View:
         @wraps(view)
-        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             user = request.user
             if not user.is_authenticated:
                 return _redirect(request, redirect_to_login(request.get_full_path()).url)
-            if not user.is_staff_member:
+            if not is_staff_member(user):
                 return _redirect(request, home_url_of(user))
             if not user_can_somewhere(user, *capabilities):
                 return forbidden(request, settings_page=settings_page)
@@ -74,11 +93,11 @@ def staff_required(view: View) -> View:
     """Any of the organisation's staff (a page every role has, such as notifications)."""
 
     @wraps(view)
-    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
         if not user.is_authenticated:
             return _redirect(request, redirect_to_login(request.get_full_path()).url)
-        if not user.is_staff_member:
+        if not is_staff_member(user):
             return _redirect(request, home_url_of(user))
         with timezone.override(user.organisation.time_zone):
             return view(request, *args, **kwargs)

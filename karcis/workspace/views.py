@@ -8,12 +8,13 @@ form). Who may open each is said by its guard (workspace.guards).
 
 import copy
 import secrets
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -29,7 +30,7 @@ from karcis.workspace.forms import (
     TeamForm,
     preferences_from,
 )
-from karcis.workspace.guards import capability_required, forbidden, staff_required
+from karcis.workspace.guards import StaffRequest, capability_required, forbidden, staff_required
 from karcis.workspace.navigation import sections_for, settings_capabilities
 from karcis.workspace.pages import form_page, settings_invalid, settings_page
 
@@ -67,18 +68,27 @@ def staff_home(user: Any) -> str:
 # --- overview -------------------------------------------------------------------------------
 
 
-@staff_required
+def any_settings_page_required(view):  # type: ignore[no-untyped-def]
+    """Staff who may open at least one page of Settings (which capabilities open one is only
+    known once every app has registered its pages, so it is asked at each request)."""
+
+    @staff_required
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not any(permissions.user_can(request.user, name) for name in settings_capabilities()):
+            return forbidden(request, settings_page=True)
+        return view(request, *args, **kwargs)
+
+    # The denial tests read this: refused to anyone who holds no Settings capability.
+    guarded.capabilities = ("settings:any",)  # type: ignore[attr-defined]
+    return guarded
+
+
+@any_settings_page_required
 @get_head
-def settings_index(request: HttpRequest) -> HttpResponse:
-    """The overview of the Settings pages the person may open; refused when there is none
-    (which capabilities open one is only known once every app has registered its pages)."""
-    if not any(permissions.user_can(request.user, name) for name in settings_capabilities()):
-        return forbidden(request, settings_page=True)
+def settings_index(request: StaffRequest) -> HttpResponse:
+    """The overview of the Settings pages the person may open."""
     return settings_page(request, "workspace/settings/index.html", {}, active="index")
-
-
-# The denial tests read this: refused to anyone who holds none of the Settings capabilities.
-settings_index.capabilities = ("settings:any",)  # type: ignore[attr-defined]
 
 
 # --- organisation ---------------------------------------------------------------------------
@@ -86,7 +96,7 @@ settings_index.capabilities = ("settings:any",)  # type: ignore[attr-defined]
 
 @settings_required(permissions.ORGANISATION_MANAGE)
 @get_head_post
-def organisation(request: HttpRequest) -> HttpResponse:
+def organisation(request: StaffRequest) -> HttpResponse:
     current = request.user.organisation
     form = OrganisationForm(request.POST or None, initial=OrganisationForm.initial_for(current))
     context = {"form": form}
@@ -131,14 +141,14 @@ def organisation(request: HttpRequest) -> HttpResponse:
 
 @settings_required(permissions.STAFF_MANAGE)
 @get_head
-def teams(request: HttpRequest) -> HttpResponse:
+def teams(request: StaffRequest) -> HttpResponse:
     rows = selectors.teams_with_member_counts(organisation=request.user.organisation)
     return settings_page(request, "workspace/settings/teams.html", {"teams": rows}, active="teams")
 
 
 @settings_required(permissions.STAFF_MANAGE)
 @get_head_post
-def team_create(request: HttpRequest) -> HttpResponse:
+def team_create(request: StaffRequest) -> HttpResponse:
     organisation = request.user.organisation
     form = TeamForm(request.POST or None, organisation=organisation)
 
@@ -166,7 +176,7 @@ def team_create(request: HttpRequest) -> HttpResponse:
 
 @settings_required(permissions.STAFF_MANAGE)
 @get_head_post
-def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def team_edit(request: StaffRequest, pk: int) -> HttpResponse:
     organisation = request.user.organisation
     team = get_object_or_404(selectors.teams_of(organisation=organisation), pk=pk)
     initial = {
@@ -204,9 +214,10 @@ def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @settings_required(permissions.STAFF_MANAGE)
 @get_head
-def agents(request: HttpRequest) -> HttpResponse:
+def agents(request: StaffRequest) -> HttpResponse:
     organisation = request.user.organisation
-    rows = list(selectors.staff_directory_of(organisation=organisation))
+    # Each agent gains its `role_name`, for the template.
+    rows: list[Any] = list(selectors.staff_directory_of(organisation=organisation))
     role_names = {
         role["key"]: role["name"] for role in selectors.roles_of(organisation=organisation)
     }
@@ -220,7 +231,7 @@ def agents(request: HttpRequest) -> HttpResponse:
 
 @settings_required(permissions.STAFF_MANAGE)
 @get_head_post
-def agent_create(request: HttpRequest) -> HttpResponse:
+def agent_create(request: StaffRequest) -> HttpResponse:
     organisation = request.user.organisation
     form = AgentCreateForm(request.POST or None, organisation=organisation)
 
@@ -260,7 +271,7 @@ def agent_create(request: HttpRequest) -> HttpResponse:
 
 @settings_required(permissions.STAFF_MANAGE)
 @get_head_post
-def agent_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def agent_edit(request: StaffRequest, pk: int) -> HttpResponse:
     organisation = request.user.organisation
     agent = get_object_or_404(selectors.staff_directory_of(organisation=organisation), pk=pk)
     form = AgentEditForm(
@@ -307,7 +318,7 @@ def _capability_groups(granted: frozenset[str] | set[str]) -> list[dict[str, Any
 
 @settings_required(permissions.STAFF_MANAGE)
 @get_head
-def roles(request: HttpRequest) -> HttpResponse:
+def roles(request: StaffRequest) -> HttpResponse:
     rows = selectors.roles_of(organisation=request.user.organisation)
     for row in rows:
         row["groups"] = _capability_groups(row["capabilities"])
@@ -319,7 +330,7 @@ def roles(request: HttpRequest) -> HttpResponse:
     return settings_page(request, "workspace/settings/roles.html", context, active="roles")
 
 
-def _role_of(request: HttpRequest, pk: int) -> Any:
+def _role_of(request: StaffRequest, pk: int) -> Any:
     return get_object_or_404(
         selectors.custom_roles_of(organisation=request.user.organisation), pk=pk
     )
@@ -327,7 +338,7 @@ def _role_of(request: HttpRequest, pk: int) -> Any:
 
 @settings_required(permissions.STAFF_MANAGE)
 @get_head_post
-def role_create(request: HttpRequest) -> HttpResponse:
+def role_create(request: StaffRequest) -> HttpResponse:
     organisation = request.user.organisation
     form = RoleForm(request.POST or None)
 
@@ -356,7 +367,7 @@ def role_create(request: HttpRequest) -> HttpResponse:
 
 @settings_required(permissions.STAFF_MANAGE)
 @get_head_post
-def role_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def role_edit(request: StaffRequest, pk: int) -> HttpResponse:
     role = _role_of(request, pk)
     form = RoleForm(request.POST or None, initial=RoleForm.initial_for(role))
     name = role.name
@@ -384,7 +395,7 @@ def role_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @settings_required(permissions.STAFF_MANAGE)
 @require_POST
-def role_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def role_delete(request: StaffRequest, pk: int) -> HttpResponse:
     role = _role_of(request, pk)
     name = role.name
     try:
@@ -401,7 +412,7 @@ def role_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @get_head
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: StaffRequest) -> HttpResponse:
     """Every notification of the person, newest first, a page at a time."""
     page = Paginator(
         selectors.notifications_of(user=request.user).select_related("actor", "actor_contact"),
@@ -419,8 +430,12 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @get_head
-def notifications_panel(request: HttpRequest) -> HttpResponse:
+def notifications_panel(request: StaffRequest) -> HttpResponse:
     """The bell's panel: the latest notifications (an htmx fragment)."""
+    return _panel(request)
+
+
+def _panel(request: StaffRequest) -> HttpResponse:
     latest = list(
         selectors.notifications_of(user=request.user).select_related("actor", "actor_contact")[
             :PANEL_SIZE
@@ -435,14 +450,14 @@ def notifications_panel(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @get_head
-def notifications_count(request: HttpRequest) -> JsonResponse:
+def notifications_count(request: StaffRequest) -> JsonResponse:
     """The unread count, for a page whose websocket cannot stay open."""
     return JsonResponse({"unread": selectors.notifications_unread_count(user=request.user)})
 
 
 @staff_required
 @get_head
-def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+def notification_open(request: StaffRequest, pk: int) -> HttpResponse:
     """Follow a notification: it is read from now on."""
     notice = selectors.notifications_of(user=request.user).filter(pk=pk).first()
     if notice is None:
@@ -454,11 +469,11 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def notifications_read(request: HttpRequest) -> HttpResponse:
+def notifications_read(request: StaffRequest) -> HttpResponseBase:
     """Mark every notification read; htmx gets the panel back, a form post the page."""
     services.notifications_mark_read(user=request.user)
     if request.htmx:
-        return notifications_panel(request)
+        return _panel(request)
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = ""
@@ -467,7 +482,7 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @get_head_post
-def notification_preferences(request: HttpRequest) -> HttpResponse:
+def notification_preferences(request: StaffRequest) -> HttpResponse:
     """Which notifications reach the person, and where: in Karcis, by e-mail."""
     rows = selectors.notification_preferences_of(user=request.user)
     if request.method == "POST":

@@ -30,6 +30,7 @@ from html import escape as html_escape
 from html import unescape
 from html.parser import HTMLParser
 from io import BytesIO
+from typing import cast
 
 from karcis.core.content import sanitise_html, text_to_html
 from karcis.messaging.email.quotes import Folded, fold_html, fold_text
@@ -402,9 +403,10 @@ def _raw_payload(part: Message) -> str | list[Message]:
     """The undecoded payload: sub-parts of a multipart, else text (with surrogate escapes for
     8-bit bytes). The stdlib's accessor can raise on a malformed charset parameter."""
     try:
-        return part.get_payload()
+        # typeshed allows any value; without `decode`, a part's payload is one of these two.
+        return cast("str | list[Message]", part.get_payload())
     except Exception:  # noqa: BLE001
-        payload = part._payload  # noqa: SLF001 - the same value, without the charset round trip
+        payload = part._payload  # type: ignore[attr-defined]  # noqa: SLF001 - the same value, without the charset round trip
         return payload if isinstance(payload, str | list) else ""
 
 
@@ -414,7 +416,8 @@ def _payload(part: Message, defects: list[str]) -> bytes:
     if encoding == "base64" and isinstance(payload, str):
         return _lenient_base64(payload, defects)
     try:
-        data = part.get_payload(decode=True)
+        # Bytes, or None for a multipart (typeshed allows any value).
+        data = cast("bytes | None", part.get_payload(decode=True))
     except Exception:  # noqa: BLE001
         data = None
     if data is None:

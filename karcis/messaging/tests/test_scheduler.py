@@ -56,6 +56,7 @@ def test_the_schedule_names_tasks_that_exist():
     from karcis.core.schedule import beat_schedule
 
     app.loader.import_default_modules()
+    app.finalize()
 
     jobs = jobs_from(beat_schedule(), app.tasks)
     # Celery beat reads the same schedule.

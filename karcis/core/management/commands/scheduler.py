@@ -50,7 +50,7 @@ class Job:
 
 def _interval_seconds(name: str, value) -> float:
     if type(value) is interval_schedule:  # not crontab or solar: those are not intervals
-        value = value.run_every
+        value = value.run_every  # type: ignore[attr-defined]  # celery-types lacks it
     if isinstance(value, timedelta):
         value = value.total_seconds()
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:

@@ -28,7 +28,7 @@ One line on stderr says what happened (the MTA logs it, and puts it in a bounce)
 """
 
 import sys
-from typing import BinaryIO
+from typing import BinaryIO, NoReturn
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -154,7 +154,7 @@ class Command(BaseCommand):
     def _say(self, line: str) -> None:
         self.stderr.write("karcis mailgate: " + " ".join(line.split()))
 
-    def _exit(self, code: int, line: str):
+    def _exit(self, code: int, line: str) -> NoReturn:
         self._say(line)
         raise SystemExit(code)
 
