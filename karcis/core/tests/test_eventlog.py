@@ -358,3 +358,21 @@ def test_an_event_that_commits_late_is_not_skipped(org, agent, make_ticket):
         eventlog._consumers.pop(consumer.name)
 
     assert handled == [slow_ticket.pk, quick_ticket.pk]
+
+
+def test_operators_see_each_consumer_with_its_backlog(org, make_ticket, effects_consumer):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    make_ticket()
+    out = StringIO()
+    call_command("events", stdout=out)
+    assert "test.effects" in out.getvalue() and "desk.notifications" in out.getvalue()
+    line = next(row for row in out.getvalue().splitlines() if row.startswith("test.effects"))
+    assert line.split()[1] == "1"  # one event waiting
+
+    out = StringIO()
+    call_command("events", "--dispatch", stdout=out)
+    line = next(row for row in out.getvalue().splitlines() if row.startswith("test.effects"))
+    assert line.split()[1:3] == ["0", "1"]
