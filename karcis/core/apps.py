@@ -2,12 +2,13 @@ from datetime import time
 
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "karcis.core"
     label = "core"
-    verbose_name = "Karcis core"
+    verbose_name = _("Organisation and staff")
 
     def ready(self) -> None:
         from karcis.core import eventlog, events, permissions, schedule  # noqa: F401 (declare)

@@ -1,7 +1,12 @@
-"""Cleaning short texts people type: names, subjects."""
+"""Short texts: cleaning what people type (names, subjects), and saying when something was."""
 
 import re
 import unicodedata
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
 
 # Bidirectional overrides and isolates can make a subject read differently from what it
 # is ("…exe.pdf" shown as "…fdp.exe"); other control and format characters have no place
@@ -14,3 +19,11 @@ def one_line(value: str, max_length: int) -> str:
     value = _INVISIBLE.sub("", value)
     value = "".join(ch for ch in value if unicodedata.category(ch) != "Cc" or ch in " \t\n")
     return " ".join(value.split())[:max_length]
+
+
+def time_ago(moment: datetime, now: datetime | None = None) -> str:
+    """ "just now" within a minute, else "5 minutes ago" (one unit), in the active language."""
+    now = now or timezone.now()
+    if now - moment < timedelta(minutes=1):
+        return _("just now")
+    return _("%(time)s ago") % {"time": timesince(moment, now, depth=1)}

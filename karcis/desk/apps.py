@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DeskConfig(AppConfig):
     name = "karcis.desk"
     label = "desk"
-    verbose_name = "Service desk"
+    verbose_name = _("Service desk")
 
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _

@@ -5,7 +5,6 @@ see which ticket is decided by desk.selectors only: a ticket outside a user's re
 404, never a 403, so ticket numbers cannot be probed.
 """
 
-from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -18,7 +17,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -28,8 +26,9 @@ from karcis.core.content import body_from
 from karcis.core.downloads import file_response
 from karcis.core.forms import field_of, service_errors_to_form
 from karcis.core.models import Channel, Organisation
-from karcis.core.permissions import user_can
+from karcis.core.permissions import user_can, user_can_somewhere
 from karcis.core.selectors import teams_of
+from karcis.core.text import time_ago
 from karcis.desk.forms import (
     INBOX_VIEWS,
     PER_PAGE,
@@ -115,12 +114,6 @@ def _ticket_page_of(
     return page
 
 
-def time_ago(moment, now) -> str:
-    if now - moment < timedelta(minutes=1):
-        return _("just now")
-    return _("%(time)s ago") % {"time": timesince(moment, now, depth=1)}
-
-
 def _default_view(counts: dict[str, int] | None) -> str:
     """An agent with unsolved tickets of their own starts there; everyone else sees all."""
     return "mine" if counts and counts["mine"] else "all"
@@ -166,6 +159,7 @@ def inbox(request: StaffRequest) -> HttpResponse:
         "filters_active": form.active_count,
         "page": _ticket_page_of(request, tickets, total=total),
         "sort_links": _sort_links(request, values),
+        "may_update": user_can_somewhere(user, TICKET_UPDATE),
         **_filter_options(organisation),
     }
     context["bulk_form"] = BulkActionForm(agents=context["agents"], teams=context["teams"])

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MessagingConfig(AppConfig):
     name = "karcis.messaging"
     label = "messaging"
-    verbose_name = "Messaging"
+    verbose_name = _("E-mail")
 
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _

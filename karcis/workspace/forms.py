@@ -28,6 +28,23 @@ class StaffMultipleChoiceField(forms.ModelMultipleChoiceField):
         return obj.name if obj.is_active else _("%(name)s (deactivated)") % {"name": obj.name}
 
 
+def capability_groups(bound_field: Any) -> list[dict[str, Any]]:
+    """The checkboxes of a CapabilitiesField, by the app that declares each capability:
+    [{"label": the app's name, "options": [{"widget", "description"}]}]."""
+    from django.apps import apps
+
+    declared = permissions.capabilities()
+    groups: dict[str, dict[str, Any]] = {}
+    for option in bound_field.subwidgets:
+        capability = declared[option.data["value"]]
+        group = groups.setdefault(
+            capability.app,
+            {"label": apps.get_app_config(capability.app).verbose_name, "options": []},
+        )
+        group["options"].append({"widget": option, "description": capability.description})
+    return list(groups.values())
+
+
 class CapabilitiesField(forms.MultipleChoiceField):
     """Checkboxes of declared capabilities, grouped by the app that declares them."""
 
@@ -123,6 +140,9 @@ class TeamForm(forms.Form):
         field_of(self, "members", forms.ModelMultipleChoiceField).queryset = staff_directory_of(
             organisation=organisation
         ).filter(Q(is_active=True) | current)
+
+    def capability_groups(self) -> list[dict[str, Any]]:
+        return capability_groups(self["capabilities"])
 
     def clean_name(self) -> str:
         return _one_line(self.cleaned_data["name"])
@@ -223,6 +243,9 @@ class RoleForm(forms.Form):
         help_text=_("Who has this role, so colleagues choose it well."),
     )
     capabilities = CapabilitiesField(label=_("What people with this role may do"))
+
+    def capability_groups(self) -> list[dict[str, Any]]:
+        return capability_groups(self["capabilities"])
 
     @staticmethod
     def initial_for(role: Any) -> dict[str, Any]:

@@ -48,13 +48,16 @@
     };
   }
 
-  function poll() {
-    if (!countUrl) return;
-    fetch(countUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+  function fetchCount() {
+    if (!countUrl) return Promise.resolve();
+    return fetch(countUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) { if (data) showCount(data.unread); })
-      .catch(function () {})
-      .finally(function () { setTimeout(poll, 30000); });
+      .catch(function () {});
+  }
+
+  function poll() {
+    fetchCount().finally(function () { setTimeout(poll, 30000); });
   }
 
   function setOpen(open) {
@@ -77,5 +80,8 @@
     }
   });
 
+  // The count at once, without waiting for the socket (which may take a moment, or be
+  // refused by a proxy); then the socket keeps it up to date.
+  fetchCount();
   connect();
 })();
