@@ -830,17 +830,20 @@ def report(args, state: dict, results: list[Result], info: dict, command: str) -
         "",
         *[f"- {r.name} ({r.detail}): {r.note}" for r in notes],
         "",
-        "Reproduce:",
-        "",
-        "```sh",
-        command,
-        "```",
+        *reproduce(command),
         DOCS_END,
     ]
     return "\n".join(body)
 
 
-def write_docs(section: str) -> None:
+def reproduce(command: str) -> list[str]:
+    """The lines of a report that say how to run it again."""
+    return ["Reproduce:", "", "```sh", command, "```"]
+
+
+def write_docs(section: str, *, start: str = DOCS_START, end: str = DOCS_END) -> None:
+    """Put a benchmark's section (between its start and end markers) into docs/benchmarks.md,
+    in place of the one there, or at the end."""
     text = (
         DOCS.read_text()
         if DOCS.exists()
@@ -849,9 +852,9 @@ def write_docs(section: str) -> None:
             "when, on what machine and with which command.\n\n"
         )
     )
-    if DOCS_START in text and DOCS_END in text:
-        head, rest = text.split(DOCS_START, 1)
-        tail = rest.split(DOCS_END, 1)[1]
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        tail = rest.split(end, 1)[1]
         text = head + section + tail
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"

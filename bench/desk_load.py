@@ -338,6 +338,17 @@ class TicketWriter:
         """message_add: the message, its event, updated_at, first response, status rules."""
         message_id = self._store_message(ticket, at, text, kind=kind, user=user, channel=channel)
         contact_id = None if user else ticket["requester_id"]
+        ticket["updated_at"] = at
+        is_staff = user is not None
+        if is_staff and kind == MessageKind.REPLY and ticket["first_response_at"] is None:
+            ticket["first_response_at"] = at
+        # The status change first, then the message's event (as message_add records them).
+        if status and status != ticket["status"]:
+            self._status(ticket, status, at, actor=user, message_id=message_id)
+        elif not is_staff and ticket["status"] in (Status.PENDING, Status.SOLVED):
+            self._status(ticket, Status.OPEN, at, contact_id=ticket["requester_id"])
+        elif is_staff and kind == MessageKind.REPLY and ticket["status"] == Status.NEW:
+            self._status(ticket, Status.OPEN, at, actor=user)
         event = (
             "desk.message.note_added" if kind == MessageKind.NOTE else "desk.message.reply_added"
         )
@@ -349,19 +360,12 @@ class TicketWriter:
             contact_id=contact_id,
             payload={"message_id": message_id, "attachments": 0},
         )
-        ticket["updated_at"] = at
-        is_staff = user is not None
-        if is_staff and kind == MessageKind.REPLY and ticket["first_response_at"] is None:
-            ticket["first_response_at"] = at
-        if status and status != ticket["status"]:
-            self._status(ticket, status, at, actor=user)
-        elif not is_staff and ticket["status"] in (Status.PENDING, Status.SOLVED):
-            self._status(ticket, Status.OPEN, at, contact_id=ticket["requester_id"])
-        elif is_staff and kind == MessageKind.REPLY and ticket["status"] == Status.NEW:
-            self._status(ticket, Status.OPEN, at, actor=user)
 
-    def _status(self, ticket: dict, status: str, at, *, actor=None, contact_id=None) -> None:
-        """_status_change: the timestamps it keeps and its event."""
+    def _status(
+        self, ticket: dict, status: str, at, *, actor=None, contact_id=None, message_id=None
+    ) -> None:
+        """_status_change: the timestamps it keeps and its event (with the reply that made
+        the move, if any)."""
         old = ticket["status"]
         ticket["status"] = status
         ticket["updated_at"] = at
@@ -377,7 +381,8 @@ class TicketWriter:
             at,
             actor=actor,
             contact_id=contact_id,
-            payload={"from": old, "to": status},
+            payload={"from": old, "to": status}
+            | ({"message_id": message_id} if message_id is not None else {}),
         )
 
     def _assign(self, ticket: dict, assignee, at, *, actor) -> None:
@@ -390,7 +395,7 @@ class TicketWriter:
             "desk.ticket.assigned",
             at,
             actor=actor,
-            payload={"from": None, "to": str(assignee)},
+            payload={"from": None, "to": assignee.pk},
         )
         ticket["updated_at"] = at
 
@@ -465,6 +470,19 @@ class TicketWriter:
 
         # ticket_create: a phone or walk-in request is typed in by an agent.
         typed_by = worker if channel in (Channel.PHONE, Channel.WALK_IN) else None
+        extra = " ".join(
+            sentence
+            for sentence, chosen in (
+                (COMMON_SENTENCE, index in self.common),
+                (RARE_SENTENCE, index in self.rare),
+            )
+            if chosen
+        )
+        request = self.text.request(topic, customer, extra)
+        first = self._store_message(
+            ticket, created, request, kind=MessageKind.REPLY, user=None, channel=channel
+        )
+        # After the first message, with ids (core.eventlog), as ticket_create writes it.
         self._event(
             ticket,
             "desk.ticket.created",
@@ -475,21 +493,12 @@ class TicketWriter:
                 "number": ticket["number"],
                 "channel": channel,
                 "priority": priority,
-                "team": team_name,
+                "type": ticket["type"],
+                "team": ticket["team_id"],
                 "assignee": None,
+                "category": ticket["category_id"],
+                "message_id": first,
             },
-        )
-        extra = " ".join(
-            sentence
-            for sentence, chosen in (
-                (COMMON_SENTENCE, index in self.common),
-                (RARE_SENTENCE, index in self.rare),
-            )
-            if chosen
-        )
-        request = self.text.request(topic, customer, extra)
-        self._store_message(
-            ticket, created, request, kind=MessageKind.REPLY, user=None, channel=channel
         )
 
         final = self._final_status(index)
@@ -640,19 +649,14 @@ def _replay(loaded: Ticket) -> Ticket:
     )
     if assigned is not None:
         ticket = desk_services.ticket_update(ticket=ticket, actor=assigned.actor, assignee=worker)
-    status_events = {e.payload.get("message_id"): e for e in events}
+    # The status an agent set with a message: its status event names the message.
+    set_with = {
+        e.payload["message_id"]: e.payload["to"]
+        for e in events
+        if e.type == "desk.ticket.status_changed" and "message_id" in e.payload
+    }
     for message in messages[1:]:
-        # The status an agent set with this message, if an event right after it says so.
-        after = [e for e in events if e.id > status_events[message.pk].id][:1]
-        status = None
-        if (
-            after
-            and after[0].type == "desk.ticket.status_changed"
-            and message.author_user_id
-            and after[0].actor_id == message.author_user_id
-            and after[0].payload["to"] != Status.OPEN
-        ):
-            status = after[0].payload["to"]
+        status = set_with.get(message.pk)
         desk_services.message_add(
             ticket=ticket,
             body=body_from(text=message.body_text),
@@ -675,7 +679,12 @@ def _story_of(ticket: Ticket) -> dict:
     messages = ticket.messages.order_by("created_at", "id")
 
     def payload(event: Event) -> dict:
-        return {k: v for k, v in event.payload.items() if k not in ("number", "message_id")}
+        # Ids differ between the two; that a message is named must not.
+        return {
+            k: "<message>" if k == "message_id" else v
+            for k, v in event.payload.items()
+            if k != "number"
+        }
 
     return {
         "fields": (

@@ -1002,24 +1002,10 @@ def report(args, mails, results, info, command) -> str:
             "",
             *notes,
             "",
-            "Reproduce:",
-            "",
-            "```sh",
-            command,
-            "```",
+            *desk_bench.reproduce(command),
             DOCS_END,
         ]
     )
-
-
-def write_docs(section: str) -> None:
-    text = DOCS.read_text()
-    if DOCS_START in text and DOCS_END in text:
-        head, rest = text.split(DOCS_START, 1)
-        text = head + section + rest.split(DOCS_END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOCS.write_text(text)
 
 
 # --- command line ---------------------------------------------------------------------------------
@@ -1085,7 +1071,7 @@ def main(argv: list[str]) -> None:
             print(f"  {line}")
     print(f"\nReproduce: {command}")
     if args.write_docs:
-        write_docs(section)
+        desk_bench.write_docs(section, start=DOCS_START, end=DOCS_END)
         print(f"Wrote {DOCS.relative_to(ROOT)}")
     if not all(r.ok for r in results):
         raise SystemExit(1)

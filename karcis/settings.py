@@ -305,7 +305,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "karcis.api.schema.CapabilityAutoSchema",
     "EXCEPTION_HANDLER": "karcis.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {

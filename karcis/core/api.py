@@ -71,8 +71,8 @@ class ContactFilter(filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List contacts (staff)"),
-    retrieve=extend_schema(summary="A contact (staff)"),
+    list=extend_schema(summary="List contacts"),
+    retrieve=extend_schema(summary="A contact"),
 )
 class ContactViewSet(
     KarcisAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
@@ -199,10 +199,9 @@ class UserFilter(filters.FilterSet):
 class UserViewSet(
     KarcisAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    """The organisation's admins, supervisors and agents (integration users included).
+    """The organisation's staff accounts (integration users included), with their role.
 
-    Staff may read; administrators create and change accounts. Give an integration its
-    token with `karcis api_token <email>`.
+    Give an integration its token with `karcis api_token <email>`.
     """
 
     queryset = User.objects.none()
@@ -277,13 +276,13 @@ class TeamUpdateSerializer(serializers.Serializer):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List teams (staff)"),
-    retrieve=extend_schema(summary="A team (staff)"),
+    list=extend_schema(summary="List teams"),
+    retrieve=extend_schema(summary="A team"),
 )
 class TeamViewSet(
     KarcisAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    """Groups of agents that tickets are routed to. Staff read; administrators write."""
+    """Groups of agents that tickets are routed to."""
 
     queryset = Team.objects.none()
     serializer_class = TeamSerializer

@@ -237,7 +237,8 @@ def contact_resolve(
     if not email and not phone:
         raise ValidationError(_("An e-mail address or a phone number is required."))
     key_kind, key_value = (IdentityKind.EMAIL, email) if email else (IdentityKind.PHONE, phone)
-    # No savepoint of its own: nothing here is rolled back on its own, only with the caller.
+    # No savepoint of its own (only around a new contact's INSERT, which a parallel creator
+    # may win): the rest is rolled back only with the caller.
     with transaction.atomic(savepoint=False):
         identity = (
             ContactIdentity.objects.select_related("contact")
@@ -250,14 +251,12 @@ def contact_resolve(
                 contact.name = one_line(name, 150)
                 contact.save(update_fields=["name"])
         else:
-            fallback = email.split("@")[0] if email else phone
-            contact = Contact.objects.create(
+            contact = _contact_with_identity_create(
                 organisation=organisation,
-                name=one_line(name or "", 150) or fallback,
-                created_at=at or timezone.now(),
-            )
-            ContactIdentity.objects.create(
-                organisation=organisation, contact=contact, kind=key_kind, value=key_value
+                name=one_line(name or "", 150) or (email.split("@")[0] if email else phone),
+                kind=key_kind,
+                value=key_value,
+                at=at,
             )
         if email and phone:
             # The phone joins this contact only if it belongs to nobody yet.
@@ -268,6 +267,30 @@ def contact_resolve(
                 defaults={"contact": contact},
             )
     return contact
+
+
+def _contact_with_identity_create(
+    *, organisation: Organisation, name: str, kind: str, value: str, at: datetime | None
+) -> Contact:
+    """A new contact with this address; the contact that has it, when another transaction
+    created one with it at the same moment (two e-mails of a new sender processed at once)."""
+    try:
+        with transaction.atomic():  # a savepoint: losing the race must not spoil the caller's
+            contact = Contact.objects.create(
+                organisation=organisation, name=name, created_at=at or timezone.now()
+            )
+            ContactIdentity.objects.create(
+                organisation=organisation, contact=contact, kind=kind, value=value
+            )
+            return contact
+    except IntegrityError:
+        # PostgreSQL made the INSERT wait for the other transaction; it committed, so the
+        # address is now there to read.
+        return (
+            ContactIdentity.objects.select_related("contact")
+            .get(organisation=organisation, kind=kind, value=value)
+            .contact
+        )
 
 
 def _require(actor: User | None, capability: str) -> None:

@@ -480,7 +480,7 @@ class TicketViewSet(
     @extend_schema(
         request=TicketUpdateSerializer,
         responses={200: TicketSerializer, 403: ErrorSerializer, 404: ErrorSerializer},
-        summary="Change a ticket (staff)",
+        summary="Change a ticket",
         description="Status, priority, type, category, team, assignee, tags, custom fields, subject.",
     )
     def partial_update(self, request, *args, **kwargs):
@@ -733,7 +733,7 @@ class CategoryCreateSerializer(serializers.Serializer):
 class CategoryViewSet(
     KarcisAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    """The organisation's category tree. Everyone reads; administrators add categories."""
+    """The organisation's category tree: staff see every category, customers the active ones."""
 
     queryset = Category.objects.none()
     serializer_class = CategorySerializer
@@ -761,7 +761,7 @@ class CategoryViewSet(
     @idempotent_create_schema(
         request=CategoryCreateSerializer,
         response=CategorySerializer,
-        summary="Add a category (administrators)",
+        summary="Add a category",
     )
     def create(self, request, *args, **kwargs):
         def create_category():

@@ -76,11 +76,14 @@ def _recipients(event: Event) -> list[tuple[str, int]]:
 
 def notifications_from(event: Event) -> None:
     """Turn one desk event into the notifications it calls for (the consumer's handler)."""
+    wanted = _recipients(event)
+    customer_wrote = event.type == events.REPLY_ADDED.name and event.actor_contact_id is not None
+    if not wanted and not customer_wrote:
+        return  # most events concern nobody: decided from the payload, without a query
     ticket = Ticket.objects.select_related("organisation").filter(pk=event.object_id).first()
     if ticket is None:
         return
-    wanted = _recipients(event)
-    if event.type == events.REPLY_ADDED.name and event.actor_contact_id and ticket.assignee_id:
+    if customer_wrote and ticket.assignee_id:
         # The requester (or someone they copied in) wrote: the ticket's owner hears of it.
         wanted.append((CUSTOMER_REPLIED, ticket.assignee_id))
     if not wanted:

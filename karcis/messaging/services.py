@@ -497,7 +497,7 @@ def _thread_in(inbound: InboundEmail, parsed: ParsedEmail, ours: set[str]) -> Ou
             reopen=not parsed.auto_submitted,
         )
         if parsed.message_id:
-            _message_id_record(organisation, parsed.message_id, thread.ticket, message)
+            _message_id_record(organisation.pk, parsed.message_id, thread.ticket.pk, message.pk)
         outcome = Outcome(InboundAction.MESSAGE_ADDED, thread.ticket, message, note)
     else:
         # The new ticket's event tells messaging.subscribers where it came from: they record
@@ -530,22 +530,22 @@ def _thread_in(inbound: InboundEmail, parsed: ParsedEmail, ours: set[str]) -> Ou
 def inbound_ticket_opened(*, inbound_id: int, ticket_id: int, message_id: int) -> None:
     """A ticket was just opened from this stored e-mail: remember its Message-ID, so that the
     answers to it thread into the ticket (call inside the transaction that opens it)."""
-    inbound = InboundEmail.objects.filter(pk=inbound_id).only("message_id", "organisation").first()
-    ticket = desk_selectors.ticket_get(ticket_id=ticket_id)
-    if inbound is None or ticket is None or not inbound.message_id:
+    # By ids: the rows were written in this transaction, and intake is a hot path.
+    found = InboundEmail.objects.filter(pk=inbound_id).values_list("message_id", "organisation_id")
+    row = found.first()
+    if row is None or not row[0]:
         return
-    message = desk_selectors.message_get(message_id=message_id)
-    _message_id_record(ticket.organisation, inbound.message_id, ticket, message)
+    value, organisation_id = row
+    _message_id_record(organisation_id, value, ticket_id, message_id)
 
 
-def _message_id_record(
-    organisation: Organisation, value: str, ticket: Ticket, message: Message
-) -> None:
+def _message_id_record(organisation_id: int, value: str, ticket_id: int, message_id: int) -> None:
+    """Remember an incoming Message-ID: answers that refer to it thread into the ticket."""
     EmailMessageId.objects.create(
-        organisation=organisation,
+        organisation_id=organisation_id,
         value=value,
-        ticket=ticket,
-        desk_message=message,
+        ticket_id=ticket_id,
+        desk_message_id=message_id,
         direction=Direction.IN,
     )
 

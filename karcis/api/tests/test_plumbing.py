@@ -119,6 +119,20 @@ def test_the_schema_is_served_and_documents_idempotency(client, db):
     assert "api_token" in schema["components"]["securitySchemes"]["tokenAuth"]["description"]
 
 
+def test_the_schema_says_which_capabilities_may_call_each_action(client, db):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+    ticket_change = schema["paths"]["/api/tickets/{number}/"]["patch"]["description"]
+    user_create = schema["paths"]["/api/users/"]["post"]["description"]
+    assert "**Who may call:** a role or grant with `desk.ticket.update`." in ticket_change
+    assert "`core.staff.manage`" in user_create
+    # Every operation of the API says it: no endpoint is open without naming who may use it.
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if method in {"get", "post", "patch", "put", "delete"}:
+                assert "Who may call" in operation.get("description", ""), (method, path)
+
+
 def test_the_docs_page_loads_everything_from_our_own_server(client, db):
     response = client.get("/api/docs/")
 

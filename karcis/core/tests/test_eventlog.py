@@ -180,6 +180,21 @@ def test_a_consumer_gets_each_event_once_in_order(org, make_ticket, effects_cons
     assert effects() == sorted(f"effect-{pk}" for pk in created_event_ids())
 
 
+def test_the_dispatch_job_drains_a_backlog_of_several_batches(
+    org, make_ticket, effects_consumer, monkeypatch
+):
+    from karcis.core import tasks
+
+    for n in range(5):
+        make_ticket(subject=f"Tiket {n}")
+    dispatch = eventlog.events_dispatch
+    monkeypatch.setattr(eventlog, "events_dispatch", lambda: dispatch(batch=2))
+
+    tasks.events_dispatch_task()
+
+    assert effects() == sorted(f"effect-{pk}" for pk in created_event_ids())
+
+
 def test_a_crash_half_way_resumes_without_missing_or_repeating(org, make_ticket, effects_consumer):
     for n in range(5):
         make_ticket(subject=f"Tiket {n}")

@@ -1,5 +1,6 @@
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from karcis.core import services
 from karcis.core.models import ContactIdentity, Event, Role
@@ -97,3 +98,46 @@ def test_a_known_phone_never_pulls_a_new_email_onto_its_owner(org):
     assert list(ContactIdentity.objects.filter(contact=other).values_list("value", flat=True)) == [
         "attacker@evil.test"
     ]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite runs one writing transaction at a time",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_first_messages_of_a_new_sender_at_once_make_one_contact(org):
+    import threading
+
+    from django.db import transaction
+    from django_scopes import scopes_disabled
+
+    from karcis.core.models import Contact
+
+    created, release = threading.Event(), threading.Event()
+    found, errors = [], []
+
+    def first_writer():
+        try:
+            with scopes_disabled(), transaction.atomic():
+                found.append(services.contact_resolve(organisation=org, email="baru@example.com"))
+                created.set()
+                release.wait(10)
+        except BaseException as error:  # noqa: BLE001 (reported to the test)
+            errors.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=first_writer)
+    thread.start()
+    assert created.wait(10)
+    # The second INSERT waits for the first transaction, which commits a moment later.
+    threading.Timer(0.3, release.set).start()
+    with transaction.atomic():
+        second = services.contact_resolve(organisation=org, email="baru@example.com", name="Baru")
+        # The caller's transaction is still usable after the lost race.
+        Contact.objects.filter(pk=second.pk).update(notes="dilihat")
+    thread.join()
+
+    assert errors == []
+    assert second.pk == found[0].pk
+    assert Contact.objects.filter(identities__value="baru@example.com").count() == 1
