@@ -2,6 +2,7 @@
 
 import html
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import cast
@@ -142,10 +143,32 @@ class CheckedFile:
     content_id: str = ""
 
 
+# Names Windows keeps for devices: a file called so (with any extension) cannot be saved there.
+_WINDOWS_RESERVED = re.compile(r"(?i)^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)$")
+
+
 def _safe_filename(name: str) -> str:
-    base = PurePath(name.replace("\\", "/")).name
-    base = re.sub(r"[^\w.\- ()]+", "_", base).strip(" .") or "lampiran"
-    return base[-150:]
+    """A file's name as people wrote it (any script, accents, dashes, emoji), less only what
+    could do harm: a path (its last part is kept), control and direction-changing characters
+    (U+202E turns "gpj.exe" round), and names that are reserved ("..", CON, NUL, LPT1, …)."""
+    base = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(
+        char for char in base if unicodedata.category(char) not in {"Cc", "Cf", "Cs", "Zl", "Zp"}
+    )
+    base = re.sub(r"\s+", " ", base).strip(" .")
+    if _WINDOWS_RESERVED.match(base.split(".", 1)[0].strip()):
+        base = "_" + base
+    base = base or "lampiran"
+    if len(base) > 150:  # the end holds the extension
+        base = base[-150:].lstrip(" .") or "lampiran"
+    return base
+
+
+def storage_name(filename: str) -> str:
+    """The name a file gets on disk: its letters and digits (any script), '-', '_' and '.',
+    so that every storage backend accepts it. People see the name they gave it."""
+    stored = re.sub(r"[^\w.-]+", "_", filename).strip("._")
+    return stored[-100:] or "lampiran"
 
 
 def _detect_type(head: bytes, extension: str) -> str | None:

@@ -82,6 +82,7 @@ REPLY_ADDED = event_type(
     "desk.message.reply_added",
     subject=TICKET,
     payload={"message_id": "the message's id", "attachments": "how many files it carries"},
+    optional={"automatic": "true when a machine wrote it for the requester (an out-of-office)"},
 )
 NOTE_ADDED = event_type(
     "desk.message.note_added",

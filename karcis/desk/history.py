@@ -138,6 +138,8 @@ def _fields_changed(event: Event, names: Names, actor: str) -> Description:
 
 @describer(events.REPLY_ADDED)
 def _replied(event: Event, names: Names, actor: str) -> Description:
+    if (event.payload or {}).get("automatic"):
+        return Description(_("An automatic reply from %(actor)s arrived") % {"actor": actor})
     return Description(_("%(actor)s replied") % {"actor": actor})
 
 

@@ -5,9 +5,11 @@ from typing import TYPE_CHECKING, ClassVar
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from karcis.core.content import storage_name
 from karcis.core.models import Channel, Contact, DeliveryState, FieldKind, Organisation, Team, User
 
 if TYPE_CHECKING:
@@ -226,13 +228,37 @@ class MessageKind(models.TextChoices):
     NOTE = "note", _("Internal note")
 
 
+class IntakeNote(models.TextChoices):
+    """What the channel that brought a message had to repair or leave out while taking it
+    in, for the agent to know (the original stays available where the channel keeps it)."""
+
+    DAMAGED_PART = (
+        "damaged_part",
+        _("A part of the message was damaged; what could be read was kept."),
+    )
+    UNCLOSED_STRUCTURE = (
+        "unclosed_structure",
+        _("The message's structure was broken or not closed; its parts were recovered."),
+    )
+    UNKNOWN_CHARSET = "unknown_charset", _("The text declared an unknown character set.")
+    INVALID_TEXT = "invalid_text", _("Some characters could not be read and were replaced.")
+    MALFORMED_HEADERS = (
+        "malformed_headers",
+        _("Some headers were malformed and were read leniently."),
+    )
+    UNREADABLE = "unreadable", _("The message could not be read; it is shown as raw text.")
+    PARTICIPANTS_LEFT_OUT = "participants_left_out", _("Some people in Cc were not added.")
+
+
 class Message(models.Model):
     """One entry of a ticket's conversation: a public reply or an internal note.
 
     body_html is sanitised on the way in; body_text is its plain-text form for search,
     e-mail and previews. quoted_html is the history an e-mail quoted below its new part,
     folded away on screen but kept. delivery_state says whether a reply reached the
-    requester by e-mail (set by the channel that sends it).
+    requester by e-mail (set by the channel that sends it). `automatic`: written by a
+    machine on the requester's side (an out-of-office); `intake_notes`: what the channel
+    had to repair or leave out ({"code": IntakeNote, "detail": str, "count": int}).
     """
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
@@ -252,6 +278,8 @@ class Message(models.Model):
         max_length=8, choices=DeliveryState.choices, default=DeliveryState.NONE, blank=True
     )
     delivery_detail = models.CharField(max_length=300, blank=True)
+    automatic = models.BooleanField(default=False)
+    intake_notes = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects: ClassVar["ScopedManagerType[Message]"] = ScopedManager(organisation="organisation")
@@ -266,6 +294,36 @@ class Message(models.Model):
         return self.kind == MessageKind.REPLY
 
     @property
+    def intake_note_lines(self) -> list[str]:
+        """The intake notes in words, in the reader's language (read when shown)."""
+        lines = []
+        for note in self.intake_notes or []:
+            code, detail = note.get("code", ""), str(note.get("detail", ""))[:80]
+            if code == IntakeNote.PARTICIPANTS_LEFT_OUT:
+                count, limit = int(note.get("count", 0)), int(note.get("limit", 0))
+                lines.append(
+                    ngettext(
+                        "%(count)d more person in Cc was not added to the ticket "
+                        "(at most %(limit)d per message).",
+                        "%(count)d more people in Cc were not added to the ticket "
+                        "(at most %(limit)d per message).",
+                        count,
+                    )
+                    % {"count": count, "limit": limit}
+                )
+            elif code == IntakeNote.UNKNOWN_CHARSET and detail:
+                lines.append(
+                    gettext(
+                        "The text declared an unknown character set (%(charset)s) and was "
+                        "read as UTF-8."
+                    )
+                    % {"charset": detail}
+                )
+            elif code in IntakeNote.values:
+                lines.append(str(IntakeNote(code).label))
+        return lines
+
+    @property
     def author_name(self) -> str:
         if self.author_user is not None:  # no query without an author_user_id
             return self.author_user.name
@@ -276,7 +334,10 @@ class Message(models.Model):
 
 def attachment_path(instance: "Attachment", filename: str) -> str:
     # A random folder per file: names from users never collide and are never guessable.
-    return f"attachments/{instance.organisation_id}/{instance.token}/{instance.filename}"
+    # On disk a name any storage accepts; people see the name as given (Attachment.filename).
+    return (
+        f"attachments/{instance.organisation_id}/{instance.token}/{storage_name(instance.filename)}"
+    )
 
 
 class Attachment(models.Model):

@@ -77,7 +77,12 @@ def _recipients(event: Event) -> list[tuple[str, int]]:
 def notifications_from(event: Event) -> None:
     """Turn one desk event into the notifications it calls for (the consumer's handler)."""
     wanted = _recipients(event)
-    customer_wrote = event.type == events.REPLY_ADDED.name and event.actor_contact_id is not None
+    # An out-of-office answer is not the customer writing: nobody is told of it.
+    customer_wrote = (
+        event.type == events.REPLY_ADDED.name
+        and event.actor_contact_id is not None
+        and not (event.payload or {}).get("automatic")
+    )
     if not wanted and not customer_wrote:
         return  # most events concern nobody: decided from the payload, without a query
     ticket = Ticket.objects.select_related("organisation").filter(pk=event.object_id).first()

@@ -34,6 +34,7 @@ from karcis.desk.models import (
     Attachment,
     Category,
     CustomField,
+    IntakeNote,
     Message,
     MessageKind,
     Priority,
@@ -236,12 +237,15 @@ def ticket_create(
     created_at: datetime | None = None,
     linked_to: Ticket | None = None,
     origin: dict[str, Any] | None = None,
+    automatic: bool = False,
+    intake_notes: Iterable[dict[str, Any]] = (),
 ) -> Ticket:
     """Open a ticket with its first message (the requester's words, even when an agent types them).
 
     `actor`: the staff member who opens it for the requester (a call, a walk-in, the API);
     None when the requester opens it themselves. `origin`: how the channel that brought it
     knows it ({"inbound_email": 12}), kept in the event for that channel to find.
+    `automatic` and `intake_notes` describe the first message (see Message).
     """
     subject = one_line(subject, 200)
     if not subject:
@@ -304,6 +308,8 @@ def ticket_create(
             attachments=attachments,
             created_at=now,
             counted=True,
+            automatic=automatic,
+            intake_notes=intake_notes,
         )
         search.ticket_index_new(ticket_id=ticket.pk, subject=ticket.subject, body=body.text)
         # Last: whoever reads the event finds the whole ticket, its first message included.
@@ -344,8 +350,13 @@ def _message_store(
     attachments: Iterable[CheckedFile] = (),
     created_at: datetime | None = None,
     counted: bool = False,
+    automatic: bool = False,
+    intake_notes: Iterable[dict[str, Any]] = (),
 ) -> Message:
     """Store a message and its files; `counted` when the ticket's message_count already includes it."""
+    notes = list(intake_notes)
+    for note in notes:
+        _check_choice(note.get("code", ""), IntakeNote, "intake_notes")
     message = Message.objects.create(
         organisation_id=ticket.organisation_id,
         ticket=ticket,
@@ -356,6 +367,8 @@ def _message_store(
         channel=channel,
         author_user=author_user,
         author_contact=author_contact,
+        automatic=automatic,
+        intake_notes=notes,
         created_at=created_at or timezone.now(),
     )
     for checked in attachments:
@@ -432,17 +445,23 @@ def message_add(
     status: str | None = None,
     reopen: bool = True,
     at: datetime | None = None,
+    automatic: bool = False,
+    intake_notes: Iterable[dict[str, Any]] = (),
 ) -> Message:
     """Add a reply or note; an agent may set the status in the same step.
 
-    A requester's reply reopens a pending or solved ticket, unless `reopen` is off (an
-    out-of-office answer is kept on the ticket but is not the requester speaking). Closed
+    A requester's reply reopens a pending or solved ticket, unless `reopen` is off. An
+    `automatic` message (an out-of-office answer, marked so on the message) is kept on the
+    ticket but is not the requester speaking: it never reopens the ticket, and its event
+    says so (the assignee is not told "the customer replied"). Closed
     tickets take no more messages: the portal offers a follow-up ticket instead. A note's
     @mentions are recorded with it (the people mentioned are told, desk.notifications).
     """
     attachments = list(attachments)
     if (author_user is None) == (author_contact is None):
         raise ValueError("A message has exactly one author: a user or a contact.")
+    if automatic and author_contact is None:
+        raise ValueError("Only a contact's message can be automatic.")
     if not body.text and not attachments:
         raise ValidationError({"body": _("Write a message or attach a file.")})
     _check_choice(kind, MessageKind, "kind")
@@ -489,6 +508,8 @@ def message_add(
             author_contact=author_contact,
             attachments=attachments,
             created_at=now,
+            automatic=automatic,
+            intake_notes=intake_notes,
         )
         fields = ["updated_at"]
         ticket.updated_at = now
@@ -500,7 +521,12 @@ def message_add(
             if not is_staff:
                 raise ValidationError(_("Only agents can change the status."))
             _status_change(ticket, status, actor=author_user, now=now, message=message)
-        elif reopen and not is_staff and ticket.status in (Status.PENDING, Status.SOLVED):
+        elif (
+            reopen
+            and not automatic
+            and not is_staff
+            and ticket.status in (Status.PENDING, Status.SOLVED)
+        ):
             _status_change(ticket, Status.OPEN, actor=None, actor_contact=author_contact, now=now)
         elif is_staff and kind == MessageKind.REPLY and ticket.status == Status.NEW:
             _status_change(ticket, Status.OPEN, actor=author_user, now=now)
@@ -509,6 +535,8 @@ def message_add(
         payload: dict[str, Any] = {"message_id": message.pk, "attachments": len(attachments)}
         if mentioned:
             payload["mentions"] = [person.pk for person in mentioned]
+        if automatic:
+            payload["automatic"] = True
         event_record(
             organisation=ticket.organisation,
             type=events.NOTE_ADDED if kind == MessageKind.NOTE else events.REPLY_ADDED,

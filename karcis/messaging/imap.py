@@ -9,6 +9,11 @@ SELECT, BODY.PEEK leaves \\Seen alone): people may read the same mailbox in thei
 A new UIDVALIDITY means the server renumbered the folder: the poll starts again from the
 first message, and storing (idempotent per Message-ID or bytes) skips what it already has.
 
+Each message is stored with its INTERNALDATE (when it reached the mailbox, by the server's
+clock), and the messages already in the folder when polling (re)starts are marked as its
+history (`backfill`): they become tickets without an automatic reply. Neither depends on
+the Date header, which the sender writes.
+
 Problems with the server or the account never raise: they are kept on the mailbox
 (`last_error`, in words an admin can act on) and the next poll tries again.
 """
@@ -26,7 +31,8 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -52,6 +58,9 @@ BATCH_SIZE = 20
 WORKERS = 4
 
 _UID = re.compile(rb"\bUID (\d+)")
+_INTERNALDATE = re.compile(
+    rb'INTERNALDATE "\s?(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)"'
+)
 _SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
 
 
@@ -162,8 +171,14 @@ def _fetch_new(mailbox: Mailbox, tally: _Tally, new_ids: list[int]) -> None:
     deadline = time.monotonic() + TIME_BUDGET
     with _session(mailbox) as client:
         uidvalidity = _select(client, mailbox.imap_folder)
+        fresh_start = mailbox.imap_uidvalidity != uidvalidity
         last_uid = _resume_point(client, mailbox, uidvalidity)
         uids = _uids_after(client, last_uid)
+        # On a fresh start, everything already in the folder is its history. (A history
+        # longer than one poll's TIME_BUDGET continues at the next poll unmarked; its
+        # INTERNALDATE, more than AUTO_REPLY_MAX_AGE ago for most of it, still keeps it
+        # from being answered.)
+        history_until = max(uids, default=0) if fresh_start else 0
         for start in range(0, len(uids), BATCH_SIZE):
             batch = uids[start : start + BATCH_SIZE]
             too_large = _too_large(client, batch)
@@ -171,7 +186,17 @@ def _fetch_new(mailbox: Mailbox, tally: _Tally, new_ids: list[int]) -> None:
             # In UID order, so that the resume point never passes a message not stored.
             for uid in batch:
                 if uid in messages:
-                    _store(mailbox, uidvalidity, uid, messages[uid], tally, new_ids)
+                    raw, arrived_at = messages[uid]
+                    _store(
+                        mailbox,
+                        uidvalidity,
+                        uid,
+                        raw,
+                        tally,
+                        new_ids,
+                        arrived_at=arrived_at,
+                        backfill=uid <= history_until,
+                    )
                 elif uid in too_large:
                     tally.skipped.append(_too_large_note(uid, too_large[uid]))
                     _advance(mailbox, uidvalidity, uid)
@@ -219,13 +244,25 @@ def _uid_before_recent_mail(client: imaplib.IMAP4) -> int:
 
 
 def _store(
-    mailbox: Mailbox, uidvalidity: int, uid: int, raw: bytes, tally: _Tally, new_ids: list[int]
+    mailbox: Mailbox,
+    uidvalidity: int,
+    uid: int,
+    raw: bytes,
+    tally: _Tally,
+    new_ids: list[int],
+    *,
+    arrived_at: datetime | None = None,
+    backfill: bool = False,
 ) -> None:
     # Stored and remembered together: a crash in between would either lose the message
     # (UID advanced, row missing) or, harmlessly, fetch it once more.
     with transaction.atomic():
         inbound, created = services.inbound_store(
-            mailbox=mailbox, raw=raw, source=InboundSource.IMAP
+            mailbox=mailbox,
+            raw=raw,
+            source=InboundSource.IMAP,
+            arrived_at=arrived_at,
+            backfill=backfill,
         )
         _advance(mailbox, uidvalidity, uid)
     tally.fetched += 1
@@ -409,11 +446,11 @@ def _too_large_note(uid: int, size: int) -> str:
     ) % {"uid": uid, "size": size // 2**20, "limit": settings.KARCIS_MAIL_MAX_BYTES // 2**20}
 
 
-def _fetch(client: imaplib.IMAP4, uids: list[int]) -> dict[int, bytes]:
-    """{UID: raw message}; a message expunged meanwhile is simply absent."""
+def _fetch(client: imaplib.IMAP4, uids: list[int]) -> dict[int, tuple[bytes, datetime | None]]:
+    """{UID: (raw message, INTERNALDATE)}; a message expunged meanwhile is simply absent."""
     if not uids:
         return {}
-    data = _uid_command(client, "FETCH", _uid_set(uids), "(UID BODY.PEEK[])")
+    data = _uid_command(client, "FETCH", _uid_set(uids), "(UID INTERNALDATE BODY.PEEK[])")
     messages = {}
     for index, item in enumerate(data):
         if not isinstance(item, tuple):
@@ -423,8 +460,33 @@ def _fetch(client: imaplib.IMAP4, uids: list[int]) -> dict[int, bytes]:
         if match is None and index + 1 < len(data) and isinstance(data[index + 1], bytes):
             match = _UID.search(data[index + 1])  # the server put UID after the literal
         if match is not None:
-            messages[int(match.group(1))] = raw
+            messages[int(match.group(1))] = (raw, internaldate(header))
     return messages
+
+
+def internaldate(line: bytes) -> datetime | None:
+    """The INTERNALDATE of a FETCH response line, as an aware datetime; None when absent or
+    unreadable (the message then counts as arrived when we stored it)."""
+    match = _INTERNALDATE.search(line)
+    if match is None:
+        return None
+    day, month, year, hour, minute, second, sign, off_h, off_m = (
+        part.decode("ascii") for part in match.groups()
+    )
+    try:
+        offset = timedelta(hours=int(off_h), minutes=int(off_m))
+        zone = dt_timezone(offset if sign == "+" else -offset)
+        return datetime(
+            int(year),
+            IMAP_MONTHS.index(month.capitalize()) + 1,
+            int(day),
+            int(hour),
+            int(minute),
+            int(second),
+            tzinfo=zone,
+        )
+    except ValueError:  # a month or a time no calendar has
+        return None
 
 
 def _uid_command(client: imaplib.IMAP4, command: str, *args: str) -> list:

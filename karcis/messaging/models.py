@@ -118,6 +118,12 @@ class InboundEmail(models.Model):
     raw = models.BinaryField()
     size = models.PositiveIntegerField()
     received_at = models.DateTimeField(default=timezone.now)
+    # When it reached the mailbox, by the mail server (IMAP INTERNALDATE); null when it came
+    # straight to us (then received_at). Never the Date header, which the sender writes.
+    arrived_at = models.DateTimeField(null=True, blank=True)
+    # Already in the mailbox when we began reading it (the first poll's history): it becomes
+    # a ticket but gets no automatic reply.
+    backfill = models.BooleanField(default=False)
     envelope_recipients = models.JSONField(default=list, blank=True)
     from_address = models.CharField(max_length=254, blank=True)
     subject = models.CharField(max_length=200, blank=True)

@@ -13,7 +13,7 @@ import logging
 import mimetypes
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from django_scopes import scopes_disabled
 
-from karcis.core.content import Body, CheckedFile, attachment_check
+from karcis.core.content import Body, CheckedFile, attachment_check, sanitise_html
 from karcis.core.eventlog import EventType
 from karcis.core.models import Channel, Contact, Notification, Organisation, User, as_member
 from karcis.core.notifications import recipient_language
@@ -41,10 +41,12 @@ from karcis.desk import selectors as desk_selectors
 from karcis.desk import services as desk
 from karcis.messaging import addresses, events, outbound
 from karcis.messaging.email.parse import (
+    ForwardedMessage,
     ParsedAttachment,
     ParsedEmail,
     email_parse,
     message_id_of,
+    repairs_of,
 )
 from karcis.messaging.models import (
     Delivery,
@@ -66,9 +68,14 @@ logger = logging.getLogger(__name__)
 
 # A stored row waits this long for the process that stored it before the sweep takes it.
 PENDING_GRACE = timedelta(seconds=30)
-# CC'd people beyond this many are not made participants (a message to a whole list).
-MAX_PARTICIPANTS_PER_MESSAGE = 20
-# A message older than this when processed gets no automatic reply.
+# Every person in Cc becomes a participant, up to this many per message: a limit only
+# against abuse (a message Cc'ing a whole list), far above any real conversation. Those left
+# out are counted on the message for the agent (docs/guide-*.md say the number).
+MAX_PARTICIPANTS_PER_MESSAGE = 50
+# A message that reached the mailbox longer ago than this when processed gets no automatic
+# reply (a poll after an outage, a message run again weeks later). Judged by when it
+# arrived (our own clock, or the IMAP server's INTERNALDATE), never by its Date header:
+# the sender writes that, and a phone with a wrong clock still deserves its answer.
 AUTO_REPLY_MAX_AGE = timedelta(days=1)
 
 
@@ -178,12 +185,20 @@ def _dedupe_key(raw: bytes, message_id: str) -> str:
 
 
 def inbound_store(
-    *, mailbox: Mailbox, raw: bytes, source: str, recipients: Iterable[str] = ()
+    *,
+    mailbox: Mailbox,
+    raw: bytes,
+    source: str,
+    recipients: Iterable[str] = (),
+    arrived_at: datetime | None = None,
+    backfill: bool = False,
 ) -> tuple[InboundEmail, bool]:
     """Keep a message exactly as it arrived; (row, True) when it is new for this mailbox.
 
     A message already stored (a redelivery, a second IMAP fetch) returns the stored row and
     False. Call this before anything else may fail: once it returns, the message is safe.
+    `arrived_at`: when it reached the mailbox, when that was before we received it (IMAP's
+    INTERNALDATE); `backfill`: it was already in the mailbox when we started reading it.
     """
     message_id = message_id_of(raw)
     key = _dedupe_key(raw, message_id)
@@ -200,6 +215,8 @@ def inbound_store(
                 raw=raw,
                 size=len(raw),
                 envelope_recipients=[str(r).replace("\x00", "").lower() for r in recipients][:50],
+                arrived_at=arrived_at,
+                backfill=backfill,
             )
     except IntegrityError:  # stored already, by an earlier or a parallel delivery
         return InboundEmail.objects.get(mailbox=mailbox, dedupe_key=key), False
@@ -487,6 +504,17 @@ def _thread_in(inbound: InboundEmail, parsed: ParsedEmail, ours: set[str]) -> Ou
     files, skipped = _attachments_checked(parsed)
     body = _body_of(parsed, skipped)
     note = "; ".join(skipped)
+    # An automatic answer (out-of-office) brings nobody into the conversation.
+    copied, left_out = ([], 0) if parsed.auto_submitted else _copied_people(parsed, ours)
+    intake_notes: list[dict[str, Any]] = list(repairs_of(parsed.defects))
+    if left_out:
+        intake_notes.append(
+            {
+                "code": "participants_left_out",
+                "count": left_out,
+                "limit": MAX_PARTICIPANTS_PER_MESSAGE,
+            }
+        )
     if thread.ticket is not None and not thread.ticket.is_closed:
         message = desk.message_add(
             ticket=thread.ticket,
@@ -495,6 +523,8 @@ def _thread_in(inbound: InboundEmail, parsed: ParsedEmail, ours: set[str]) -> Ou
             channel=Channel.EMAIL,
             attachments=files,
             reopen=not parsed.auto_submitted,
+            automatic=parsed.auto_submitted,
+            intake_notes=intake_notes,
         )
         if parsed.message_id:
             _message_id_record(organisation.pk, parsed.message_id, thread.ticket.pk, message.pk)
@@ -513,8 +543,10 @@ def _thread_in(inbound: InboundEmail, parsed: ParsedEmail, ours: set[str]) -> Ou
             linked_to=thread.ticket or thread.linked_to,
             origin={
                 "inbound_email": inbound.pk,
-                "acknowledge": not parsed.auto_submitted and _written_lately(parsed),
+                "acknowledge": not parsed.auto_submitted and _sender_waiting(inbound),
             },
+            automatic=parsed.auto_submitted,
+            intake_notes=intake_notes,
         )
         action = (
             InboundAction.FOLLOWUP_CREATED
@@ -522,8 +554,7 @@ def _thread_in(inbound: InboundEmail, parsed: ParsedEmail, ours: set[str]) -> Ou
             else InboundAction.TICKET_CREATED
         )
         outcome = Outcome(action, ticket, desk_selectors.ticket_first_message(ticket=ticket), note)
-    if not parsed.auto_submitted:
-        _participants_add(outcome.ticket, parsed, sender, ours)
+    _participants_add(outcome.ticket, parsed, sender, copied)
     return outcome
 
 
@@ -550,21 +581,37 @@ def _message_id_record(organisation_id: int, value: str, ticket_id: int, message
     )
 
 
-def _written_lately(parsed: ParsedEmail) -> bool:
-    """Whether the sender is still waiting for our acknowledgement: an old message (history
-    fetched from a mailbox, a message run again weeks later) gets no automatic reply."""
-    return parsed.date is None or parsed.date >= timezone.now() - AUTO_REPLY_MAX_AGE
+def _sender_waiting(inbound: InboundEmail) -> bool:
+    """Whether the sender is still waiting for our acknowledgement, judged by when the
+    message reached the mailbox, never by its Date header (the sender's clock may be
+    wrong). The history read when a mailbox is connected, and a message that arrived long
+    ago (a poll after an outage, a message run again weeks later), get no automatic reply."""
+    if inbound.backfill:
+        return False
+    arrived = inbound.arrived_at or inbound.received_at
+    return arrived >= timezone.now() - AUTO_REPLY_MAX_AGE
 
 
-def _participants_add(ticket: Ticket, parsed: ParsedEmail, sender: Contact, ours: set[str]) -> None:
-    people = []
+def _copied_people(parsed: ParsedEmail, ours: set[str]) -> tuple[list[tuple[str, str]], int]:
+    """The (name, address) of each person in Cc who may follow the ticket, up to
+    MAX_PARTICIPANTS_PER_MESSAGE, and how many more there were."""
+    people: list[tuple[str, str]] = []
     seen = set(ours) | {parsed.from_address}
-    for name, address in parsed.cc[:MAX_PARTICIPANTS_PER_MESSAGE]:
+    for name, address in parsed.cc:
         if not _is_address(address) or addresses.base_address(address) in ours:
             continue
         if address in seen:
             continue
         seen.add(address)
+        people.append((name, address))
+    return people[:MAX_PARTICIPANTS_PER_MESSAGE], max(len(people) - MAX_PARTICIPANTS_PER_MESSAGE, 0)
+
+
+def _participants_add(
+    ticket: Ticket, parsed: ParsedEmail, sender: Contact, copied: list[tuple[str, str]]
+) -> None:
+    people = []
+    for name, address in copied:
         try:
             people.append(
                 contact_resolve(organisation=ticket.organisation, name=name, email=address)
@@ -618,9 +665,15 @@ def attachment_filename(index: int, part: ParsedAttachment) -> str:
 
 def _body_of(parsed: ParsedEmail, skipped: list[str]) -> Body:
     text, html = parsed.text.strip(), parsed.html
-    if not text:
+    if not text and not parsed.forwarded:
         text = parsed.subject or _("(no text)")
         html = html or f"<p>{_('(no text)')}</p>"
+    for forwarded in parsed.forwarded:
+        # Readable on the ticket, not only as its .eml file: the agent acts on what was
+        # forwarded. Its parts were sanitised by the parser; the headers are escaped here.
+        part_html, part_text = _forwarded_body(forwarded)
+        html += part_html
+        text = f"{text}\n\n{part_text}".strip()
     if skipped:
         # The agent learns what the sender attached but we refused; the original mail
         # (with every file) stays viewable.
@@ -629,6 +682,29 @@ def _body_of(parsed: ParsedEmail, skipped: list[str]) -> Body:
         items = "".join(f"<li>{escape(line)}</li>" for line in skipped)
         html += f"<p><em>{escape(_('Files not kept:'))}</em></p><ul>{items}</ul>"
     return Body(html=html, text=text, quoted_html=parsed.quoted_html)
+
+
+def _forwarded_body(forwarded: ForwardedMessage) -> tuple[str, str]:
+    """A forwarded message as (html, text): its headers, then its words."""
+    rows = [
+        (_("From"), forwarded.from_),
+        (_("Date"), forwarded.date),
+        (_("Subject"), forwarded.subject),
+        (_("To"), forwarded.to),
+        (_("Cc"), forwarded.cc),
+        (_("Attachments"), ", ".join(forwarded.attachments)),
+    ]
+    rows = [(label, value) for label, value in rows if value]
+    title = _("Forwarded message")
+    table = "".join(
+        f"<tr><th>{escape(label)}</th><td>{escape(value)}</td></tr>" for label, value in rows
+    )
+    html = sanitise_html(
+        f"<blockquote><p><strong>{escape(title)}</strong></p>"
+        f"<table><tbody>{table}</tbody></table>{forwarded.html}</blockquote>"
+    )
+    lines = [f"---------- {title} ----------", *(f"{label}: {value}" for label, value in rows)]
+    return html, "\n".join(lines) + "\n\n" + forwarded.text.strip()
 
 
 # --- mail to people outside a ticket's conversation --------------------------------------

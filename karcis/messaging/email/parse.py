@@ -48,6 +48,21 @@ class ParsedAttachment:
 
 
 @dataclass(frozen=True)
+class ForwardedMessage:
+    """A message forwarded as a whole (a message/rfc822 part), readable on its own: its
+    headers as the forwarder's client kept them, and its text, sanitised like any mail."""
+
+    from_: str = ""  # "Name <address>", as written
+    to: str = ""
+    cc: str = ""
+    date: str = ""  # as written: only informative (the sender wrote it)
+    subject: str = ""
+    html: str = ""  # sanitised; its own quoted history included, below a rule
+    text: str = ""
+    attachments: list[str] = field(default_factory=list)  # file names inside it
+
+
+@dataclass(frozen=True)
 class ParsedEmail:
     message_id: str = ""
     in_reply_to: list[str] = field(default_factory=list)
@@ -69,6 +84,7 @@ class ParsedEmail:
     bounced_message_ids: list[str] = field(default_factory=list)
     bounce_reason: str = ""
     defects: list[str] = field(default_factory=list)
+    forwarded: list[ForwardedMessage] = field(default_factory=list)
 
 
 # --- charsets ------------------------------------------------------------------------------
@@ -335,6 +351,7 @@ class _Collected:
     bounce_ids: list[str] = field(default_factory=list)
     bounce_statuses: list[str] = field(default_factory=list)
     returned_message: bool = False
+    forwarded_raw: list[bytes] = field(default_factory=list)
 
 
 def _param(part: Message, name: str, header: str = "content-type") -> str:
@@ -509,6 +526,7 @@ def _add_forwarded(part: Message, out: _Collected, defects: list[str]) -> None:
         data = _payload(part, defects)
         head = Headers(read_headers(data, []))
         subject = _one_line(decode_words(head.first("subject")))
+    out.forwarded_raw.append(data)
     name = _filename(part) or f"{_safe_stem(subject) or 'forwarded-message'}.eml"
     if not name.lower().endswith(".eml"):
         name += ".eml"
@@ -520,7 +538,8 @@ def _add_forwarded(part: Message, out: _Collected, defects: list[str]) -> None:
 
 
 def _safe_stem(subject: str) -> str:
-    return re.sub(r"[^\w\- ()]+", "_", subject).strip(" ._")[:80]
+    # Only what a file name cannot hold; the subject's own words (any script) stay.
+    return re.sub(r"[/\\\x00-\x1f\x7f]+", "_", subject).strip(" ._")[:80]
 
 
 def _add_body(part: Message, content_type: str, out: _Collected, defects: list[str]) -> None:
@@ -574,6 +593,9 @@ def _walk(part: Message, out: _Collected, defects: list[str], depth: int = 0) ->
         return
     content_type = _content_type(part)
     if part.is_multipart():
+        if depth:  # the top level's are noted by _parse
+            for defect in getattr(part, "defects", []):
+                _note(defects, _describe_defect(defect))
         children = [p for p in _raw_payload(part) if isinstance(p, Message)]
         subtype = content_type.split("/", 1)[1] if "/" in content_type else "mixed"
         if content_type == "message/rfc822":
@@ -711,6 +733,19 @@ def _recover_boundary(raw: bytes, defects: list[str]) -> Message | None:
 
 _DAEMON_LOCAL = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|mailerdaemon)$", re.I)
 _SMTP_REPLY = re.compile(r"\b([45]\d\d[ -][45]\.\d{1,3}\.\d{1,3}\b.*|[45]\d\d\s+\S.*)")
+
+
+# Subjects auto-responders give their answers, for those that send no header saying so
+# (RFC 3834 asks for Auto-Submitted; many vacation responders never set it). Only as a
+# prefix with its colon, or the Lotus Notes sentence: a person's "out of office printer"
+# stays a person's message.
+_AUTOMATIC_SUBJECT = re.compile(
+    r"(?i)^\s*(?:automatic reply|auto[- ]?reply|auto[- ]?response|autoresponse|"
+    r"out of (?:the )?office(?: auto[- ]?reply)?|balasan otomatis|jawaban otomatis|"
+    r"abwesenheitsnotiz|automatische antwort|réponse automatique|respuesta automática|"
+    r"risposta automatica|automatisch antwoord)\s*:"
+    r"|\bis out of (?:the )?office\b"
+)
 
 
 def _is_daemon(address: str) -> bool:
@@ -923,16 +958,21 @@ def _without_nul(parsed: ParsedEmail) -> ParsedEmail:
     return dataclasses.replace(parsed, **changes)
 
 
+_NO_FROM = "no usable From address"
 _FORWARD_SUBJECT = re.compile(r"(?i)^\s*(fwd?|fw|tr|trs|wg|rv|terusan)\s*:")
 
 
-def _parse(raw: bytes, defects: list[str]) -> ParsedEmail:
+# Forwards inside forwards are read this deep; deeper ones stay in their .eml file.
+FORWARD_DEPTH = 3
+
+
+def _parse(raw: bytes, defects: list[str], depth: int = 0) -> ParsedEmail:
     headers = Headers(read_headers(raw, defects))
     subject = _one_line(decode_words(headers.first("subject")))
     senders = parse_addresses(headers.all("from"))
     from_name, from_address = senders[0] if senders else ("", "")
     if not from_address:
-        _note(defects, "no usable From address")
+        _note(defects, _NO_FROM)
 
     message = email.message_from_bytes(raw, policy=compat32)
     for defect in message.defects:
@@ -970,6 +1010,7 @@ def _parse(raw: bytes, defects: list[str]) -> ParsedEmail:
     attachments = _mark_inline(out.attachments, html + quoted_html)
     if is_bounce:
         attachments = [a for a in attachments if a.content_type != "message/rfc822"]
+    forwarded = [] if is_bounce else _forwarded(out.forwarded_raw, defects, depth)
 
     return ParsedEmail(
         message_id=_first_message_id(headers),
@@ -993,12 +1034,53 @@ def _parse(raw: bytes, defects: list[str]) -> ParsedEmail:
         text=text,
         quoted_html=quoted_html,
         attachments=attachments,
-        auto_submitted=is_bounce or is_report or _auto_submitted(headers, from_address),
+        auto_submitted=is_bounce
+        or is_report
+        or _auto_submitted(headers, from_address)
+        or bool(_AUTOMATIC_SUBJECT.search(subject)),
         is_bounce=is_bounce,
         bounced_message_ids=bounce_ids,
         bounce_reason=_bounce_reason(out.bounce_statuses, body_text) if is_bounce else "",
         defects=defects,
+        forwarded=forwarded,
     )
+
+
+def _address_list(pairs: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{name} <{address}>" if name else address for name, address in pairs)
+
+
+def _forwarded(raws: list[bytes], defects: list[str], depth: int) -> list[ForwardedMessage]:
+    """Each forwarded message readable, with the ones it forwards in turn (to a depth)."""
+    if depth >= FORWARD_DEPTH:
+        return []
+    result: list[ForwardedMessage] = []
+    for data in raws:
+        inner_defects: list[str] = []
+        inner = _parse(data, inner_defects, depth + 1)
+        for defect in inner_defects:  # what was repaired inside it was repaired in the whole
+            if defect != _NO_FROM:
+                _note(defects, defect)
+        headers = Headers(read_headers(data, []))
+        html = inner.html
+        if inner.quoted_html:
+            html += "<hr>" + inner.quoted_html
+        result.append(
+            ForwardedMessage(
+                from_=_address_list([(inner.from_name, inner.from_address)])
+                if inner.from_address
+                else _one_line(decode_words(headers.first("from")))[:300],
+                to=_address_list(inner.to)[:1000],
+                cc=_address_list(inner.cc)[:1000],
+                date=_one_line(headers.first("date"))[:100],
+                subject=inner.subject[:300],
+                html=html,
+                text=inner.text,
+                attachments=[a.filename for a in inner.attachments if a.filename],
+            )
+        )
+        result.extend(inner.forwarded)
+    return result
 
 
 _FOLD_LIMIT = 2_000_000
@@ -1071,3 +1153,43 @@ def _mark_inline(collected: list[ParsedAttachment], html: str) -> list[ParsedAtt
             )
         result.append(attachment)
     return result
+
+
+# --- what was repaired, for the agent ------------------------------------------------------
+
+# Each defect this module notes, by how it begins, as the kind of repair the desk names
+# (desk IntakeNote). Defects not listed (a missing From, history not folded) change nothing
+# the agent reads.
+_REPAIR_KINDS = (
+    ("broken base64", "damaged_part"),
+    ("unknown charset", "unknown_charset"),
+    ("text is not valid", "invalid_text"),
+    ("text declared UTF-8", "invalid_text"),
+    ("the multipart", "unclosed_structure"),
+    ("a multipart", "unclosed_structure"),
+    ("no blank line between headers", "unclosed_structure"),
+    ("parts nested too deeply", "unclosed_structure"),
+    ("raw 8-bit bytes", "malformed_headers"),
+    ("a header line without a name", "malformed_headers"),
+    ("a malformed header", "malformed_headers"),
+    ("the first header line", "malformed_headers"),
+    ("an envelope 'From '", "malformed_headers"),
+    ("could not be parsed", "unreadable"),
+)
+_UNKNOWN_CHARSET = re.compile(r"^unknown charset '(.*)'; read as UTF-8$")
+
+
+def repairs_of(defects: list[str]) -> list[dict[str, str]]:
+    """What the parser repaired, once per kind: [{"code": ..., "detail": ...}], detail being
+    the unknown charset's name."""
+    repairs: list[dict[str, str]] = []
+    for defect in defects:
+        code = next((kind for start, kind in _REPAIR_KINDS if defect.startswith(start)), None)
+        if code is None or any(repair["code"] == code for repair in repairs):
+            continue
+        repair = {"code": code}
+        match = _UNKNOWN_CHARSET.match(defect)
+        if match:
+            repair["detail"] = match[1][:40]
+        repairs.append(repair)
+    return repairs

@@ -1,14 +1,18 @@
 """The incoming pipeline: store first, then thread into the right ticket or open one."""
 
+from datetime import timedelta
 from email.message import EmailMessage
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone, translation
 
 from conftest import PNG_BYTES, email_bytes
 from karcis.core import services as core_services
 from karcis.desk import services as desk_services
+from karcis.core.models import Event, Notification
 from karcis.desk.models import Channel, Message, Status, Ticket
+from karcis.desk.notifications import notifications_from
 from karcis.messaging import addresses, services
 from karcis.messaging.models import (
     Delivery,
@@ -310,7 +314,90 @@ def test_a_reply_reopens_a_solved_ticket_but_an_out_of_office_does_not(
     assert email_ticket.status == Status.OPEN
 
 
+def test_an_out_of_office_is_marked_automatic_and_tells_nobody_the_customer_replied(
+    mailbox, email_ticket, agent
+):
+    # given a pending ticket assigned to an agent, and an answer of a vacation responder
+    # that says so only in its subject
+    ours = our_message_id(email_ticket)
+    desk_services.ticket_update(
+        ticket=email_ticket, actor=agent, assignee=agent, status=Status.PENDING
+    )
+    auto_replies = Delivery.objects.filter(kind=DeliveryKind.AUTO_REPLY).count()
+    away = receive(
+        mailbox,
+        email_bytes(
+            subject="Automatic reply: Re: Internet mati sejak pagi",
+            In_Reply_To=f"<{ours}>",
+            Cc="Bos <bos@example.com>",
+            message_id="<ooo@x>",
+        ),
+    )
+
+    # then it is kept, marked automatic, and changes nothing else
+    message = away.desk_message
+    assert message.automatic
+    email_ticket.refresh_from_db()
+    assert email_ticket.status == Status.PENDING
+    assert not email_ticket.participants.exists()
+    assert Delivery.objects.filter(kind=DeliveryKind.AUTO_REPLY).count() == auto_replies
+    event = Event.objects.filter(type="desk.message.reply_added").latest("id")
+    assert event.payload["automatic"] is True
+    notifications_from(event)
+    assert not Notification.objects.filter(kind="desk.customer_replied").exists()
+    # while a person's answer is not marked, and its assignee hears of it
+    person = receive(
+        mailbox, email_bytes(subject="Re: x", In_Reply_To=f"<{ours}>", message_id="<p@x>")
+    )
+    assert not person.desk_message.automatic
+    notifications_from(Event.objects.filter(type="desk.message.reply_added").latest("id"))
+    assert Notification.objects.filter(kind="desk.customer_replied").count() == 1
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Auto_Submitted": "auto-replied"},
+        {"X_Autoreply": "yes"},
+        {"Precedence": "auto_reply"},
+        {"subject": "Out of Office: Internet mati"},
+        {"subject": "Balasan Otomatis: Internet mati"},
+    ],
+)
+def test_a_new_automatic_message_is_marked_and_gets_no_automatic_reply(mailbox, headers):
+    inbound = receive(mailbox, email_bytes(**headers))
+
+    assert inbound.action == InboundAction.TICKET_CREATED
+    assert inbound.desk_message.automatic
+    assert not Delivery.objects.filter(kind=DeliveryKind.AUTO_REPLY).exists()
+
+
 # --- participants, attachments ----------------------------------------------------------
+
+
+def test_every_cc_becomes_a_participant_up_to_a_high_limit_and_the_rest_are_counted(mailbox):
+    # given a message copied to more people than the limit
+    limit = services.MAX_PARTICIPANTS_PER_MESSAGE
+    assert limit >= 50
+    cc = ", ".join(f"Warga {n} <warga{n}@example.com>" for n in range(limit + 7))
+    inbound = receive(mailbox, email_bytes(Cc=cc))
+
+    # then the first `limit` follow the ticket, and the message says how many did not
+    assert inbound.ticket.participants.count() == limit
+    message = inbound.desk_message
+    assert message.intake_notes == [{"code": "participants_left_out", "count": 7, "limit": limit}]
+    with translation.override("en"):
+        assert message.intake_note_lines == [
+            f"7 more people in Cc were not added to the ticket (at most {limit} per message)."
+        ]
+
+
+def test_thirty_people_in_cc_all_follow_the_ticket(mailbox):
+    cc = ", ".join(f"warga{n}@example.com" for n in range(30))
+    inbound = receive(mailbox, email_bytes(Cc=cc))
+
+    assert inbound.ticket.participants.count() == 30
+    assert inbound.desk_message.intake_notes == []
 
 
 def test_cc_people_become_participants_but_our_addresses_do_not(mailbox):
@@ -458,7 +545,8 @@ def test_one_message_to_two_of_our_mailboxes_is_one_request(org, mailbox):
     assert Message.objects.count() == 1
 
 
-def test_a_new_request_gets_an_automatic_reply_but_old_mail_does_not(mailbox):
+def test_a_new_request_gets_an_automatic_reply_whatever_its_date_header_says(mailbox):
+    # given a phone whose clock is years behind, and one set far in the future
     receive(mailbox, email_bytes(message_id="<n@x>"))
     receive(
         mailbox,
@@ -466,8 +554,74 @@ def test_a_new_request_gets_an_automatic_reply_but_old_mail_does_not(mailbox):
             sender="lama@example.com", message_id="<old@x>", Date="Mon, 02 Jan 2023 08:00:00 +0700"
         ),
     )
+    receive(
+        mailbox,
+        email_bytes(
+            sender="nanti@example.com", message_id="<f@x>", Date="Fri, 01 Jan 2100 08:00:00 +0700"
+        ),
+    )
+    # then each sender is acknowledged: the Date header is the sender's word, not ours
+    auto_replies = Delivery.objects.filter(kind=DeliveryKind.AUTO_REPLY).order_by("id")
+    assert [d.to for d in auto_replies] == [
+        ["siti@example.com"],
+        ["lama@example.com"],
+        ["nanti@example.com"],
+    ]
+
+
+def test_mail_that_reached_the_mailbox_long_ago_gets_no_automatic_reply(mailbox):
+    # given a message the IMAP server received three days ago (a poll after an outage),
+    # dated today by its sender
+    inbound, _created = services.inbound_store(
+        mailbox=mailbox,
+        raw=email_bytes(message_id="<late@x>"),
+        source="imap",
+        arrived_at=timezone.now() - timedelta(days=3),
+    )
+    # and one that arrived just now
+    fresh, _created = services.inbound_store(
+        mailbox=mailbox,
+        raw=email_bytes(sender="baru@example.com", message_id="<fresh@x>"),
+        source="imap",
+        arrived_at=timezone.now() - timedelta(minutes=5),
+    )
+
+    services.inbound_process(inbound_id=inbound.pk)
+    services.inbound_process(inbound_id=fresh.pk)
+
+    # then both become tickets, and only the recent one is acknowledged
+    assert Ticket.objects.count() == 2
     auto_replies = Delivery.objects.filter(kind=DeliveryKind.AUTO_REPLY)
-    assert [d.to for d in auto_replies] == [["siti@example.com"]]
+    assert [d.to for d in auto_replies] == [["baru@example.com"]]
+
+
+def test_the_history_of_a_newly_connected_mailbox_gets_no_automatic_reply(mailbox):
+    # given a message already in the mailbox when it was connected, sent minutes ago
+    inbound, _created = services.inbound_store(
+        mailbox=mailbox,
+        raw=email_bytes(message_id="<history@x>"),
+        source="imap",
+        arrived_at=timezone.now() - timedelta(minutes=5),
+        backfill=True,
+    )
+
+    processed = services.inbound_process(inbound_id=inbound.pk)
+
+    assert processed.action == InboundAction.TICKET_CREATED
+    assert not Delivery.objects.filter(kind=DeliveryKind.AUTO_REPLY).exists()
+
+
+def test_a_message_run_again_weeks_later_gets_no_automatic_reply(mailbox):
+    inbound, _created = services.inbound_store(
+        mailbox=mailbox, raw=email_bytes(message_id="<weeks@x>"), source="mailgate"
+    )
+    InboundEmail.objects.filter(pk=inbound.pk).update(
+        received_at=timezone.now() - timedelta(days=20)
+    )
+
+    services.inbound_process(inbound_id=inbound.pk)
+
+    assert not Delivery.objects.filter(kind=DeliveryKind.AUTO_REPLY).exists()
 
 
 @pytest.mark.parametrize(
