@@ -152,10 +152,11 @@ def _safe_filename(name: str) -> str:
     could do harm: a path (its last part is kept), control and direction-changing characters
     (U+202E turns "gpj.exe" round), and names that are reserved ("..", CON, NUL, LPT1, …)."""
     base = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    base = re.sub(r"\s+", " ", base)  # a tab or a line break was meant as a space
     base = "".join(
         char for char in base if unicodedata.category(char) not in {"Cc", "Cf", "Cs", "Zl", "Zp"}
     )
-    base = re.sub(r"\s+", " ", base).strip(" .")
+    base = base.strip(" .")
     if _WINDOWS_RESERVED.match(base.split(".", 1)[0].strip()):
         base = "_" + base
     base = base or "lampiran"

@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import override, pgettext
 from django_scopes import scopes_disabled
 
 from karcis.core.content import Body, CheckedFile, attachment_check, sanitise_html
@@ -687,12 +687,12 @@ def _body_of(parsed: ParsedEmail, skipped: list[str]) -> Body:
 def _forwarded_body(forwarded: ForwardedMessage) -> tuple[str, str]:
     """A forwarded message as (html, text): its headers, then its words."""
     rows = [
-        (_("From"), forwarded.from_),
-        (_("Date"), forwarded.date),
-        (_("Subject"), forwarded.subject),
-        (_("To"), forwarded.to),
-        (_("Cc"), forwarded.cc),
-        (_("Attachments"), ", ".join(forwarded.attachments)),
+        (pgettext("e-mail header", "From"), forwarded.from_),
+        (pgettext("e-mail header", "Date"), forwarded.date),
+        (pgettext("e-mail header", "Subject"), forwarded.subject),
+        (pgettext("e-mail header", "To"), forwarded.to),
+        (pgettext("e-mail header", "Cc"), forwarded.cc),
+        (pgettext("e-mail header", "Attachments"), ", ".join(forwarded.attachments)),
     ]
     rows = [(label, value) for label, value in rows if value]
     title = _("Forwarded message")

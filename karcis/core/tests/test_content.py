@@ -3,7 +3,14 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from conftest import PNG_BYTES
-from karcis.core.content import attachment_check, attachments_check, body_from, sanitise_html
+from karcis.core.content import (
+    _safe_filename,
+    attachment_check,
+    attachments_check,
+    body_from,
+    sanitise_html,
+    storage_name,
+)
 
 
 @pytest.mark.parametrize(
@@ -80,6 +87,58 @@ def test_text_files_must_be_text():
 def test_path_in_filename_is_dropped():
     checked = attachment_check(SimpleUploadedFile("../../etc/passwd.txt", b"root", "text/plain"))
     assert checked.filename == "passwd.txt"
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("Laporan – Café Nusantara (final).pdf", "Laporan – Café Nusantara (final).pdf"),
+        ("報告書 2024年.txt", "報告書 2024年.txt"),
+        ("تقرير الشكوى.txt", "تقرير الشكوى.txt"),
+        (
+            "Rechnung für Müller & Söhne, #12 + 'Kopie'.txt",
+            "Rechnung für Müller & Söhne, #12 + 'Kopie'.txt",
+        ),
+        # macOS sends accents decomposed; they are kept composed
+        ("Cafe\u0301.txt", "Café.txt"),
+        # paths: only the last part
+        ("C:\\Users\\budi\\surat.txt", "surat.txt"),
+        ("../../etc/passwd.txt", "passwd.txt"),
+        # control and direction-changing characters go (U+202E shows "txt.exe" as "exe.txt")
+        ("tagihan\u202etxt.exe", "tagihantxt.exe"),
+        ("baris\nbaru\x00.txt", "baris baru.txt"),
+        ("tab\there.txt", "tab here.txt"),
+        # reserved names
+        ("..", "lampiran"),
+        ("CON.txt", "_CON.txt"),
+        ("nul", "_nul"),
+        ("LPT1.log", "_LPT1.log"),
+        ("console.txt", "console.txt"),
+        ("  .hidden.txt. ", "hidden.txt"),
+    ],
+)
+def test_file_names_keep_their_unicode_and_lose_only_what_could_harm(given, kept):
+    assert _safe_filename(given) == kept
+
+
+def test_a_unicode_file_name_survives_the_attachment_check():
+    checked = attachment_check(
+        SimpleUploadedFile("Notulen – 会議 (revisi).txt", b"isi", "text/plain")
+    )
+    assert checked.filename == "Notulen – 会議 (revisi).txt"
+
+
+def test_a_very_long_name_keeps_its_extension():
+    name = _safe_filename("ä" * 300 + ".pdf")
+    assert len(name) == 150 and name.endswith("ä.pdf")
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [("Laporan – Café.pdf", "Laporan_Café.pdf"), ("「」", "lampiran"), ("a/b.txt", "a_b.txt")],
+)
+def test_storage_names_are_safe_for_any_storage(given, stored):
+    assert storage_name(given) == stored
 
 
 def test_all_errors_reported_together(settings):

@@ -742,6 +742,42 @@ def test_non_image_attachment_downloads(client, agent, billing_ticket):
     assert response["Content-Disposition"].startswith("attachment")
 
 
+@pytest.mark.parametrize(
+    "name", ["Laporan – Café.txt", "報告書 2024年.txt", "تقرير.txt", 'Surat "resmi" 50%.txt']
+)
+def test_a_unicode_file_name_downloads_under_its_own_name(client, agent, billing_ticket, name):
+    from urllib.parse import quote, unquote
+
+    from django.utils.html import escape
+
+    from karcis.core.content import attachments_check
+
+    upload = SimpleUploadedFile(name, b"isi\n", content_type="text/plain")
+    message = services.message_add(
+        ticket=billing_ticket,
+        body=body_from(text="Log"),
+        author_user=agent,
+        attachments=attachments_check([upload]),
+    )
+    attachment = message.attachments.get()
+    assert attachment.filename == name
+    login(client, agent)
+
+    response = client.get(f"/desk/files/{attachment.token}/")
+
+    assert response.status_code == 200
+    disposition = response["Content-Disposition"]
+    disposition.encode("latin-1")  # a header carries no raw non-Latin-1 characters
+    if name.isascii():
+        assert disposition == 'attachment; filename="Surat \\"resmi\\" 50%.txt"'
+    else:
+        assert disposition == f"attachment; filename*=utf-8''{quote(name)}"
+        assert unquote(disposition.split("''", 1)[1]) == name
+    # the ticket page shows the name as given
+    page = client.get(f"/desk/tickets/{billing_ticket.number}/").content.decode()
+    assert escape(name) in page
+
+
 def test_attachment_denials(client, tech_agent, other_org_agent, customer, attachment):
     url = f"/desk/files/{attachment.token}/"
     assert client.get(url)["Location"].startswith("/login/")
@@ -930,3 +966,46 @@ HUGE = "9" * 23
 def test_ids_beyond_the_database_range_are_bad_input_not_errors(client, admin_user, url):
     client.force_login(admin_user)
     assert client.get(url).status_code == 400
+
+
+# --- how an e-mail came in ---------------------------------------------------------------
+
+
+def test_the_ticket_page_notes_an_automatic_message_and_what_was_repaired(
+    client, agent, make_ticket
+):
+    # given a ticket whose first message came in repaired, and an out-of-office after it
+    ticket = make_ticket(
+        channel="email",
+        intake_notes=[
+            {"code": "damaged_part"},
+            {"code": "unknown_charset", "detail": "x-<b>klingon</b>"},
+            {"code": "participants_left_out", "count": 3, "limit": 50},
+        ],
+    )
+    away = services.message_add(
+        ticket=ticket,
+        body=body_from(text="Saya sedang cuti."),
+        author_contact=ticket.requester,
+        channel="email",
+        automatic=True,
+    )
+    login(client, agent)
+
+    page = client.get(f"/desk/tickets/{ticket.number}/").content.decode()
+
+    # then the agent reads both, in their language, with the sender's words escaped
+    assert "Dicatat saat e-mail ini masuk:" in page
+    assert "Sebagian pesan rusak" in page
+    assert "(x-&lt;b&gt;klingon&lt;/b&gt;)" in page
+    assert "3 orang lagi di Cc tidak ditambahkan ke tiket (paling banyak 50 per pesan)." in page
+    away_html = page.split(f'id="message-{away.pk}"', 1)[1]
+    assert "Balasan otomatis" in away_html.split("</article>", 1)[0]
+    assert page.count("automatic-badge") == 1
+
+
+def test_an_unknown_intake_note_is_refused(make_ticket):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        make_ticket(intake_notes=[{"code": "nonsense"}])

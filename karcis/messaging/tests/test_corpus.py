@@ -138,7 +138,24 @@ def test_corpus_message(name, mailbox, thread, agent):
         assert inbound.ticket.participants.filter(contact__identities__value=address).exists(), (
             address
         )
+    if "participants" in expected:
+        assert inbound.ticket.participants.count() == expected["participants"]
+    for fragment in expected.get("body_contains", []):
+        assert fragment in message.body_text, fragment
+    for fragment in expected.get("body_excludes", []):
+        assert fragment not in message.body_html, fragment
+        assert fragment not in message.body_text, fragment
+    # What the agent is told about how the message came in
+    assert message.automatic == expected["auto_submitted"]
+    notes = [note["code"] for note in message.intake_notes]
+    left_out = expected.get("left_out", 0)
+    assert notes == expected.get("repairs", []) + (["participants_left_out"] if left_out else [])
+    if left_out:
+        assert message.intake_notes[-1]["count"] == left_out
 
+    # An automatic reply for each ticket a person's e-mail opens, whatever its Date header
+    # says (every corpus message is dated years ago); none to an automatic message.
     auto_replies = Delivery.objects.filter(kind=DeliveryKind.AUTO_REPLY).count()
-    if outcome in ("append",) or expected.get("auto_submitted"):
-        assert auto_replies == auto_replies_before
+    opens_a_ticket = outcome in ("new", "followup", "linked_new")
+    acknowledged = opens_a_ticket and not expected["auto_submitted"]
+    assert auto_replies == auto_replies_before + int(acknowledged)

@@ -11,7 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from karcis.core.content import attachment_check
-from karcis.messaging.email.parse import decode_bytes, decode_words, email_parse, parse_ids
+from karcis.messaging.email.parse import (
+    decode_bytes,
+    decode_words,
+    email_parse,
+    parse_ids,
+    repairs_of,
+)
 from karcis.messaging.email.quotes import fold_html, fold_text
 from karcis.messaging.services import attachment_filename
 
@@ -77,6 +83,7 @@ def test_corpus_message(name):
     assert {address for _name, address in parsed.cc} >= set(expected["cc"])
     if expected.get("defects"):
         assert parsed.defects
+    assert [repair["code"] for repair in repairs_of(parsed.defects)] == expected.get("repairs", [])
     # What reaches the desk is sanitised: nothing that runs or calls home.
     for html in (parsed.html, parsed.quoted_html):
         assert "<script" not in html.lower()
@@ -425,3 +432,59 @@ def test_folding_never_raises_and_never_empties(text):
     assert folded.new or not text.strip()
     html_folded = fold_html(text)
     assert isinstance(html_folded.new, str)
+
+
+# --- issue 8: automatic subjects, forwarded messages, repairs -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("subject", "automatic"),
+    [
+        ("Automatic reply: Jadwal", True),
+        ("Out of Office: Re: [KRC-000001] Tagihan", True),
+        ("Out of Office AutoReply: Tagihan", True),
+        ("Balasan Otomatis: Tagihan", True),
+        ("AutoReply: Tagihan", True),
+        ("Budi Santoso is out of the office.", True),
+        ("Printer out of office lantai 3 rusak", False),
+        ("Re: out of office schedule", False),
+        ("Automatic replies do not work in the portal", False),
+    ],
+)
+def test_auto_responders_known_by_their_subject(subject, automatic):
+    raw = f"From: a@example.com\nSubject: {subject}\n\nhai\n".encode()
+    assert email_parse(raw).auto_submitted is automatic
+
+
+def test_a_forward_inside_a_forward_is_read_to_a_depth():
+    inner = b"From: c@example.com\nSubject: paling dalam\n\nisi terdalam\n"
+    for level in range(5):
+        inner = (
+            (
+                f"From: l{level}@example.com\nSubject: lapis {level}\n"
+                f'Content-Type: multipart/mixed; boundary="b{level}"\n\n'
+                f"--b{level}\nContent-Type: text/plain\n\nlapis {level}\n"
+                f"--b{level}\nContent-Type: message/rfc822\n\n"
+            ).encode()
+            + inner
+            + f"\n--b{level}--\n".encode()
+        )
+
+    parsed = email_parse(inner)
+
+    assert [f.subject for f in parsed.forwarded] == ["lapis 3", "lapis 2", "lapis 1"]
+
+
+def test_repairs_are_named_once_per_kind():
+    defects = [
+        "broken base64; decoded what could be read",
+        "unknown charset 'x-a'; read as UTF-8",
+        "unknown charset 'x-b'; read as UTF-8",
+        "no usable From address",
+        "the multipart is not closed",
+    ]
+    assert repairs_of(defects) == [
+        {"code": "damaged_part"},
+        {"code": "unknown_charset", "detail": "x-a"},
+        {"code": "unclosed_structure"},
+    ]

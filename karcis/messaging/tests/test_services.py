@@ -9,8 +9,8 @@ from django.utils import timezone, translation
 
 from conftest import PNG_BYTES, email_bytes
 from karcis.core import services as core_services
-from karcis.desk import services as desk_services
 from karcis.core.models import Event, Notification
+from karcis.desk import services as desk_services
 from karcis.desk.models import Channel, Message, Status, Ticket
 from karcis.desk.notifications import notifications_from
 from karcis.messaging import addresses, services
