@@ -23,7 +23,14 @@ from conftest import email_bytes
 from karcis.core import services as core_services
 from karcis.desk.models import Ticket
 from karcis.messaging import imap, services
-from karcis.messaging.models import InboundAction, InboundEmail, InboundSource, InboundState
+from karcis.messaging.models import (
+    Delivery,
+    DeliveryKind,
+    InboundAction,
+    InboundEmail,
+    InboundSource,
+    InboundState,
+)
 from tests.mailservers.dovecot import MailUser
 
 pytestmark = pytest.mark.django_db
@@ -154,6 +161,61 @@ def test_a_newly_connected_mailbox_with_only_old_mail_starts_after_it(
     newer = dovecot.append(imap_user, mail(2))
     assert poll(mailbox).stored == 1
     assert mailbox.imap_last_uid == newer
+
+
+def test_arrival_and_history_come_from_the_server_not_the_date_header(
+    dovecot, imap_user, imap_mailbox
+):
+    # given, before the mailbox is connected, a message that arrived two days ago but whose
+    # sender's clock says today, and one from this morning
+    two_days_ago = (timezone.now() - timedelta(days=2)).replace(microsecond=0)
+    dovecot.append(imap_user, mail(1), arrived=two_days_ago)
+    dovecot.append(imap_user, mail(2), arrived=timezone.now() - timedelta(hours=1))
+    mailbox = imap_mailbox()
+
+    poll(mailbox)
+
+    # then both are stored with their arrival by the server's word, as the mailbox's
+    # history: tickets, but no automatic reply
+    rows = list(InboundEmail.objects.filter(mailbox=mailbox).order_by("id"))
+    assert rows[0].arrived_at == two_days_ago
+    assert all(row.backfill for row in rows)
+    assert Ticket.objects.filter(organisation=mailbox.organisation).count() == 2
+    assert not Delivery.objects.filter(kind=DeliveryKind.AUTO_REPLY).exists()
+
+    # when a message arrives after the mailbox was connected, from a phone whose clock is
+    # years behind
+    dovecot.append(
+        imap_user,
+        email_bytes(
+            sender="hp@example.com",
+            message_id="<jam-salah@example.com>",
+            Date="Thu, 01 Jan 2009 07:00:00 +0700",
+        ).replace(b"\n", b"\r\n"),
+    )
+    poll(mailbox)
+
+    # then it is acknowledged
+    newest = InboundEmail.objects.filter(mailbox=mailbox).latest("id")
+    assert not newest.backfill
+    assert abs(newest.arrived_at - timezone.now()) < timedelta(minutes=5)
+    auto_replies = Delivery.objects.filter(kind=DeliveryKind.AUTO_REPLY)
+    assert [d.to for d in auto_replies] == [["hp@example.com"]]
+
+
+def test_mail_that_reached_the_server_long_before_a_poll_gets_no_automatic_reply(
+    dovecot, imap_user, imap_mailbox
+):
+    # given a connected mailbox whose polling was down for three days
+    mailbox = imap_mailbox()
+    poll(mailbox)
+    dovecot.append(imap_user, mail(1), arrived=timezone.now() - timedelta(days=3))
+
+    poll(mailbox)
+
+    assert Ticket.objects.filter(organisation=mailbox.organisation).count() == 1
+    assert not InboundEmail.objects.get(mailbox=mailbox).backfill
+    assert not Delivery.objects.filter(kind=DeliveryKind.AUTO_REPLY).exists()
 
 
 def test_a_second_poll_fetches_nothing(dovecot, imap_user, imap_mailbox):
