@@ -1000,7 +1000,7 @@ def test_the_ticket_page_notes_an_automatic_message_and_what_was_repaired(
     assert "(x-&lt;b&gt;klingon&lt;/b&gt;)" in page
     assert "3 orang lagi di Cc tidak ditambahkan ke tiket (paling banyak 50 per pesan)." in page
     away_html = page.split(f'id="message-{away.pk}"', 1)[1]
-    assert "Balasan otomatis" in away_html.split("</article>", 1)[0]
+    assert "Pesan otomatis" in away_html.split("</article>", 1)[0]
     assert page.count("automatic-badge") == 1
 
 

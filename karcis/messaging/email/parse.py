@@ -1010,7 +1010,7 @@ def _parse(raw: bytes, defects: list[str], depth: int = 0) -> ParsedEmail:
     attachments = _mark_inline(out.attachments, html + quoted_html)
     if is_bounce:
         attachments = [a for a in attachments if a.content_type != "message/rfc822"]
-    forwarded = [] if is_bounce else _forwarded(out.forwarded_raw, defects, depth)
+    forwarded_messages = [] if is_bounce else _forwarded(out.forwarded_raw, defects, depth)
 
     return ParsedEmail(
         message_id=_first_message_id(headers),
@@ -1042,7 +1042,7 @@ def _parse(raw: bytes, defects: list[str], depth: int = 0) -> ParsedEmail:
         bounced_message_ids=bounce_ids,
         bounce_reason=_bounce_reason(out.bounce_statuses, body_text) if is_bounce else "",
         defects=defects,
-        forwarded=forwarded,
+        forwarded=forwarded_messages,
     )
 
 
