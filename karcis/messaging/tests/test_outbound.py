@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from conftest import PNG_BYTES, email_bytes
@@ -371,6 +372,21 @@ def test_attachments_go_out_with_the_reply(
     assert attachment.get_content_type() == "image/png"
     assert attachment.get_content() == PNG_BYTES
     assert "Sudah kami cek" in parts(sent)[0]
+
+
+def test_an_attachment_with_a_unicode_name_goes_out_under_that_name(
+    email_ticket, agent, smtp_sink, django_capture_on_commit_callbacks
+):
+    name = "Struk – Café 領収書.txt"
+    agent_reply(
+        email_ticket,
+        agent,
+        django_capture_on_commit_callbacks,
+        attachments=[attachment_check(SimpleUploadedFile(name, b"isi", "text/plain"))],
+    )
+
+    [attachment] = list(smtp_sink.messages[0].message.iter_attachments())
+    assert attachment.get_filename() == name
 
 
 def test_references_keep_the_first_and_the_latest_ids(
