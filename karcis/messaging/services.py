@@ -554,7 +554,7 @@ def _thread_in(inbound: InboundEmail, parsed: ParsedEmail, ours: set[str]) -> Ou
             else InboundAction.TICKET_CREATED
         )
         outcome = Outcome(action, ticket, desk_selectors.ticket_first_message(ticket=ticket), note)
-    _participants_add(outcome.ticket, parsed, sender, copied)
+    _participants_add(outcome.ticket, sender, copied)
     return outcome
 
 
@@ -607,9 +607,7 @@ def _copied_people(parsed: ParsedEmail, ours: set[str]) -> tuple[list[tuple[str,
     return people[:MAX_PARTICIPANTS_PER_MESSAGE], max(len(people) - MAX_PARTICIPANTS_PER_MESSAGE, 0)
 
 
-def _participants_add(
-    ticket: Ticket, parsed: ParsedEmail, sender: Contact, copied: list[tuple[str, str]]
-) -> None:
+def _participants_add(ticket: Ticket, sender: Contact, copied: list[tuple[str, str]]) -> None:
     people = []
     for name, address in copied:
         try:

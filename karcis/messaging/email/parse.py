@@ -744,7 +744,7 @@ _AUTOMATIC_SUBJECT = re.compile(
     r"out of (?:the )?office(?: auto[- ]?reply)?|balasan otomatis|jawaban otomatis|"
     r"abwesenheitsnotiz|automatische antwort|réponse automatique|respuesta automática|"
     r"risposta automatica|automatisch antwoord)\s*:"
-    r"|\bis out of (?:the )?office\b"
+    r"|\bis out of the office\.?\s*$"
 )
 
 
@@ -1046,6 +1046,11 @@ def _parse(raw: bytes, defects: list[str], depth: int = 0) -> ParsedEmail:
     )
 
 
+def _without_nul_forwarded(forwarded: ForwardedMessage) -> ForwardedMessage:
+    changes = {f.name: _clean(getattr(forwarded, f.name)) for f in dataclasses.fields(forwarded)}
+    return dataclasses.replace(forwarded, **changes)
+
+
 def _address_list(pairs: list[tuple[str, str]]) -> str:
     return ", ".join(f"{name} <{address}>" if name else address for name, address in pairs)
 
@@ -1057,7 +1062,12 @@ def _forwarded(raws: list[bytes], defects: list[str], depth: int) -> list[Forwar
     result: list[ForwardedMessage] = []
     for data in raws:
         inner_defects: list[str] = []
-        inner = _parse(data, inner_defects, depth + 1)
+        try:
+            inner = _without_nul(_parse(data, inner_defects, depth + 1))
+        except Exception:  # noqa: BLE001 - the forward stays in its .eml; the message comes in
+            logger.exception("a forwarded message could not be parsed")
+            _note(defects, "a forwarded message could not be parsed; kept as its .eml file")
+            continue
         for defect in inner_defects:  # what was repaired inside it was repaired in the whole
             if defect != _NO_FROM:
                 _note(defects, defect)
@@ -1066,17 +1076,19 @@ def _forwarded(raws: list[bytes], defects: list[str], depth: int) -> list[Forwar
         if inner.quoted_html:
             html += "<hr>" + inner.quoted_html
         result.append(
-            ForwardedMessage(
-                from_=_address_list([(inner.from_name, inner.from_address)])
-                if inner.from_address
-                else _one_line(decode_words(headers.first("from")))[:300],
-                to=_address_list(inner.to)[:1000],
-                cc=_address_list(inner.cc)[:1000],
-                date=_one_line(headers.first("date"))[:100],
-                subject=inner.subject[:300],
-                html=html,
-                text=inner.text,
-                attachments=[a.filename for a in inner.attachments if a.filename],
+            _without_nul_forwarded(
+                ForwardedMessage(
+                    from_=_address_list([(inner.from_name, inner.from_address)])
+                    if inner.from_address
+                    else _one_line(decode_words(headers.first("from")))[:300],
+                    to=_address_list(inner.to)[:1000],
+                    cc=_address_list(inner.cc)[:1000],
+                    date=_one_line(headers.first("date"))[:100],
+                    subject=inner.subject[:300],
+                    html=html,
+                    text=inner.text,
+                    attachments=[a.filename for a in inner.attachments if a.filename],
+                )
             )
         )
         result.extend(inner.forwarded)
@@ -1175,6 +1187,7 @@ _REPAIR_KINDS = (
     ("the first header line", "malformed_headers"),
     ("an envelope 'From '", "malformed_headers"),
     ("could not be parsed", "unreadable"),
+    ("a forwarded message could not", "damaged_part"),
 )
 _UNKNOWN_CHARSET = re.compile(r"^unknown charset '(.*)'; read as UTF-8$")
 

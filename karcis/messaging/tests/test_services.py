@@ -629,6 +629,10 @@ def test_a_message_run_again_weeks_later_gets_no_automatic_reply(mailbox):
     [
         b"From:\x00@A",
         b"From: siti\x00@example.com\nSubject: a\x00b\nMessage-ID: <x\x00y@z>\n\nhai\x00",
+        # ... nor from a forwarded message's headers and text
+        b'From: a@example.com\nSubject: Fwd\nContent-Type: multipart/mixed; boundary="b"\n\n'
+        b"--b\nContent-Type: text/plain\n\nlihat\n--b\nContent-Type: message/rfc822\n\n"
+        b"From: c\x00@example.com\nSubject: x\x00y\nDate: 1\x00\n\nisi\x00\n--b--\n",
     ],
 )
 def test_nul_characters_never_reach_the_database(mailbox, raw):
@@ -638,3 +642,5 @@ def test_nul_characters_never_reach_the_database(mailbox, raw):
     assert inbound.state in (InboundState.PROCESSED, InboundState.REJECTED), inbound.reason
     assert bytes(inbound.raw) == raw
     assert "\x00" not in inbound.message_id + inbound.from_address + inbound.subject
+    if inbound.desk_message is not None:
+        assert "\x00" not in inbound.desk_message.body_text + inbound.desk_message.body_html
