@@ -20,6 +20,7 @@ from django.utils import translation
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django_scopes import scope
 
 from karcis.core import events, extensions
 from karcis.core.models import Organisation, Role, User, as_member
@@ -127,7 +128,8 @@ def password_reset_request(
         "hours": password_reset_hours(),
         "staff": organisation is None,
     }
-    with transaction.atomic():
+    # The staff's reset runs before any organisation is known: the account's is the scope.
+    with scope(organisation=member.organisation_id), transaction.atomic():
         account_email_queue(
             organisation=member.organisation,
             to=[(user.name, user.email)],

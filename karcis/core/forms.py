@@ -97,7 +97,7 @@ class ThrottledSignInMixin:
         return cast(forms.Form, self).has_error(NON_FIELD_ERRORS, "throttled")
 
 
-SIGNIN_ERRORS = {
+SIGNIN_ERRORS: "dict[str, StrOrPromise]" = {
     "invalid_login": _("That e-mail address and password do not match. Check both and try again."),
     "inactive": _("This account has been deactivated. Ask your administrator."),
 }
@@ -159,7 +159,7 @@ class NewPasswordForm(forms.Form):
         self.user = user
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         password1, password2 = cleaned.get("password1"), cleaned.get("password2")
         if password1 and password2 and password1 != password2:
             self.add_error("password2", _("The two passwords differ. Type the same one twice."))
