@@ -143,7 +143,7 @@ class NewPasswordForm(forms.Form):
     account: not too close to its name or address)."""
 
     password1 = forms.CharField(
-        label=_("New password"),
+        label=_("Your new password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "autofocus": True}),
         help_text=_("At least 8 characters; not a common password."),

@@ -224,3 +224,36 @@ def test_reset_requests_are_limited(client, agent):
 def test_reset_form_errors(client):
     assert client.post("/login/reset/", {"email": "bukan-alamat"}).status_code == 400
     assert client.get("/login/reset/").status_code == 200
+
+
+# --- the Django admin ---------------------------------------------------------------------------
+
+
+def test_admin_adds_accounts_under_the_same_rules(client, org, other_org, agent):
+    operator = User.objects.create_superuser(
+        email="op@karcis.test", password="rahasia-123", name="Op"
+    )
+    client.force_login(operator)
+    customer_at(other_org)
+
+    def add(email, role):
+        return client.post(
+            "/django-admin/core/user/add/",
+            {
+                "email": email,
+                "name": "Baru",
+                "organisation": org.pk,
+                "role": role,
+                "password1": "kopi-susu-2026",
+                "password2": "kopi-susu-2026",
+                "usable_password": "true",
+            },
+        )
+
+    # A customer of another organisation may become a customer here too.
+    assert add("sama@example.com", Role.CUSTOMER).status_code == 302
+    assert User.objects.filter(email="sama@example.com").count() == 2
+    # A second staff account with one address is refused on the form, not with a 500.
+    refused = add(agent.email, Role.AGENT)
+    assert refused.status_code == 200
+    assert "Sudah ada pengguna dengan alamat e-mail ini" in refused.content.decode()
