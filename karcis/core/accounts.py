@@ -116,7 +116,7 @@ def password_reset_request(
     """
     user = account_find(email=email, organisation=organisation)
     # A platform operator without an organisation resets their password with
-    # `karcis changepassword`: there is no organisation to send the mail from.
+    # `karcis account_password`: there is no organisation to send the mail from.
     if user is None or not user.is_active or user.organisation_id is None:
         return None
     member = as_member(user)

@@ -33,7 +33,7 @@ CONTACT_UPDATED = event_type(
 
 # Sign-in and password reset (the audit log of accounts, decision 0015). "client" is the
 # IP address the attempt came from.
-CLIENT = "the client's IP address"
+CLIENT = 'the client\'s IP address ("command line" for `karcis account_password`)'
 USER_SIGNIN_FAILED = event_type(
     "core.user.signin_failed",
     subject="core.user",

@@ -257,3 +257,20 @@ def test_admin_adds_accounts_under_the_same_rules(client, org, other_org, agent)
     refused = add(agent.email, Role.AGENT)
     assert refused.status_code == 200
     assert "Sudah ada pengguna dengan alamat e-mail ini" in refused.content.decode()
+
+
+def test_operators_set_a_password_for_the_account_they_mean(org, other_org, agent, monkeypatch):
+    from django.core.management import CommandError, call_command
+
+    at_other = customer_at(other_org, email=agent.email, password="sandi-pelanggan-9")
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "teh-tarik-2026")
+    call_command("account_password", agent.email.upper())
+    agent.refresh_from_db()
+    at_other.refresh_from_db()
+    assert agent.check_password("teh-tarik-2026")
+    assert at_other.check_password("sandi-pelanggan-9")
+    call_command("account_password", agent.email, organisation=other_org.slug)
+    at_other.refresh_from_db()
+    assert at_other.check_password("teh-tarik-2026")
+    with pytest.raises(CommandError):
+        call_command("account_password", agent.email, organisation=org.slug)
