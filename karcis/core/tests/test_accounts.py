@@ -274,3 +274,15 @@ def test_operators_set_a_password_for_the_account_they_mean(org, other_org, agen
     assert at_other.check_password("teh-tarik-2026")
     with pytest.raises(CommandError):
         call_command("account_password", agent.email, organisation=org.slug)
+
+
+def test_api_creates_staff_under_the_same_rules(api, org, other_org, admin_user, other_org_agent):
+    customer_at(other_org, email="klien@example.com")
+    made = api(admin_user).post(
+        "/api/users/", {"email": "Klien@Example.com", "name": "Klien"}, format="json"
+    )
+    assert made.status_code == 201 and made.json()["email"] == "klien@example.com"
+    refused = api(admin_user).post(
+        "/api/users/", {"email": other_org_agent.email, "name": "Dua"}, format="json"
+    )
+    assert refused.status_code == 400 and "email" in refused.json()
