@@ -157,9 +157,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = ["karcis.core.auth.EmailBackend"]
+# User.email is unique among staff and per organisation among customers, not on its own
+# (decision 0015); the backend above knows which account an address means.
+SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:login"
+# A password reset link works this long, and once (core.accounts).
+PASSWORD_RESET_TIMEOUT = 2 * 3600
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

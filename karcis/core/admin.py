@@ -3,7 +3,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from karcis.core.forms import AdminLoginForm
 from karcis.core.models import Contact, ContactIdentity, Event, Organisation, Team, User
+
+# The admin's sign-in is throttled and audited like the staff sign-in (core.forms).
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(Organisation)

@@ -30,3 +30,26 @@ CONTACT_CREATED = event_type("core.contact.created", subject="core.contact")
 CONTACT_UPDATED = event_type(
     "core.contact.updated", subject="core.contact", payload={"fields": FIELDS}
 )
+
+# Sign-in and password reset (the audit log of accounts, decision 0015). "client" is the
+# IP address the attempt came from.
+CLIENT = 'the client\'s IP address ("command line" for `karcis account_password`)'
+USER_SIGNIN_FAILED = event_type(
+    "core.user.signin_failed",
+    subject="core.user",
+    payload={"client": CLIENT, "locked": "true when this failure paused sign-in for a while"},
+)
+# A failed sign-in at a portal for an address with no account there: the organisation is
+# the subject (the address typed is not kept). At the staff sign-in such a failure has no
+# organisation, and goes to the "karcis.security" log instead.
+ORGANISATION_SIGNIN_FAILED = event_type(
+    "core.organisation.signin_failed",
+    subject="core.organisation",
+    payload={"client": CLIENT, "locked": "true when this failure paused sign-in for a while"},
+)
+USER_PASSWORD_RESET_REQUESTED = event_type(
+    "core.user.password_reset_requested", subject="core.user", payload={"client": CLIENT}
+)
+USER_PASSWORD_RESET = event_type(
+    "core.user.password_reset", subject="core.user", payload={"client": CLIENT}
+)

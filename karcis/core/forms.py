@@ -2,34 +2,173 @@
 field, one builder for the fields an organisation defines, one way to show a service's
 refusal on a form."""
 
+import math
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.utils import flatatt
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from karcis.core import throttle
+from karcis.core.accounts import signin_failure_record
 from karcis.core.content import ACCEPTED_TYPES, CheckedFile, attachments_check
-from karcis.core.models import FieldKind
+from karcis.core.models import FieldKind, Organisation
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 
-class LoginForm(AuthenticationForm):
+def locked_error(until: datetime) -> ValidationError:
+    """Sign-in is paused until then: say when to try again, in the reader's time zone."""
+    minutes = max(1, math.ceil((until - timezone.now()).total_seconds() / 60))
+    return ValidationError(
+        _(
+            "Too many failed attempts. For your safety, signing in is paused: try again "
+            "after %(time)s (in %(minutes)s min)."
+        ),
+        code="throttled",
+        params={"time": formats.time_format(timezone.localtime(until)), "minutes": minutes},
+    )
+
+
+class ThrottledSignInMixin:
+    """Sign-in limited per account and per client (core.throttle), failures in the audit
+    log (core.accounts). Over a limit the form refuses with a `throttled` error saying when
+    to try again, before any password is checked.
+
+    Mixed into an AuthenticationForm: `organisation` is given for a portal's customers
+    (their accounts belong to it), None for the staff sign-in and the Django admin.
+    """
+
+    organisation: Organisation | None = None
+
+    def clean(self):
+        form = cast(AuthenticationForm, self)
+        address = (form.cleaned_data.get("username") or "").strip().lower()
+        password = form.cleaned_data.get("password")
+        client = throttle.client_of(form.request)
+        organisation_id = self.organisation.pk if self.organisation is not None else None
+        account = throttle.account_subject(email=address, organisation_id=organisation_id)
+        paused = [
+            until
+            for until in (
+                throttle.SIGNIN_CLIENT.locked_until(client),
+                throttle.SIGNIN_ACCOUNT.locked_until(account) if address else None,
+            )
+            if until is not None
+        ]
+        if paused:
+            raise locked_error(max(paused))
+        if not address or not password:
+            return form.cleaned_data
+        credentials = {"organisation": self.organisation} if self.organisation else {}
+        form.user_cache = authenticate(
+            form.request, username=address, password=password, **credentials
+        )
+        if form.user_cache is None:
+            locks = [
+                until
+                for until in (
+                    throttle.SIGNIN_ACCOUNT.hit(account),
+                    throttle.SIGNIN_CLIENT.hit(client),
+                )
+                if until is not None
+            ]
+            signin_failure_record(
+                email=address, organisation=self.organisation, client=client, locked=bool(locks)
+            )
+            if locks:
+                raise locked_error(max(locks))
+            raise form.get_invalid_login_error()
+        form.confirm_login_allowed(form.user_cache)
+        throttle.SIGNIN_ACCOUNT.clear(account)
+        return form.cleaned_data
+
+    @property
+    def throttled(self) -> bool:
+        return cast(forms.Form, self).has_error(NON_FIELD_ERRORS, "throttled")
+
+
+SIGNIN_ERRORS: "dict[str, StrOrPromise]" = {
+    "invalid_login": _("That e-mail address and password do not match. Check both and try again."),
+    "inactive": _("This account has been deactivated. Ask your administrator."),
+}
+
+
+class LoginForm(ThrottledSignInMixin, AuthenticationForm):
+    """The staff sign-in (/login/): staff accounts only, by address alone."""
+
     username = forms.EmailField(
         label=_("E-mail address"),
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
-    error_messages = {
-        "invalid_login": _(
-            "That e-mail address and password do not match. Check both and try again."
-        ),
-        "inactive": _("This account has been deactivated. Ask your administrator."),
-    }
+    error_messages = SIGNIN_ERRORS
+
+
+class CustomerSignInForm(LoginForm):
+    """A portal's sign-in: that organisation's customer accounts only."""
+
+    def __init__(self, request=None, *args, organisation: Organisation, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.organisation = organisation
+
+
+class AdminLoginForm(ThrottledSignInMixin, AdminAuthenticationForm):
+    """The Django admin's sign-in, under the same limits as the staff sign-in."""
+
+
+class EmailForm(forms.Form):
+    """The address to send a password reset link to."""
+
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+
+class NewPasswordForm(forms.Form):
+    """A new password, typed twice and checked against the password rules (and the
+    account: not too close to its name or address)."""
+
+    password1 = forms.CharField(
+        label=_("Your new password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "autofocus": True}),
+        help_text=_("At least 8 characters; not a common password."),
+    )
+    password2 = forms.CharField(
+        label=_("New password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("The two passwords differ. Type the same one twice."))
+        elif password1:
+            try:
+                password_validation.validate_password(password1, self.user)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
 
 
 # --- pieces every app's forms use -----------------------------------------------------------

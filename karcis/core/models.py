@@ -138,6 +138,12 @@ SEES_ALL_TICKETS = "desk.ticket.view_all"
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
+    def get_by_natural_key(self, username: str | None) -> "User":
+        """The staff (or platform) account with this address. A customer's address is
+        theirs only within one organisation (decision 0015): customers are found with the
+        organisation, by core.auth, never by address alone."""
+        return self.exclude(role=Role.CUSTOMER).get(email=(username or "").strip().lower())
+
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> "User":
         if not email:
             raise ValueError("An e-mail address is required.")
@@ -156,11 +162,16 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractBaseUser, PermissionsMixin):
     """Someone who signs in: staff of an organisation (admin, supervisor, agent) or a customer.
 
+    A staff address is unique among staff (they sign in at /login/, before any organisation
+    is known); a customer account belongs to one organisation, so one person may be a
+    customer of several with one address, each account apart (decision 0015).
+
     Users are not scoped by django-scopes: authentication must find them before any
     organisation is known. Every selector that lists users filters by organisation.
     """
 
-    email = models.EmailField(_("e-mail address"), unique=True)
+    # Not unique on its own: see the constraints below, and core.auth for who finds whom.
+    email = models.EmailField(_("e-mail address"), db_index=True)
     name = models.CharField(_("name"), max_length=150)
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="users"
@@ -192,7 +203,19 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.CheckConstraint(
                 condition=Q(organisation__isnull=False) | Q(is_superuser=True),
                 name="user_has_organisation_unless_superuser",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["email"],
+                condition=~Q(role=Role.CUSTOMER),
+                name="uniq_staff_email",
+                violation_error_message=_("A user with this e-mail address already exists."),
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "email"],
+                condition=Q(role=Role.CUSTOMER),
+                name="uniq_customer_email_per_org",
+                violation_error_message=_("A user with this e-mail address already exists."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -354,7 +354,9 @@ def staff_user_create(
         [], sees_all_tickets=sees_all_tickets, capabilities=capabilities
     )
     email = normalise_email(email)
-    if User.objects.filter(email=email).exists():
+    # Staff sign in by address alone: unique among every organisation's staff. A customer
+    # account with the address (here or elsewhere) is another account (decision 0015).
+    if User.objects.exclude(role=Role.CUSTOMER).filter(email=email).exists():
         raise ValidationError({"email": _("A user with this e-mail address already exists.")})
     with transaction.atomic():
         user = User.objects.create_user(
@@ -421,9 +423,10 @@ def staff_user_update(*, user: User, actor: User, **fields: Any) -> User:
 def customer_user_create(
     *, organisation: Organisation, email: str, name: str, password: str, at: datetime | None = None
 ) -> User:
-    """A customer account, linked to the contact that owns this e-mail address."""
+    """A customer account of this organisation, linked to the contact that owns this e-mail
+    address. The same address may have accounts at other organisations (decision 0015)."""
     email = normalise_email(email)
-    if User.objects.filter(email=email).exists():
+    if User.objects.filter(organisation=organisation, role=Role.CUSTOMER, email=email).exists():
         raise ValidationError({"email": _("A user with this e-mail address already exists.")})
     with transaction.atomic():
         user = User.objects.create_user(

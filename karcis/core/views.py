@@ -1,12 +1,15 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
 
-from karcis.core.forms import LoginForm
+from karcis.core import accounts, throttle
+from karcis.core.forms import EmailForm, LoginForm, NewPasswordForm, locked_error
 from karcis.core.models import Organisation
 from karcis.core.selectors import home_url_of, organisation_default
 
@@ -44,8 +47,94 @@ class LoginView(auth_views.LoginView):
 
     def form_invalid(self, form):
         response = super().form_invalid(form)
-        response.status_code = 400
+        response.status_code = 429 if form.throttled else 400
         return response
+
+
+# --- password reset (staff; a portal's customers reset theirs on the portal) -------------
+
+
+def reset_client_paused(request) -> ValidationError | None:
+    """Too many reset requests from this client: the error to show, else None."""
+    until = throttle.RESET_CLIENT.locked_until(throttle.client_of(request))
+    return locked_error(until) if until is not None else None
+
+
+def reset_request(request, *, organisation: Organisation | None, link) -> None:
+    """Count the request and send the link if the address has an account. Past the limit
+    per address no more mail goes to it; the answer stays the same either way."""
+    client = throttle.client_of(request)
+    throttle.RESET_CLIENT.hit(client)
+    email = request.POST.get("email", "").strip().lower()
+    subject = throttle.account_subject(
+        email=email, organisation_id=organisation.pk if organisation else None
+    )
+    if throttle.RESET_ACCOUNT.locked_until(subject) is not None:
+        return
+    throttle.RESET_ACCOUNT.hit(subject)
+    accounts.password_reset_request(
+        email=email, organisation=organisation, client=client, link=link
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request):
+    form = EmailForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        paused = reset_client_paused(request)
+        if paused is not None:
+            form.add_error(None, paused)
+            status = 429
+        elif form.is_valid():
+            reset_request(
+                request,
+                organisation=None,
+                link=lambda uidb64, token: (
+                    settings.KARCIS_BASE_URL
+                    + reverse("core:password_reset_confirm", args=[uidb64, token])
+                ),
+            )
+            return redirect("core:password_reset_sent")
+        else:
+            status = 400
+    return render(request, "core/password_reset.html", {"form": form}, status=status)
+
+
+@require_GET
+def password_reset_sent(request):
+    return render(
+        request, "core/password_reset_sent.html", {"hours": accounts.password_reset_hours()}
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def password_reset_confirm(request, uidb64: str, token: str):
+    user = accounts.password_reset_user(uidb64=uidb64, token=token, organisation=None)
+    if user is None:
+        response = render(request, "core/password_reset_confirm.html", {"invalid": True})
+        response.status_code = 404
+        return response
+    form = NewPasswordForm(request.POST if request.method == "POST" else None, user=user)
+    if request.method == "POST" and form.is_valid():
+        accounts.password_reset_complete(
+            user=user,
+            password=form.cleaned_data["password1"],
+            client=throttle.client_of(request),
+        )
+        throttle.SIGNIN_ACCOUNT.clear(
+            throttle.account_subject(email=user.email, organisation_id=None)
+        )
+        messages.success(request, _("Your password has been changed. Sign in with it now."))
+        return redirect("core:login")
+    status = 400 if form.is_bound else 200
+    return render(
+        request,
+        "core/password_reset_confirm.html",
+        {"form": form, "email": user.email},
+        status=status,
+    )
 
 
 def logout_view(request):

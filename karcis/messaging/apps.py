@@ -20,12 +20,14 @@ class MessagingConfig(AppConfig):
             subscribers,
         )
         from karcis.messaging.selectors import original_links
-        from karcis.messaging.services import notification_email_queue
+        from karcis.messaging.services import email_queue, notification_email_queue
         from karcis.workspace import navigation
 
         # Outgoing mail follows the desk's events (a public reply, a new ticket).
         subscribers.register()
         extensions.contribute("desk.ticket_page.message_links", original_links)
+        # Password reset links (core.accounts) go through the outbox like every mail.
+        extensions.contribute("core.account_email", email_queue)
         notification_channel("email", label=_("By e-mail"), deliver=notification_email_queue)
         schedule.every(
             "send-due-mail", "karcis.messaging.tasks.deliveries_send_due_task", seconds=30

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.hashers import make_password
@@ -23,14 +24,19 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache as never_cache_view
 from django.views.decorators.http import require_GET, require_http_methods
 from django_scopes import scope
 
+from karcis.core import accounts, throttle
 from karcis.core.content import body_from
 from karcis.core.downloads import file_response
+from karcis.core.forms import CustomerSignInForm, EmailForm, NewPasswordForm
 from karcis.core.models import Channel, Organisation, User
+from karcis.core.views import reset_client_paused, reset_request
 from karcis.desk.selectors import (
     attachment_get_public,
     categories_of,
@@ -123,7 +129,10 @@ def customer_required(view: Callable) -> Callable:
     def wrapper(request, organisation: Organisation, **kwargs):
         user = request.user
         if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
+            return redirect_to_login(
+                request.get_full_path(),
+                login_url=reverse("portal:signin", kwargs={"org": organisation.slug}),
+            )
         if user.organisation_id != organisation.pk:
             raise Http404("Not a customer of this organisation")
         if user.is_staff_member:
@@ -547,6 +556,31 @@ def signup(request, organisation: Organisation):
 
 
 def _send_signup_link(request, organisation, *, email: str, name: str) -> None:
+    """The e-mail that answers a sign-up. The page after it reads the same either way; the
+    e-mail says what to do next: confirm the new account, or, when the address has one
+    here already, sign in or set a new password. An account at another organisation is
+    another account, and changes nothing here."""
+    portal_url = settings.KARCIS_BASE_URL + reverse(
+        "portal:home", kwargs={"org": organisation.slug}
+    )
+    if accounts.account_find(email=email, organisation=organisation) is not None:
+        context = {
+            "organisation": organisation,
+            "name": name,
+            "signin_link": settings.KARCIS_BASE_URL
+            + reverse("portal:signin", kwargs={"org": organisation.slug}),
+            "reset_link": settings.KARCIS_BASE_URL
+            + reverse("portal:password_reset", kwargs={"org": organisation.slug}),
+            "portal_url": portal_url,
+        }
+        signup_link_send(
+            organisation=organisation,
+            email=email,
+            name=name,
+            subject=_("Your account at %(organisation)s") % {"organisation": organisation.name},
+            text=render_to_string("portal/email/signup_exists.txt", context, request=request),
+        )
+        return
     token = signing.dumps({"o": organisation.pk, "e": email, "n": name}, salt=SIGNUP_SALT)
     link = request.build_absolute_uri(
         reverse("portal:signup_confirm", kwargs={"org": organisation.slug, "token": token})
@@ -621,3 +655,123 @@ def signup_confirm(request, organisation: Organisation, token: str):
         return redirect("portal:my_tickets", org=organisation.slug)
     status = 400 if request.method == "POST" else 200
     return _render(request, organisation, "portal/signup_confirm.html", context, status=status)
+
+
+# --- sign-in and password reset ----------------------------------------------------------
+# A customer account belongs to this organisation (decision 0015): the sign-in, and the
+# reset link, find only this organisation's customers. Limits and the audit log are the
+# staff sign-in's (core.forms, core.throttle).
+
+
+def _next_url(request, organisation: Organisation) -> str:
+    """Where to go after signing in: a page of this portal the visitor came from, else
+    their tickets."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    home = reverse("portal:home", kwargs={"org": organisation.slug})
+    if target.startswith(home) and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("portal:my_tickets", kwargs={"org": organisation.slug})
+
+
+@never_cache_view
+@require_http_methods(["GET", "POST"])
+@portal_view
+def signin(request, organisation: Organisation):
+    if customer_of(request, organisation):
+        return redirect(_next_url(request, organisation))
+    form = CustomerSignInForm(
+        request, data=request.POST if request.method == "POST" else None, organisation=organisation
+    )
+    if request.method == "POST" and form.is_valid():
+        user = form.get_user()
+        login(request, user)
+        response = redirect(_next_url(request, organisation))
+        if user.language:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                user.language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                samesite="Lax",
+            )
+        return response
+    status = 200
+    if form.is_bound:
+        status = 429 if form.throttled else 400
+    return _render(
+        request,
+        organisation,
+        "portal/signin.html",
+        {"form": form, "next": request.POST.get("next") or request.GET.get("next") or ""},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+def password_reset(request, organisation: Organisation):
+    form = EmailForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        paused = reset_client_paused(request)
+        if paused is not None:
+            form.add_error(None, paused)
+            status = 429
+        elif form.is_valid():
+            reset_request(
+                request,
+                organisation=organisation,
+                link=lambda uidb64, token: (
+                    settings.KARCIS_BASE_URL
+                    + reverse(
+                        "portal:password_reset_confirm",
+                        kwargs={"org": organisation.slug, "uidb64": uidb64, "token": token},
+                    )
+                ),
+            )
+            return redirect("portal:password_reset_sent", org=organisation.slug)
+        else:
+            status = 400
+    return _render(
+        request, organisation, "portal/password_reset.html", {"form": form}, status=status
+    )
+
+
+@require_GET
+@portal_view
+def password_reset_sent(request, organisation: Organisation):
+    return _render(
+        request,
+        organisation,
+        "portal/password_reset_sent.html",
+        {"hours": accounts.password_reset_hours()},
+    )
+
+
+@never_cache_view
+@require_http_methods(["GET", "POST"])
+@portal_view
+def password_reset_confirm(request, organisation: Organisation, uidb64: str, token: str):
+    user = accounts.password_reset_user(uidb64=uidb64, token=token, organisation=organisation)
+    if user is None:
+        return _render(
+            request, organisation, "portal/password_reset_confirm.html", {"invalid": True}, 404
+        )
+    form = NewPasswordForm(request.POST if request.method == "POST" else None, user=user)
+    if request.method == "POST" and form.is_valid():
+        accounts.password_reset_complete(
+            user=user, password=form.cleaned_data["password1"], client=throttle.client_of(request)
+        )
+        throttle.SIGNIN_ACCOUNT.clear(
+            throttle.account_subject(email=user.email, organisation_id=organisation.pk)
+        )
+        messages.success(request, _("Your password has been changed. Sign in with it now."))
+        return redirect("portal:signin", org=organisation.slug)
+    return _render(
+        request,
+        organisation,
+        "portal/password_reset_confirm.html",
+        {"form": form, "email": user.email},
+        status=400 if form.is_bound else 200,
+    )

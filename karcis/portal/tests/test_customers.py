@@ -36,7 +36,7 @@ def my_tickets_url(org):
 def test_visitors_are_sent_to_sign_in(client, org):
     response = client.get(my_tickets_url(org))
     assert response.status_code == 302
-    assert response["Location"] == f"/login/?next=/portal/{org.slug}/my-tickets/"
+    assert response["Location"] == f"/portal/{org.slug}/signin/?next=/portal/{org.slug}/my-tickets/"
 
 
 def test_staff_are_sent_to_the_desk(client, org, agent, admin_user):
@@ -273,9 +273,12 @@ def test_signup_for_an_existing_account_says_so_only_to_the_mailbox(client, org,
     # The sign-up page answers the same either way, so it cannot tell who has an account.
     response = client.post(f"/portal/{org.slug}/signup/", {**SIGNUP, "email": customer.email})
     assert response.status_code == 302
-    refused = client.post(confirm_link())
-    assert refused.status_code == 409
-    assert "Anda sudah memiliki akun" in refused.content.decode()
+    assert response["Location"] == f"/portal/{org.slug}/signup/sent/"
+    # The e-mail says what to do next: sign in, or set a new password. No sign-up link.
+    body = mail.outbox[-1].body
+    assert mail.outbox[-1].to == [customer.email]
+    assert f"/portal/{org.slug}/signin/" in body and f"/portal/{org.slug}/password-reset/" in body
+    assert "/signup/" not in body
     assert User.objects.filter(email=customer.email).count() == 1
 
 

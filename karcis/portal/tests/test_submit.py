@@ -58,7 +58,8 @@ def test_help_page_offers_submit_and_track(client, org):
     assert f'href="/portal/{org.slug}/new/"' in html
     assert f'action="/portal/{org.slug}/track/"' in html
     assert 'name="number"' in html and 'name="email"' in html
-    assert f"/login/?next=/portal/{org.slug}/" in html  # the sign-in link comes back here
+    # The portal's own sign-in (its customers' accounts), which comes back here.
+    assert f"/portal/{org.slug}/signin/?next=/portal/{org.slug}/" in html
 
 
 def test_help_page_links_a_signed_in_customer_to_their_tickets(client, org, customer):

@@ -18,11 +18,12 @@ from karcis.workspace.navigation import settings_capabilities
 
 pytestmark = pytest.mark.django_db
 
-# Screens for everybody: the public portal, signing in and out, the language switch, the
-# API's own documents, the Django admin (superusers only, its own guard), and the redirect
-# from where Settings used to live.
+# Screens for everybody: the public portal, signing in and out, password reset, the language
+# switch, the API's own documents, the Django admin (superusers only, its own guard), and the
+# redirect from where Settings used to live.
 PUBLIC = re.compile(
-    r"^(core:(home|login|logout)|portal:.*|set_language|api-schema|api-docs|admin:.*|api:.*)$"
+    r"^(core:(home|login|logout|password_reset.*)|portal:.*|set_language"
+    r"|api-schema|api-docs|admin:.*|api:.*)$"
 )
 SAMPLE_KWARGS = {
     "pk": 1,

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
-from karcis.core.models import User
+from karcis.core.models import Role, User
 
 
 class Command(BaseCommand):
@@ -20,7 +20,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, email, rotate, **options):
-        user = User.objects.filter(email=email.strip().lower()).first()
+        # Integrations are staff accounts; a customer's address may name several accounts.
+        user = User.objects.exclude(role=Role.CUSTOMER).filter(email=email.strip().lower()).first()
         if user is None:
             raise CommandError(
                 f"No user with the e-mail address {email}. Create one first: an agent "

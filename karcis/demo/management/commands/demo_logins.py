@@ -29,6 +29,8 @@ class Command(BaseCommand):
             "",
             f"  Masuk / Sign in at {base}/login/ — kata sandi / password: {DEMO_PASSWORD}",
             "  (one shared password: fine for a local demo, never for real use)",
+            f"  Pelanggan masuk di portal / the customer signs in at "
+            f"{base}/portal/{DEMO_SLUG}/signin/",
         ]
         width = max(len(email) for _name, email in staff.values())
         for role, key in data.LOGINS:
