@@ -30,3 +30,29 @@ CONTACT_CREATED = event_type("core.contact.created", subject="core.contact")
 CONTACT_UPDATED = event_type(
     "core.contact.updated", subject="core.contact", payload={"fields": FIELDS}
 )
+IDENTITY = "the ContactIdentity's id"
+IDENTITY_KIND = "email or phone"
+IDENTITY_VERIFIED = event_type(
+    "core.contact.identity_verified",
+    subject="core.contact",
+    payload={
+        "identity": IDENTITY,
+        "kind": IDENTITY_KIND,
+        "proof": "how it was proven: a core.models.Verification code",
+    },
+)
+IDENTITY_MOVED = event_type(
+    "core.contact.identity_moved",
+    subject="core.contact",
+    payload={
+        "identity": IDENTITY,
+        "kind": IDENTITY_KIND,
+        "to_contact": "the contact that proved the address and now has it",
+    },
+    refs={"to_contact": "core.contact"},
+)
+IDENTITY_CODE_SENT = event_type(
+    "core.contact.identity_code_sent",
+    subject="core.contact",
+    payload={"identity": IDENTITY, "kind": IDENTITY_KIND},
+)

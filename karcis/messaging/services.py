@@ -32,7 +32,16 @@ from django_scopes import scopes_disabled
 
 from karcis.core.content import Body, CheckedFile, attachment_check
 from karcis.core.eventlog import EventType
-from karcis.core.models import Channel, Contact, Notification, Organisation, User, as_member
+from karcis.core.models import (
+    Channel,
+    Contact,
+    IdentityKind,
+    Notification,
+    Organisation,
+    User,
+    Verification,
+    as_member,
+)
 from karcis.core.notifications import recipient_language
 from karcis.core.services import contact_resolve, event_record
 from karcis.core.tenancy import for_each_organisation, organisation_ids_where
@@ -481,8 +490,13 @@ def _thread_in(inbound: InboundEmail, parsed: ParsedEmail, ours: set[str]) -> Ou
     thread = thread_find(
         organisation=organisation, parsed=parsed, recipients=inbound.envelope_recipients
     )
+    # The mail came from the address: that proves it (the Cc'd addresses below it does not).
     sender = contact_resolve(
-        organisation=organisation, name=parsed.from_name, email=parsed.from_address
+        organisation=organisation,
+        name=parsed.from_name,
+        email=parsed.from_address,
+        proven={IdentityKind.EMAIL},
+        proof=Verification.INBOUND,
     )
     files, skipped = _attachments_checked(parsed)
     body = _body_of(parsed, skipped)
