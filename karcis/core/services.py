@@ -436,7 +436,9 @@ def identity_code_send(*, identity: ContactIdentity, actor: User) -> None:
         )
     now = timezone.now()
     if identity.code_sent_at and now - identity.code_sent_at < IDENTITY_CODE_RESEND_AFTER:
-        raise ValidationError(_("A code was sent a moment ago. Wait a minute before sending another."))
+        raise ValidationError(
+            _("A code was sent a moment ago. Wait a minute before sending another.")
+        )
     code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
         identity.code_hash = make_password(code)

@@ -35,6 +35,7 @@ from karcis.core.eventlog import EventType
 from karcis.core.models import (
     Channel,
     Contact,
+    ContactIdentity,
     IdentityKind,
     Notification,
     Organisation,
@@ -698,4 +699,24 @@ def notification_email_queue(notification: Notification, text: str, url: str) ->
         html=html,
         kind=DeliveryKind.STAFF_NOTIFICATION,
         language=language,
+    )
+
+
+def identity_code_email_queue(*, identity: ContactIdentity, code: str) -> None:
+    """Deliver a verification code to an e-mail address (core.services.identity_code_send
+    finds this through its extension point): only the code and the organisation's name, in
+    the organisation's language, through the outbox."""
+    organisation = identity.contact.organisation
+    context = {"organisation": organisation, "code": code}
+    with override(organisation.language):
+        subject = _("Your verification code for %(organisation)s") % {
+            "organisation": organisation.name
+        }
+        text = render_to_string("messaging/email/identity_code.txt", context)
+    email_queue(
+        organisation=organisation,
+        to=[("", identity.value)],
+        subject=subject,
+        text=text,
+        language=organisation.language,
     )

@@ -94,10 +94,20 @@ class TicketSubmitForm(CustomFieldsMixin, forms.Form):
     def clean_phone(self) -> str:
         return validate_phone(self.cleaned_data.get("phone") or "")
 
-    def clean_website(self) -> str:
+    def clean(self):
+        super().clean()
+        # Browsers that fill forms in by themselves sometimes fill the trap too: say what
+        # happened, and the page offers the trap empty again (its value is never shown).
         if self.cleaned_data.get("website"):
-            raise ValidationError(_("This form could not be sent. Please try again."))
-        return ""
+            self.add_error(
+                None,
+                _(
+                    "Nothing was sent yet: a field hidden from people was filled in, which "
+                    "automatic form filling sometimes does and which we also use to stop "
+                    "spam. Please check your details and press Send again."
+                ),
+            )
+        return self.cleaned_data
 
     def custom_field_values(self) -> dict[str, Any]:
         """The custom values typed, an empty one as None (the desk service parses them)."""
