@@ -191,6 +191,11 @@ def _custom_value(field: CustomField, raw: Any) -> Any:
     if field.kind == FieldKind.URL:
         URLValidator(schemes=["http", "https"])(text)
         return text
+    if field.kind == FieldKind.ID_NUMBER:
+        digits = re.sub(r"[\s.-]", "", text)
+        if not re.fullmatch(r"\d{16}", digits):  # a NIK has 16 digits
+            raise ValueError(text)
+        return digits
     raise ValueError(field.kind)
 
 

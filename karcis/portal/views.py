@@ -36,6 +36,7 @@ from karcis.desk.selectors import (
     attachment_get_public,
     categories_of,
     custom_fields_of,
+    custom_fields_shown_to_customer,
     messages_for,
     ticket_get_by_tracking_token,
     ticket_get_for_tracking,
@@ -407,7 +408,7 @@ def _conversation(access: TicketAccess) -> list:
 
 
 def _visible_custom_values(organisation, ticket) -> list[tuple[str, str]]:
-    fields = custom_fields_of(organisation=organisation, for_customer=True)
+    fields = custom_fields_shown_to_customer(organisation=organisation)
     values = ticket.custom_fields or {}
     return [
         (field.label, values[field.key])

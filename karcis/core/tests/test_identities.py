@@ -104,7 +104,7 @@ def test_staff_mark_a_phone_verified_after_calling_it_audited(org, agent, custom
 
 def test_a_phone_code_needs_a_sender(org, agent):
     services.contact_resolve(organisation=org, email="c@example.com", phone="0812 7777 0005")
-    with pytest.raises(ValidationError, match="cannot send a code"):
+    with pytest.raises(ValidationError, match="belum dapat mengirim kode"):
         services.identity_code_send(identity=identity("+6281277770005"), actor=agent)
 
 
@@ -144,9 +144,9 @@ def test_a_code_expires_and_allows_five_tries(org, agent, phone_sender):
     code = phone_sender[-1][1]
     wrong = "999999" if code != "999999" else "111111"
     for _ in range(services.IDENTITY_CODE_MAX_ATTEMPTS):
-        with pytest.raises(ValidationError, match="not right"):
+        with pytest.raises(ValidationError, match="tidak cocok"):
             services.identity_code_check(identity=number, code=wrong, actor=agent)
-    with pytest.raises(ValidationError, match="expired"):
+    with pytest.raises(ValidationError, match="tidak berlaku"):
         services.identity_code_check(identity=number, code=code, actor=agent)
     # A new code, but too late
     ContactIdentity.objects.filter(pk=number.pk).update(code_sent_at=None)
@@ -156,7 +156,7 @@ def test_a_code_expires_and_allows_five_tries(org, agent, phone_sender):
         code_sent_at=timezone.now() - timedelta(hours=1)
     )
     number.refresh_from_db()
-    with pytest.raises(ValidationError, match="expired"):
+    with pytest.raises(ValidationError, match="tidak berlaku"):
         services.identity_code_check(identity=number, code=phone_sender[-1][1], actor=agent)
     assert (
         not Contact.objects.get(pk=number.contact_id)

@@ -286,3 +286,24 @@ def test_the_page_costs_the_same_queries_for_any_length_of_conversation(
         response = client.get(url)
     assert response.status_code == 200
     assert len(response.context["conversation"]) == replies + 1
+
+
+def test_an_identity_number_is_never_shown_on_the_portal(client, org, make_ticket, contact):
+    # Given a NIK asked on the portal, and a ticket that carries one
+    desk_services.custom_field_create(
+        organisation=org, key="nik", label="NIK", kind="id_number", visible_to_customer=True
+    )
+    ticket = make_ticket(requester=contact, custom_fields={"nik": "3201 1234 5678 9012"})
+    assert ticket.custom_fields["nik"] == "3201123456789012"  # stored as its 16 digits
+    # Then neither the ticket page by link nor the receipt shows it, nor its label
+    for url in (link_of(ticket), link_of(ticket) + "submitted/"):
+        html = client.get(url).content.decode()
+        assert "3201123456789012" not in html and "3201" not in html
+
+
+def test_an_identity_number_needs_its_16_digits(org, make_ticket, contact):
+    from django.core.exceptions import ValidationError
+
+    desk_services.custom_field_create(organisation=org, key="nik", label="NIK", kind="id_number")
+    with pytest.raises(ValidationError):
+        make_ticket(requester=contact, custom_fields={"nik": "12345"})
