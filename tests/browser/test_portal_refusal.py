@@ -69,3 +69,56 @@ def test_a_refused_form_keeps_its_files(live_server, new_page, shoot, portal_org
         ticket = Ticket.objects.get(number=page.locator(".ticket-number").inner_text().strip())
         files = [a.filename for m in ticket.messages.all() for a in m.attachments.all()]
     assert files == ["meteran-air.png"]
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_the_agent_sees_which_addresses_are_verified_and_confirms_a_phone(
+    live_server, new_page, shoot, portal_org, width
+):
+    import re
+
+    from karcis.core.models import ContactIdentity, Role
+
+    org = portal_org
+    with scopes_disabled():
+        agent = core_services.staff_user_create(
+            organisation=org,
+            email="budi@dinas.test",
+            name="Budi Santoso",
+            role=Role.AGENT,
+            password="rahasia-123",
+        )
+    # Given a ticket from the portal, with a typed e-mail address and phone number
+    visitor = new_page(locale="id-ID", width=width)
+    visitor.goto(f"{live_server.url}/portal/{org.slug}/new/")
+    visitor.fill("#id_name", "Dewi Lestari")
+    visitor.fill("#id_email", "dewi@example.com")
+    visitor.fill("#id_phone", "0812 3456 7890")
+    visitor.fill("#id_subject", "Meteran air berputar terus")
+    visitor.fill("#id_description", "Semua keran tertutup.")
+    visitor.locator("main form button[type=submit]").last.click()
+    number = visitor.wait_for_selector(".ticket-number").inner_text().strip()
+
+    # When the agent opens it
+    desk = new_page(locale="id-ID", width=width)
+    desk.goto(f"{live_server.url}/login/")
+    desk.fill("input[name=username]", agent.email)
+    desk.fill("input[name=password]", "rahasia-123")
+    desk.locator("main form button[type=submit]").click()
+    desk.wait_for_url(re.compile(r"/desk/"))
+    desk.goto(f"{live_server.url}/desk/tickets/{number}/")
+    phone_row = desk.locator("li.identity", has_text="+6281234567890")
+    # Then both addresses say they are not verified yet
+    assert desk.locator("li.identity .badge-unverified").count() == 2
+    shoot(desk, f"identity-{width}-01-unverified")
+
+    # When she has called the number and confirms it
+    phone_row.get_by_role("button", name="Dikonfirmasi lewat telepon").click()
+    desk.wait_for_selector("li.identity .badge-verified")
+    shoot(desk, f"identity-{width}-02-phone-confirmed")
+    assert (
+        desk.locator("li.identity", has_text="+6281234567890").locator(".badge-verified").count()
+        == 1
+    )
+    with scopes_disabled():
+        assert ContactIdentity.objects.get(value="+6281234567890").verified_by == "staff"
