@@ -136,10 +136,18 @@ class ReplyForm(forms.Form):
     )
     attachments = AttachmentsField(label=_("Attachments (optional)"))
 
+    def __init__(self, *args, kept_files: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kept_files = kept_files  # files kept from a refused try count as attached
+
     def clean(self):
         super().clean()
         cleaned = self.cleaned_data
-        empty = not (cleaned.get("body") or "").strip() and not cleaned.get("attachments")
+        empty = (
+            not (cleaned.get("body") or "").strip()
+            and not cleaned.get("attachments")
+            and not self.kept_files
+        )
         # A reply whose only file was refused already says why; no second message.
         if empty and not self.errors:
             raise ValidationError(_("Write a message or attach a file."))

@@ -9,6 +9,7 @@ at files that were stashed for this form, never at another file of the storage.
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -94,3 +95,34 @@ def discard(kept: list[KeptFile]) -> None:
     """Remove kept files once the ticket holds its own copies."""
     for k in kept:
         default_storage.delete(k.path)
+
+
+def stash_purge(*, now: datetime | None = None) -> int:
+    """Delete the kept files of forms never sent again: every day's folder older than the
+    tokens that name it (a job, hourly). Returns how many files went."""
+    today = (now or timezone.now()).date()
+    removed = 0
+    try:
+        days, _files = default_storage.listdir(DIRECTORY)
+    except FileNotFoundError:
+        return 0
+    for day in days:
+        try:
+            age = today - datetime.strptime(day, "%Y%m%d").date()
+        except ValueError:
+            continue
+        if age < timedelta(days=2):  # a token lives a day; a folder is named by its first
+            continue
+        removed += _delete_tree(f"{DIRECTORY}/{day}")
+    return removed
+
+
+def _delete_tree(path: str) -> int:
+    folders, files = default_storage.listdir(path)
+    count = 0
+    for name in files:
+        default_storage.delete(f"{path}/{name}")
+        count += 1
+    for folder in folders:
+        count += _delete_tree(f"{path}/{folder}")
+    return count

@@ -247,6 +247,12 @@ def _submit_page(request, organisation, form, kept, *, status: int | None = None
     )
 
 
+TOO_MANY = gettext_lazy(
+    "Too many tickets were sent from here in a short time. Nothing was sent now: please try "
+    "again in an hour. Your text and files are kept below."
+)
+
+
 def _throttled(request, address: str) -> bool:
     return SUBMISSIONS_PER_CLIENT.exceeded(request) or (
         bool(address) and SUBMISSIONS_PER_ADDRESS.exceeded(address)
@@ -270,13 +276,7 @@ def submit(request, organisation: Organisation):
     if request.method == "POST" and form.is_valid():
         address = customer.email if customer is not None else form.cleaned_data["email"]
         if _throttled(request, address):
-            form.add_error(
-                None,
-                _(
-                    "Too many tickets were sent from here in a short time. Nothing was sent "
-                    "now: please try again in an hour. Your text and files are kept below."
-                ),
-            )
+            form.add_error(None, TOO_MANY)
             return _submit_page(request, organisation, form, kept, status=429)
         if customer is not None:
             requester = {"customer": customer}
@@ -420,28 +420,41 @@ def _visible_custom_values(organisation, ticket) -> list[tuple[str, str]]:
 def _ticket_page(request, access: TicketAccess):
     """Show the public conversation; a POST is a reply from the requester."""
     organisation, ticket = access.organisation, access.ticket
-    form = ReplyForm(*_posted(request))
+    kept = _kept_files(request, organisation)
+    form = ReplyForm(*_posted(request), kept_files=len(kept))
     status = 200
     if request.method == "POST":
         if ticket.is_closed:
             status = 409
             form = ReplyForm()
+            stash.discard(kept)
+            kept = []
         elif form.is_valid():
+            attachments = stash.checked_files(kept) + form.cleaned_data["attachments"]
             try:
                 message_add(
                     ticket=ticket,
                     body=body_from(text=form.cleaned_data["body"] or ""),
                     author_contact=ticket.requester,
                     channel=Channel.WEB,
-                    attachments=form.cleaned_data["attachments"],
+                    attachments=attachments,
                 )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
+                stash.discard(kept)
                 messages.success(request, _("Your reply has been sent."))
                 return redirect(access.page_url())
+            finally:
+                for checked in attachments[: len(kept)]:
+                    checked.upload.close()
         if status == 200:
             status = _form_error_status(form)
+            kept = stash.stash(
+                organisation_id=organisation.pk,
+                uploads=request.FILES.getlist("attachments"),
+                kept=kept,
+            )
     label, explanation = CUSTOMER_STATUS[ticket.status]
     response = _render(
         request,
@@ -456,6 +469,8 @@ def _ticket_page(request, access: TicketAccess):
             "custom_values": _visible_custom_values(organisation, ticket),
             "reply_form": form,
             "reply_refused": status == 409,
+            "kept_files": kept,
+            "kept_token": stash.token_for(organisation_id=organisation.pk, kept=kept),
             "page_url": access.page_url(),
             "follow_up_url": access.follow_up_url(),
         },
@@ -480,13 +495,16 @@ def _follow_up_page(request, access: TicketAccess):
         },
     )
     kept = _kept_files(request, organisation)
+    context = {"follow_up_of": closed, "back_url": access.page_url()}
     if request.method == "POST" and form.is_valid():
+        if _throttled(request, ""):
+            form.add_error(None, TOO_MANY)
+            return _submit_page(request, organisation, form, kept, status=429, **context)
         response = _submit(organisation, form, kept, requester=closed.requester, linked_to=closed)
         if response is not None:
+            _submitted_count(request, "")
             return response
-    return _submit_page(
-        request, organisation, form, kept, follow_up_of=closed, back_url=access.page_url()
-    )
+    return _submit_page(request, organisation, form, kept, **context)
 
 
 def _file(access: TicketAccess, file_token: str):

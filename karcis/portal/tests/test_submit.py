@@ -553,3 +553,20 @@ def test_a_typed_phone_stays_unverified_and_never_takes_a_call(client, org, agen
     # Then the call is not the visitor's
     assert ticket.requester != visitor
     assert not Ticket.objects.filter(requester=visitor, channel="phone").exists()
+
+
+def test_kept_files_never_sent_again_are_purged(client, org, png):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from karcis.portal import stash
+
+    response = client.post(
+        portal_url(org, "new/"), {**form_data(subject=""), "attachments": [png()]}
+    )
+    [kept] = response.context["kept_files"]
+    assert stash.stash_purge() == 0  # still within its day
+    assert default_storage.exists(kept.path)
+    assert stash.stash_purge(now=timezone.now() + timedelta(days=3)) == 1
+    assert not default_storage.exists(kept.path)
