@@ -163,3 +163,33 @@ def test_a_code_expires_and_allows_five_tries(org, agent, phone_sender):
         .identities.filter(verified_at__isnull=False)
         .exists()
     )
+
+
+def test_existing_identities_are_verified_but_a_phone_typed_beside_an_email(org, agent):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("karcis.core.migrations.0003_identity_verification")
+    # Given contacts from before verification existed
+    services.contact_resolve(organisation=org, email="lama@example.com", phone="0812 6666 0001")
+    services.contact_resolve(organisation=org, phone="0812 6666 0002")
+    services.contact_create(
+        organisation=org,
+        name="Dibuat petugas",
+        email="staf@example.com",
+        phone="0812 6666 0003",
+        actor=agent,
+    )
+    ContactIdentity.objects.update(verified_at=None, verified_by="")
+    # When the migration runs
+    migration.existing_identities_verified(apps, None)
+    # Then only the phone typed beside an e-mail (not by staff) waits for staff
+    verified = dict(ContactIdentity.objects.values_list("value", "verified_by"))
+    assert verified == {
+        "lama@example.com": "existing",
+        "+6281266660001": "",
+        "+6281266660002": "existing",
+        "staf@example.com": "existing",
+        "+6281266660003": "existing",
+    }
