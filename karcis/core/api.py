@@ -25,6 +25,15 @@ from karcis.core.models import MAX_ID, Contact, ContactIdentity, Role, Team, Use
 class ContactIdentitySerializer(serializers.Serializer):
     kind = serializers.CharField(read_only=True)
     value = serializers.CharField(read_only=True)
+    verified_at = serializers.DateTimeField(
+        read_only=True,
+        help_text="When the address was proven to be the contact's; null while only typed "
+        "(an unverified address never brings another channel's ticket to the contact).",
+    )
+    verified_by = serializers.CharField(
+        read_only=True,
+        help_text="How: inbound (mail came from it), staff, code, signup or existing.",
+    )
 
 
 class ContactSerializer(serializers.Serializer):

@@ -53,3 +53,29 @@ USER_PASSWORD_RESET_REQUESTED = event_type(
 USER_PASSWORD_RESET = event_type(
     "core.user.password_reset", subject="core.user", payload={"client": CLIENT}
 )
+IDENTITY = "the ContactIdentity's id"
+IDENTITY_KIND = "email or phone"
+IDENTITY_VERIFIED = event_type(
+    "core.contact.identity_verified",
+    subject="core.contact",
+    payload={
+        "identity": IDENTITY,
+        "kind": IDENTITY_KIND,
+        "proof": "how it was proven: a core.models.Verification code",
+    },
+)
+IDENTITY_MOVED = event_type(
+    "core.contact.identity_moved",
+    subject="core.contact",
+    payload={
+        "identity": IDENTITY,
+        "kind": IDENTITY_KIND,
+        "to_contact": "the contact that proved the address and now has it",
+    },
+    refs={"to_contact": "core.contact"},
+)
+IDENTITY_CODE_SENT = event_type(
+    "core.contact.identity_code_sent",
+    subject="core.contact",
+    payload={"identity": IDENTITY, "kind": IDENTITY_KIND},
+)

@@ -269,6 +269,9 @@ def custom_field_formfield(definition: FieldDefinition, *, required: bool) -> fo
         FieldKind.NUMBER: forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
         FieldKind.DATE: forms.DateInput(attrs={"type": "date"}),
         FieldKind.URL: forms.URLInput(attrs={"placeholder": "https://"}),
+        FieldKind.ID_NUMBER: forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": "20"}
+        ),
     }
     return forms.CharField(max_length=1000, widget=widgets.get(definition.kind), **common)
 

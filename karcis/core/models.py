@@ -67,6 +67,9 @@ class FieldKind(models.TextChoices):
     DATE = "date", _("Date")
     CHOICE = "choice", _("Choice")
     URL = "url", _("URL")
+    # A person's identity number (NIK, 16 digits): asked on the portal when the field is
+    # shown there, but its value is never shown back on any portal page (decision 0016).
+    ID_NUMBER = "id_number", _("Identity number (NIK)")
 
 
 class Organisation(models.Model):
@@ -329,16 +332,37 @@ class IdentityKind(models.TextChoices):
     PHONE = "phone", _("Phone / WhatsApp")
 
 
+class Verification(models.TextChoices):
+    """How an identity was proven to belong to its contact (decision 0016)."""
+
+    INBOUND = "inbound", _("Message received from it")
+    STAFF = "staff", _("Entered or confirmed by staff")
+    CODE = "code", _("Code sent to it and entered")
+    SIGNUP = "signup", _("Confirmed by the sign-up link")
+    EXISTING = "existing", _("Existing before verification")
+
+
 class ContactIdentity(models.Model):
     """One address a contact reaches us from: an e-mail address or a phone/WhatsApp number.
 
     Values are stored normalised (lower-case e-mail, E.164 phone) so lookups are exact.
+    An identity typed by an anonymous visitor is unverified (`verified_at` empty) until a
+    channel proves it; an unverified identity never brings another channel's ticket to its
+    contact (core.services.contact_resolve, decision 0016).
     """
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="identities")
     kind = models.CharField(max_length=16, choices=IdentityKind.choices)
     value = models.CharField(max_length=254)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verified_by = models.CharField(
+        _("verified by"), max_length=16, choices=Verification.choices, blank=True
+    )
+    # The last code sent to prove it (hashed, like a password), when, and the wrong tries.
+    code_hash = models.CharField(max_length=128, blank=True, editable=False)
+    code_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    code_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
 
     objects: ClassVar["ScopedManagerType[ContactIdentity]"] = ScopedManager(
         organisation="organisation"
@@ -354,6 +378,10 @@ class ContactIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.value}"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
 
 
 class CustomRole(models.Model):

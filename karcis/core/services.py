@@ -2,9 +2,12 @@
 
 import copy
 import re
+import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
+from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
@@ -14,7 +17,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from karcis.core import eventlog, events, notifications, permissions
+from karcis.core import eventlog, events, extensions, notifications, permissions
 from karcis.core.eventlog import EventType
 from karcis.core.models import (
     SEES_ALL_TICKETS,
@@ -30,6 +33,7 @@ from karcis.core.models import (
     Sequence,
     Team,
     User,
+    Verification,
     as_member,
 )
 from karcis.core.text import one_line
@@ -222,6 +226,8 @@ def contact_resolve(
     email: str = "",
     phone: str = "",
     at: datetime | None = None,
+    proven: Iterable[str] = (),
+    proof: str = "",
 ) -> Contact:
     """Find the contact behind an e-mail address or phone number, or create one.
 
@@ -231,12 +237,24 @@ def contact_resolve(
     number into a form or say it on a call, and attaching their own e-mail address to the
     phone owner's contact would let that address track (and, after sign-up, read) the
     owner's tickets. Two contacts that are one person are merged by an agent, not here.
+
+    `proven`: the kinds of address the caller's channel proves (an e-mail that arrived from
+    the address, staff taking a call), with `proof` saying how (a `Verification`). An
+    address only typed (the portal's form, a Cc) stays unverified, and an unverified
+    address never brings a ticket to a contact whose tickets someone else can read
+    (decision 0016): a proof takes the address over into a contact of its own; without
+    proof the ticket gets a contact without that address.
     """
     email = normalise_email(email)
     phone = validate_phone(phone) if phone else ""
     if not email and not phone:
         raise ValidationError(_("An e-mail address or a phone number is required."))
+    proven = set(proven)
+    if proven and not proof:
+        raise ValueError("contact_resolve: say how the addresses are proven")
+    at = at or timezone.now()
     key_kind, key_value = (IdentityKind.EMAIL, email) if email else (IdentityKind.PHONE, phone)
+    display_name = one_line(name or "", 150) or (email.split("@")[0] if email else phone)
     # No savepoint of its own (only around a new contact's INSERT, which a parallel creator
     # may win): the rest is rolled back only with the caller.
     with transaction.atomic(savepoint=False):
@@ -245,32 +263,120 @@ def contact_resolve(
             .filter(organisation=organisation, kind=key_kind, value=key_value)
             .first()
         )
-        if identity is not None:
-            contact = identity.contact
-            if name and not contact.name:
-                contact.name = one_line(name, 150)
-                contact.save(update_fields=["name"])
-        else:
+        key_proven = key_kind in proven
+        if identity is None:
             contact = _contact_with_identity_create(
                 organisation=organisation,
-                name=one_line(name or "", 150) or (email.split("@")[0] if email else phone),
+                name=display_name,
                 kind=key_kind,
                 value=key_value,
                 at=at,
+                proof=proof if key_proven else "",
+            )
+        elif identity.is_verified or not _others_read(identity):
+            contact = identity.contact
+            if key_proven and not identity.is_verified:
+                _identity_verify(identity, proof=proof, at=at)
+            if name and not contact.name:
+                contact.name = one_line(name, 150)
+                contact.save(update_fields=["name"])
+        elif key_proven:
+            # An unproven claim on somebody else's contact: the proof takes it over.
+            contact = Contact.objects.create(
+                organisation=organisation, name=display_name, created_at=at
+            )
+            _identity_move(identity, to=contact, proof=proof, at=at)
+        else:
+            # Nobody proved it: not that contact, and the address stays where it is (one
+            # contact per address); an agent merges the two when they are one person.
+            contact = Contact.objects.create(
+                organisation=organisation, name=display_name, created_at=at
             )
         if email and phone:
-            # The phone joins this contact only if it belongs to nobody yet.
-            ContactIdentity.objects.get_or_create(
-                organisation=organisation,
-                kind=IdentityKind.PHONE,
-                value=phone,
-                defaults={"contact": contact},
-            )
+            _phone_attach(contact, phone, proven=IdentityKind.PHONE in proven, proof=proof, at=at)
     return contact
 
 
+def _others_read(identity: ContactIdentity) -> bool:
+    """Whether somebody other than the holder of this address may read its contact's
+    tickets: the portal shows them to whoever has another of the contact's e-mail
+    addresses (tracking, links by e-mail) or its customer account."""
+    contact = identity.contact
+    if contact.user_id is not None:
+        user_email = User.objects.filter(pk=contact.user_id).values_list("email", flat=True)
+        if not (identity.kind == IdentityKind.EMAIL and identity.value in user_email):
+            return True
+    return (
+        ContactIdentity.objects.filter(contact=contact, kind=IdentityKind.EMAIL)
+        .exclude(pk=identity.pk)
+        .exists()
+    )
+
+
+def _phone_attach(contact: Contact, phone: str, *, proven: bool, proof: str, at: datetime) -> None:
+    """Add the phone number to the contact while nobody has it; a proven number also comes
+    over from a contact that holds it unverified."""
+    identity, created = ContactIdentity.objects.select_related("contact").get_or_create(
+        organisation_id=contact.organisation_id,
+        kind=IdentityKind.PHONE,
+        value=phone,
+        defaults={
+            "contact": contact,
+            "verified_at": at if proven else None,
+            "verified_by": proof if proven else "",
+        },
+    )
+    if created or not proven or identity.is_verified:
+        return
+    if identity.contact_id == contact.pk:
+        _identity_verify(identity, proof=proof, at=at)
+    else:
+        _identity_move(identity, to=contact, proof=proof, at=at)
+
+
+def _identity_verify(
+    identity: ContactIdentity, *, proof: str, at: datetime, actor: User | None = None
+) -> None:
+    identity.verified_at, identity.verified_by = at, proof
+    identity.code_hash, identity.code_attempts = "", 0
+    identity.save(update_fields=["verified_at", "verified_by", "code_hash", "code_attempts"])
+    event_record(
+        organisation=identity.contact.organisation,
+        type=events.IDENTITY_VERIFIED,
+        obj=identity.contact,
+        actor=actor,
+        payload={"identity": identity.pk, "kind": identity.kind, "proof": proof},
+        at=at,
+    )
+
+
+def _identity_move(identity: ContactIdentity, *, to: Contact, proof: str, at: datetime) -> None:
+    """Give a proven address to the contact it was proven for, away from the contact that
+    only claimed it; recorded on both contacts' history."""
+    previous = identity.contact
+    identity.contact = to
+    identity.verified_at, identity.verified_by = at, proof
+    identity.code_hash, identity.code_attempts = "", 0
+    identity.save(
+        update_fields=["contact", "verified_at", "verified_by", "code_hash", "code_attempts"]
+    )
+    event_record(
+        organisation=to.organisation,
+        type=events.IDENTITY_MOVED,
+        obj=previous,
+        payload={"identity": identity.pk, "kind": identity.kind, "to_contact": to.pk},
+        at=at,
+    )
+
+
 def _contact_with_identity_create(
-    *, organisation: Organisation, name: str, kind: str, value: str, at: datetime | None
+    *,
+    organisation: Organisation,
+    name: str,
+    kind: str,
+    value: str,
+    at: datetime | None,
+    proof: str = "",
 ) -> Contact:
     """A new contact with this address; the contact that has it, when another transaction
     created one with it at the same moment (two e-mails of a new sender processed at once)."""
@@ -280,7 +386,12 @@ def _contact_with_identity_create(
                 organisation=organisation, name=name, created_at=at or timezone.now()
             )
             ContactIdentity.objects.create(
-                organisation=organisation, contact=contact, kind=kind, value=value
+                organisation=organisation,
+                contact=contact,
+                kind=kind,
+                value=value,
+                verified_at=(at or timezone.now()) if proof else None,
+                verified_by=proof,
             )
             return contact
     except IntegrityError:
@@ -291,6 +402,88 @@ def _contact_with_identity_create(
             .get(organisation=organisation, kind=kind, value=value)
             .contact
         )
+
+
+# --- proving an address with a code -------------------------------------------------------
+
+IDENTITY_CODE_POINT = "core.identity_code.{kind}"
+IDENTITY_CODE_VALID = timedelta(minutes=30)
+IDENTITY_CODE_RESEND_AFTER = timedelta(minutes=1)
+IDENTITY_CODE_MAX_ATTEMPTS = 5
+
+
+def identity_code_senders(kind: str) -> list[Any]:
+    """Who can deliver a code to an address of this kind: the apps that contribute a sender
+    to the extension point (messaging for e-mail; none for phone numbers yet)."""
+    return extensions.contributions(IDENTITY_CODE_POINT.format(kind=kind))
+
+
+def identity_code_send(*, identity: ContactIdentity, actor: User) -> None:
+    """Send a fresh six-digit code to the address; whoever reads it there can prove the
+    address is theirs by telling the code (identity_code_check).
+
+    The first sender contributed for the kind delivers it (an e-mail goes through the
+    outbox, after the commit). Refused when no channel reaches this kind of address.
+    """
+    _require(actor, permissions.CONTACTS_MANAGE)
+    senders = identity_code_senders(identity.kind)
+    if not senders:
+        raise ValidationError(
+            _(
+                "Karcis cannot send a code to this kind of address yet. Call the number "
+                "and mark it verified when the person answering confirms it."
+            )
+        )
+    now = timezone.now()
+    if identity.code_sent_at and now - identity.code_sent_at < IDENTITY_CODE_RESEND_AFTER:
+        raise ValidationError(
+            _("A code was sent a moment ago. Wait a minute before sending another.")
+        )
+    code = f"{secrets.randbelow(10**6):06d}"
+    with transaction.atomic():
+        identity.code_hash = make_password(code)
+        identity.code_sent_at, identity.code_attempts = now, 0
+        identity.save(update_fields=["code_hash", "code_sent_at", "code_attempts"])
+        event_record(
+            organisation=identity.contact.organisation,
+            type=events.IDENTITY_CODE_SENT,
+            obj=identity.contact,
+            actor=actor,
+            payload={"identity": identity.pk, "kind": identity.kind},
+        )
+        senders[0](identity=identity, code=code)
+
+
+def identity_code_check(*, identity: ContactIdentity, code: str, actor: User) -> None:
+    """Verify the address when `code` is the one last sent to it (valid for 30 minutes,
+    five tries); a wrong code counts as a try."""
+    _require(actor, permissions.CONTACTS_MANAGE)
+    now = timezone.now()
+    if (
+        not identity.code_hash
+        or identity.code_sent_at is None
+        or now - identity.code_sent_at > IDENTITY_CODE_VALID
+        or identity.code_attempts >= IDENTITY_CODE_MAX_ATTEMPTS
+    ):
+        raise ValidationError(_("This code has expired. Send a new one."))
+    if not check_password(re.sub(r"\s", "", code or ""), identity.code_hash):
+        identity.code_attempts += 1
+        identity.save(update_fields=["code_attempts"])
+        raise ValidationError(_("That code is not right. Check it and try again."))
+    with transaction.atomic():
+        _identity_verify(identity, proof=Verification.CODE, at=now, actor=actor)
+
+
+def identity_mark_verified(*, identity: ContactIdentity, actor: User) -> None:
+    """Staff confirm a phone number after calling it (recorded with who did it). E-mail
+    addresses are proven by a code or by mail from them, never by a click."""
+    _require(actor, permissions.CONTACTS_MANAGE)
+    if identity.kind != IdentityKind.PHONE:
+        raise ValidationError(_("Only a phone number can be confirmed by calling it."))
+    if identity.is_verified:
+        return
+    with transaction.atomic():
+        _identity_verify(identity, proof=Verification.STAFF, at=timezone.now(), actor=actor)
 
 
 def _require(actor: User | None, capability: str) -> None:
@@ -437,7 +630,15 @@ def customer_user_create(
             role=Role.CUSTOMER,
             date_joined=at or timezone.now(),
         )
-        contact = contact_resolve(organisation=organisation, name=name, email=email, at=at)
+        # The portal creates an account only from its e-mailed sign-up link.
+        contact = contact_resolve(
+            organisation=organisation,
+            name=name,
+            email=email,
+            at=at,
+            proven={IdentityKind.EMAIL},
+            proof=Verification.SIGNUP,
+        )
         if contact.user_id is None:
             contact.user = user
             contact.save(update_fields=["user"])
@@ -693,7 +894,12 @@ def contact_create(
             ContactIdentity.objects.bulk_create(
                 [
                     ContactIdentity(
-                        organisation=organisation, contact=contact, kind=kind, value=value
+                        organisation=organisation,
+                        contact=contact,
+                        kind=kind,
+                        value=value,
+                        verified_at=contact.created_at,
+                        verified_by=Verification.STAFF,
                     )
                     for _field, kind, value in wanted
                 ]
@@ -741,7 +947,13 @@ def customer_contact(*, user: "OrganisationMember") -> Contact:
     the one that owns the account's e-mail address."""
     contact = Contact.objects.filter(organisation_id=user.organisation_id, user=user).first()
     if contact is None:
-        contact = contact_resolve(organisation=user.organisation, name=user.name, email=user.email)
+        contact = contact_resolve(
+            organisation=user.organisation,
+            name=user.name,
+            email=user.email,
+            proven={IdentityKind.EMAIL},
+            proof=Verification.SIGNUP,
+        )
     return contact
 
 

@@ -387,7 +387,7 @@ class TicketViewSet(
         user = self.request.user
         if user.is_staff_member:
             return None
-        fields = selectors.custom_fields_of(organisation=user.organisation, for_customer=True)
+        fields = selectors.custom_fields_shown_to_customer(organisation=user.organisation)
         return set(fields.values_list("key", flat=True))
 
     @cached_property

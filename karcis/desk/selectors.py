@@ -12,7 +12,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from karcis.core.eventlog import describe_events
-from karcis.core.models import Contact, Event, Organisation, User
+from karcis.core.models import Contact, Event, FieldKind, Organisation, User
 from karcis.core.permissions import user_can
 from karcis.core.selectors import team_ids_of
 from karcis.core.services import normalise_email
@@ -163,6 +163,15 @@ def custom_fields_of(
 ) -> QuerySet[CustomField]:
     fields = CustomField.objects.filter(organisation=organisation, is_active=True)
     return fields.filter(visible_to_customer=True) if for_customer else fields
+
+
+def custom_fields_shown_to_customer(*, organisation: Organisation) -> QuerySet[CustomField]:
+    """The fields whose values a customer sees on their ticket (portal, API). An identity
+    number (NIK) is asked on the portal when the field is shown there, but never shown
+    back: a tracking link can be forwarded, and the number opens doors elsewhere."""
+    return custom_fields_of(organisation=organisation, for_customer=True).exclude(
+        kind=FieldKind.ID_NUMBER
+    )
 
 
 def category_tree_of(*, organisation: Organisation) -> list[Category]:

@@ -22,7 +22,17 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from karcis.core.content import Body, CheckedFile
-from karcis.core.models import Channel, Contact, DeliveryState, FieldKind, Organisation, Team, User
+from karcis.core.models import (
+    Channel,
+    Contact,
+    DeliveryState,
+    FieldKind,
+    IdentityKind,
+    Organisation,
+    Team,
+    User,
+    Verification,
+)
 from karcis.core.permissions import user_can
 from karcis.core.selectors import staff_of
 from karcis.core.services import contact_resolve, event_record, sequence_next
@@ -182,6 +192,11 @@ def _custom_value(field: CustomField, raw: Any) -> Any:
     if field.kind == FieldKind.URL:
         URLValidator(schemes=["http", "https"])(text)
         return text
+    if field.kind == FieldKind.ID_NUMBER:
+        digits = re.sub(r"[\s.-]", "", text)
+        if not re.fullmatch(r"\d{16}", digits):  # a NIK has 16 digits
+            raise ValueError(text)
+        return digits
     raise ValueError(field.kind)
 
 
@@ -1087,7 +1102,8 @@ def ticket_create_for_caller(
     """Open a ticket an agent takes down for a caller or a walk-in.
 
     The requester is found (or created) from the e-mail address or phone number given;
-    the contact and the ticket are saved together or not at all.
+    the contact and the ticket are saved together or not at all. Staff entered them, so
+    they count as verified (decision 0016).
     """
     with transaction.atomic(savepoint=False):
         requester = contact_resolve(
@@ -1095,6 +1111,8 @@ def ticket_create_for_caller(
             name=requester_name,
             email=requester_email,
             phone=requester_phone,
+            proven={IdentityKind.EMAIL, IdentityKind.PHONE},
+            proof=Verification.STAFF,
         )
         return ticket_create(
             organisation=organisation, requester=requester, actor=actor, **ticket_fields

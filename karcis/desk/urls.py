@@ -3,7 +3,7 @@
 
 from django.urls import include, path
 
-from karcis.desk import settings_views, views
+from karcis.desk import identity_views, settings_views, views
 
 app_name = "desk"
 urlpatterns = [
@@ -17,6 +17,11 @@ urlpatterns = [
         "desk/tickets/<str:number>/properties/",
         views.ticket_properties,
         name="ticket_properties",
+    ),
+    path(
+        "desk/tickets/<str:number>/requester/<int:pk>/<slug:action>/",
+        identity_views.requester_identity,
+        name="requester_identity",
     ),
     path("desk/files/<str:token>/", views.attachment_download, name="attachment"),
     path("settings/", include(settings_views.urlpatterns)),

@@ -26,7 +26,7 @@ from karcis.core.content import body_from
 from karcis.core.downloads import file_response
 from karcis.core.forms import field_of, service_errors_to_form
 from karcis.core.models import Channel, Organisation
-from karcis.core.permissions import user_can, user_can_somewhere
+from karcis.core.permissions import CONTACTS_MANAGE, user_can, user_can_somewhere
 from karcis.core.selectors import teams_of
 from karcis.core.text import time_ago
 from karcis.desk.forms import (
@@ -41,6 +41,7 @@ from karcis.desk.forms import (
     ObjectChoiceField,
     TicketPropertiesForm,
 )
+from karcis.desk.identity_views import requester_identities
 from karcis.desk.models import CustomField, MessageKind, Priority, Status, Ticket
 from karcis.desk.permissions import (
     TICKET_CREATE,
@@ -327,6 +328,8 @@ def _render_ticket(
             if ticket.custom_fields.get(field.key) not in (None, "")
         ],
         "other_tickets": _other_tickets_of_requester(user, ticket),
+        "requester_identities": requester_identities(ticket),
+        "may_verify": user_can(user, CONTACTS_MANAGE),
         "participants": ticket_participants(ticket=ticket),
         "history": ticket_history(ticket=ticket, known=_names_at_hand(properties)),
         "presence_url": f"/ws/desk/tickets/{ticket.number}/",

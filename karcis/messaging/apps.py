@@ -12,6 +12,7 @@ class MessagingConfig(AppConfig):
 
         from karcis.core import extensions, schedule
         from karcis.core.notifications import notification_channel
+        from karcis.core.services import IDENTITY_CODE_POINT
         from karcis.messaging import (  # noqa: F401 (checks register; declarations)
             checks,
             events,
@@ -20,11 +21,17 @@ class MessagingConfig(AppConfig):
             subscribers,
         )
         from karcis.messaging.selectors import original_links
-        from karcis.messaging.services import email_queue, notification_email_queue
+        from karcis.messaging.services import (
+            email_queue,
+            identity_code_email_queue,
+            notification_email_queue,
+        )
         from karcis.workspace import navigation
 
         # Outgoing mail follows the desk's events (a public reply, a new ticket).
         subscribers.register()
+        # Verification codes for e-mail addresses go out through the outbox.
+        extensions.contribute(IDENTITY_CODE_POINT.format(kind="email"), identity_code_email_queue)
         extensions.contribute("desk.ticket_page.message_links", original_links)
         # Password reset links (core.accounts) go through the outbox like every mail.
         extensions.contribute("core.account_email", email_queue)

@@ -33,7 +33,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from karcis.core.eventlog import EventType
-from karcis.core.models import Channel, Contact, Organisation
+from karcis.core.models import Channel, Contact, ContactIdentity, IdentityKind, Organisation
 from karcis.core.services import event_record
 from karcis.core.tenancy import for_each_organisation, organisation_ids_where
 from karcis.core.text import one_line
@@ -155,14 +155,25 @@ def auto_reply_queue(
     if not to:
         return None
     in_reply_to = in_reply_to.strip().strip("<>")
+    if _address_verified(ticket, to[0][1]):
+        subject = f"[{ticket.number}] {_subject_without_tag(ticket)}"
+        template = "auto_reply"
+    else:
+        # Anybody can type anybody's address into the portal: an answer to an address not
+        # proven yet repeats nothing the visitor typed (no name, subject or text), so the
+        # form cannot relay their words, or links, from our address (decision 0016).
+        to = [("", to[0][1])]
+        with translation.override(ticket.organisation.language):
+            subject = f"[{ticket.number}] " + _("Your request has been received")
+        template = "auto_reply_unverified"
     delivery = _delivery_build(
         mailbox=mailbox,
         ticket=ticket,
         kind=DeliveryKind.AUTO_REPLY,
         to=to,
         cc=[],
-        subject=f"[{ticket.number}] {_subject_without_tag(ticket)}",
-        template="auto_reply",
+        subject=subject,
+        template=template,
         context={"requester": ticket.requester},
         in_reply_to=in_reply_to,
         references=[in_reply_to] if in_reply_to else [],
@@ -335,6 +346,15 @@ def _requester_recipients(ticket: Any, ours: set[str]) -> list[Recipient]:
     if not address or addresses.base_address(address) in ours:
         return []
     return [(requester.name, address)]
+
+
+def _address_verified(ticket: Any, address: str) -> bool:
+    return ContactIdentity.objects.filter(
+        organisation_id=ticket.organisation_id,
+        kind=IdentityKind.EMAIL,
+        value=address,
+        verified_at__isnull=False,
+    ).exists()
 
 
 def _recipients(ticket: Any) -> tuple[list[Recipient], list[Recipient]]:

@@ -6,9 +6,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
+from karcis.core.models import DeliveryState
 from karcis.core.permissions import user_can
 from karcis.messaging.addresses import base_address
-from karcis.messaging.models import InboundEmail, Mailbox
+from karcis.messaging.models import Delivery, DeliveryKind, InboundEmail, Mailbox
 from karcis.messaging.permissions import EMAIL_ORIGINAL
 
 
@@ -72,3 +73,15 @@ def default_mailbox(*, organisation_id: int) -> Mailbox | None:
     return Mailbox.objects.filter(
         organisation_id=organisation_id, is_default=True, is_active=True
     ).first()
+
+
+def acknowledgement_address(*, ticket: Any) -> str:
+    """The address the ticket's automatic reply (with its private link) went to, or is
+    waiting in the outbox for; "" when none was sent."""
+    delivery = (
+        Delivery.objects.filter(ticket_id=ticket.pk, kind=DeliveryKind.AUTO_REPLY)
+        .exclude(state=DeliveryState.FAILED)
+        .values_list("to", flat=True)
+        .first()
+    )
+    return delivery[0] if delivery else ""

@@ -32,7 +32,17 @@ from django_scopes import scopes_disabled
 
 from karcis.core.content import Body, CheckedFile, attachment_check, sanitise_html
 from karcis.core.eventlog import EventType
-from karcis.core.models import Channel, Contact, Notification, Organisation, User, as_member
+from karcis.core.models import (
+    Channel,
+    Contact,
+    ContactIdentity,
+    IdentityKind,
+    Notification,
+    Organisation,
+    User,
+    Verification,
+    as_member,
+)
 from karcis.core.notifications import recipient_language
 from karcis.core.services import contact_resolve, event_record
 from karcis.core.tenancy import for_each_organisation, organisation_ids_where
@@ -498,8 +508,13 @@ def _thread_in(inbound: InboundEmail, parsed: ParsedEmail, ours: set[str]) -> Ou
     thread = thread_find(
         organisation=organisation, parsed=parsed, recipients=inbound.envelope_recipients
     )
+    # The mail came from the address: that proves it (the Cc'd addresses below it does not).
     sender = contact_resolve(
-        organisation=organisation, name=parsed.from_name, email=parsed.from_address
+        organisation=organisation,
+        name=parsed.from_name,
+        email=parsed.from_address,
+        proven={IdentityKind.EMAIL},
+        proof=Verification.INBOUND,
     )
     files, skipped = _attachments_checked(parsed)
     body = _body_of(parsed, skipped)
@@ -758,4 +773,24 @@ def notification_email_queue(notification: Notification, text: str, url: str) ->
         html=html,
         kind=DeliveryKind.STAFF_NOTIFICATION,
         language=language,
+    )
+
+
+def identity_code_email_queue(*, identity: ContactIdentity, code: str) -> None:
+    """Deliver a verification code to an e-mail address (core.services.identity_code_send
+    finds this through its extension point): only the code and the organisation's name, in
+    the organisation's language, through the outbox."""
+    organisation = identity.contact.organisation
+    context = {"organisation": organisation, "code": code}
+    with override(organisation.language):
+        subject = _("Your verification code for %(organisation)s") % {
+            "organisation": organisation.name
+        }
+        text = render_to_string("messaging/email/identity_code.txt", context)
+    email_queue(
+        organisation=organisation,
+        to=[("", identity.value)],
+        subject=subject,
+        text=text,
+        language=organisation.language,
     )

@@ -5,3 +5,9 @@ class PortalConfig(AppConfig):
     name = "karcis.portal"
     label = "portal"
     verbose_name = "Public portal"
+
+    def ready(self) -> None:
+        from karcis.core import schedule
+
+        # Files kept for a refused form (portal.stash) that nobody sent again.
+        schedule.every("portal-stash-purge", "karcis.portal.tasks.stash_purge_task", seconds=3600)

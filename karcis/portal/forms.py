@@ -94,10 +94,20 @@ class TicketSubmitForm(CustomFieldsMixin, forms.Form):
     def clean_phone(self) -> str:
         return validate_phone(self.cleaned_data.get("phone") or "")
 
-    def clean_website(self) -> str:
+    def clean(self):
+        super().clean()
+        # Browsers that fill forms in by themselves sometimes fill the trap too: say what
+        # happened, and the page offers the trap empty again (its value is never shown).
         if self.cleaned_data.get("website"):
-            raise ValidationError(_("This form could not be sent. Please try again."))
-        return ""
+            self.add_error(
+                None,
+                _(
+                    "Nothing was sent yet: a field hidden from people was filled in, which "
+                    "automatic form filling sometimes does and which we also use to stop "
+                    "spam. Please check your details and press Send again."
+                ),
+            )
+        return self.cleaned_data
 
     def custom_field_values(self) -> dict[str, Any]:
         """The custom values typed, an empty one as None (the desk service parses them)."""
@@ -126,10 +136,18 @@ class ReplyForm(forms.Form):
     )
     attachments = AttachmentsField(label=_("Attachments (optional)"))
 
+    def __init__(self, *args, kept_files: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kept_files = kept_files  # files kept from a refused try count as attached
+
     def clean(self):
         super().clean()
         cleaned = self.cleaned_data
-        empty = not (cleaned.get("body") or "").strip() and not cleaned.get("attachments")
+        empty = (
+            not (cleaned.get("body") or "").strip()
+            and not cleaned.get("attachments")
+            and not self.kept_files
+        )
         # A reply whose only file was refused already says why; no second message.
         if empty and not self.errors:
             raise ValidationError(_("Write a message or attach a file."))

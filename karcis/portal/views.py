@@ -41,6 +41,7 @@ from karcis.desk.selectors import (
     attachment_get_public,
     categories_of,
     custom_fields_of,
+    custom_fields_shown_to_customer,
     messages_for,
     ticket_get_by_tracking_token,
     ticket_get_for_tracking,
@@ -49,13 +50,20 @@ from karcis.desk.selectors import (
     tracking_token,
 )
 from karcis.desk.services import message_add
+from karcis.messaging.selectors import acknowledgement_address
+from karcis.portal import stash
 from karcis.portal.forms import PasswordsForm, ReplyForm, SignupForm, TicketSubmitForm, TrackForm
 from karcis.portal.services import (
     customer_signup_complete,
     signup_link_send,
     web_ticket_submit,
 )
-from karcis.portal.throttle import SIGNUP_MAILS, TRACKING_FAILURES
+from karcis.portal.throttle import (
+    SIGNUP_MAILS,
+    SUBMISSIONS_PER_ADDRESS,
+    SUBMISSIONS_PER_CLIENT,
+    TRACKING_FAILURES,
+)
 
 MY_TICKETS_PER_PAGE = 20
 SIGNUP_SALT = "karcis.portal.signup"
@@ -185,10 +193,26 @@ def _form_error_status(form) -> int:
     return 413 if too_large else 400
 
 
-def _submit(organisation, form, **requester):
+def _kept_files(request, organisation) -> list[stash.KeptFile]:
+    """The files kept from this form's refused sending, less those the visitor removed."""
+    if request.method != "POST":
+        return []
+    kept = stash.from_token(organisation_id=organisation.pk, token=request.POST.get("kept_files"))
+    dropped = set(request.POST.getlist("drop_kept"))
+    return [k for k in kept if k.path not in dropped]
+
+
+def _submit(organisation, form, kept: list[stash.KeptFile], **requester):
     """Open the ticket from a valid form and go to its receipt (POST-redirect-GET); None
     when the service refused it (its errors are then on the form)."""
     data = form.cleaned_data
+    attachments = stash.checked_files(kept) + data["attachments"]
+    if len(attachments) > settings.KARCIS_ATTACHMENTS_PER_MESSAGE:
+        form.add_error(
+            "attachments",
+            _("At most %(n)d files per message.") % {"n": settings.KARCIS_ATTACHMENTS_PER_MESSAGE},
+        )
+        return None
     try:
         ticket = web_ticket_submit(
             organisation=organisation,
@@ -196,35 +220,81 @@ def _submit(organisation, form, **requester):
             description=data["description"],
             category=data.get("category"),
             custom_fields=form.custom_field_values(),
-            attachments=data["attachments"],
+            attachments=attachments,
             **requester,
         )
     except ValidationError as error:
         form.add_service_errors(error)
         return None
+    finally:
+        for checked in attachments[: len(kept)]:
+            checked.upload.close()
+    stash.discard(kept)
     return redirect("portal:submitted", org=organisation.slug, token=tracking_token(ticket=ticket))
+
+
+def _submit_page(request, organisation, form, kept, *, status: int | None = None, **context):
+    """The form again, with the files that passed their checks kept for the next try."""
+    if request.method == "POST":
+        kept = stash.stash(
+            organisation_id=organisation.pk, uploads=request.FILES.getlist("attachments"), kept=kept
+        )
+    if status is None:
+        status = _form_error_status(form) if form.is_bound else 200
+    return _render(
+        request,
+        organisation,
+        "portal/submit.html",
+        {
+            "form": form,
+            "kept_files": kept,
+            "kept_token": stash.token_for(organisation_id=organisation.pk, kept=kept),
+            **context,
+        },
+        status=status,
+    )
+
+
+TOO_MANY = gettext_lazy(
+    "Too many tickets were sent from here in a short time. Nothing was sent now: please try "
+    "again in an hour. Your text and files are kept below."
+)
+
+
+def _throttled(request, address: str) -> bool:
+    return SUBMISSIONS_PER_CLIENT.exceeded(request) or (
+        bool(address) and SUBMISSIONS_PER_ADDRESS.exceeded(address)
+    )
+
+
+def _submitted_count(request, address: str) -> None:
+    SUBMISSIONS_PER_CLIENT.hit(request)
+    if address:
+        SUBMISSIONS_PER_ADDRESS.hit(address)
 
 
 @require_http_methods(["GET", "POST"])
 @portal_view
 def submit(request, organisation: Organisation):
+    """The ticket form. Each ticket may e-mail its automatic reply to the address typed, so
+    a client and an address send only a few an hour (429, nothing saved, files kept)."""
     customer = customer_of(request, organisation)
     form = _submit_form(request, organisation, requester_known=customer is not None)
+    kept = _kept_files(request, organisation)
     if request.method == "POST" and form.is_valid():
+        address = customer.email if customer is not None else form.cleaned_data["email"]
+        if _throttled(request, address):
+            form.add_error(None, TOO_MANY)
+            return _submit_page(request, organisation, form, kept, status=429)
         if customer is not None:
             requester = {"customer": customer}
         else:
             requester = {key: form.cleaned_data[key] for key in ("name", "email", "phone")}
-        response = _submit(organisation, form, **requester)
+        response = _submit(organisation, form, kept, **requester)
         if response is not None:
+            _submitted_count(request, address)
             return response
-    return _render(
-        request,
-        organisation,
-        "portal/submit.html",
-        {"form": form},
-        status=_form_error_status(form) if form.is_bound else 200,
-    )
+    return _submit_page(request, organisation, form, kept)
 
 
 @require_GET
@@ -241,7 +311,12 @@ def submitted(request, organisation: Organisation, token: str):
         request,
         organisation,
         "portal/submitted.html",
-        {"ticket": ticket, "tracking_link": link, "token": token},
+        {
+            "ticket": ticket,
+            "tracking_link": link,
+            "token": token,
+            "mailed_to": acknowledgement_address(ticket=ticket),
+        },
     )
     add_never_cache_headers(response)
     return response
@@ -341,7 +416,7 @@ def _conversation(access: TicketAccess) -> list:
 
 
 def _visible_custom_values(organisation, ticket) -> list[tuple[str, str]]:
-    fields = custom_fields_of(organisation=organisation, for_customer=True)
+    fields = custom_fields_shown_to_customer(organisation=organisation)
     values = ticket.custom_fields or {}
     return [
         (field.label, values[field.key])
@@ -353,28 +428,41 @@ def _visible_custom_values(organisation, ticket) -> list[tuple[str, str]]:
 def _ticket_page(request, access: TicketAccess):
     """Show the public conversation; a POST is a reply from the requester."""
     organisation, ticket = access.organisation, access.ticket
-    form = ReplyForm(*_posted(request))
+    kept = _kept_files(request, organisation)
+    form = ReplyForm(*_posted(request), kept_files=len(kept))
     status = 200
     if request.method == "POST":
         if ticket.is_closed:
             status = 409
             form = ReplyForm()
+            stash.discard(kept)
+            kept = []
         elif form.is_valid():
+            attachments = stash.checked_files(kept) + form.cleaned_data["attachments"]
             try:
                 message_add(
                     ticket=ticket,
                     body=body_from(text=form.cleaned_data["body"] or ""),
                     author_contact=ticket.requester,
                     channel=Channel.WEB,
-                    attachments=form.cleaned_data["attachments"],
+                    attachments=attachments,
                 )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
+                stash.discard(kept)
                 messages.success(request, _("Your reply has been sent."))
                 return redirect(access.page_url())
+            finally:
+                for checked in attachments[: len(kept)]:
+                    checked.upload.close()
         if status == 200:
             status = _form_error_status(form)
+            kept = stash.stash(
+                organisation_id=organisation.pk,
+                uploads=request.FILES.getlist("attachments"),
+                kept=kept,
+            )
     label, explanation = CUSTOMER_STATUS[ticket.status]
     response = _render(
         request,
@@ -389,6 +477,8 @@ def _ticket_page(request, access: TicketAccess):
             "custom_values": _visible_custom_values(organisation, ticket),
             "reply_form": form,
             "reply_refused": status == 409,
+            "kept_files": kept,
+            "kept_token": stash.token_for(organisation_id=organisation.pk, kept=kept),
             "page_url": access.page_url(),
             "follow_up_url": access.follow_up_url(),
         },
@@ -412,17 +502,17 @@ def _follow_up_page(request, access: TicketAccess):
             "category": str(closed.category_id) if closed.category_id else "",
         },
     )
+    kept = _kept_files(request, organisation)
+    context = {"follow_up_of": closed, "back_url": access.page_url()}
     if request.method == "POST" and form.is_valid():
-        response = _submit(organisation, form, requester=closed.requester, linked_to=closed)
+        if _throttled(request, ""):
+            form.add_error(None, TOO_MANY)
+            return _submit_page(request, organisation, form, kept, status=429, **context)
+        response = _submit(organisation, form, kept, requester=closed.requester, linked_to=closed)
         if response is not None:
+            _submitted_count(request, "")
             return response
-    return _render(
-        request,
-        organisation,
-        "portal/submit.html",
-        {"form": form, "follow_up_of": closed, "back_url": access.page_url()},
-        status=_form_error_status(form) if form.is_bound else 200,
-    )
+    return _submit_page(request, organisation, form, kept, **context)
 
 
 def _file(access: TicketAccess, file_token: str):

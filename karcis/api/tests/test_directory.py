@@ -30,8 +30,9 @@ def test_contacts_list_with_identities(api, agent, contact):
         "email": "andi@example.com",
         "phone": "+6281234567890",
         "identities": [
-            {"kind": "email", "value": "andi@example.com"},
-            {"kind": "phone", "value": "+6281234567890"},
+            # typed, not proven (decision 0016)
+            {"kind": "email", "value": "andi@example.com", "verified_at": None, "verified_by": ""},
+            {"kind": "phone", "value": "+6281234567890", "verified_at": None, "verified_by": ""},
         ],
         "notes": "",
         "has_account": False,
@@ -84,6 +85,8 @@ def test_contact_create_retrieve_and_update(api, agent):
     contact_id = created.json()["id"]
     assert created.json()["email"] == "siti@example.com"
     assert created.json()["phone"] == "+6282100001111"
+    # entered by staff (through their token): verified
+    assert {i["verified_by"] for i in created.json()["identities"]} == {"staff"}
 
     changed = client.patch(f"/api/contacts/{contact_id}/", {"name": "Siti A."}, format="json")
     assert changed.status_code == 200

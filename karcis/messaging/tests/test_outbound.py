@@ -13,7 +13,8 @@ from django.utils import timezone
 from conftest import PNG_BYTES, email_bytes
 from karcis.core import services as core_services
 from karcis.core.content import attachment_check, body_from
-from karcis.core.models import Event
+from karcis.core.models import Event, Verification
+from karcis.core.services import contact_resolve
 from karcis.desk import selectors as desk_selectors
 from karcis.desk import services as desk_services
 from karcis.desk.models import Message, MessageKind, Status, Ticket
@@ -764,8 +765,16 @@ def test_a_ticket_from_the_web_form_is_acknowledged_by_e_mail(
     org.language = "en"
     org.save(update_fields=["language"])
 
+    # An address proven before (mail came from it) gets the full acknowledgement.
+    requester = contact_resolve(
+        organisation=org,
+        name="Pelapor",
+        email="pelapor@example.com",
+        proven={"email"},
+        proof=Verification.INBOUND,
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        ticket = make_ticket(channel="web")
+        ticket = make_ticket(channel="web", requester=requester)
 
     [envelope] = smtp_sink.messages
     sent = envelope.message
@@ -777,9 +786,41 @@ def test_a_ticket_from_the_web_form_is_acknowledged_by_e_mail(
     assert "Your request has been received." in text
 
 
-def test_the_portal_form_acknowledges_by_e_mail(
+def test_the_portal_form_acknowledges_by_e_mail_repeating_nothing_typed(
     client, org, mailbox, smtp_sink, django_capture_on_commit_callbacks
 ):
+    # Given a visitor who types somebody's address, a name and a subject with a link
+    org.language = "en"
+    org.save(update_fields=["language"])
+    form = {
+        "name": "Menang hadiah http://spam.example",
+        "email": "korban@example.com",
+        "subject": "Klik http://spam.example/hadiah sekarang",
+        "description": "Hadiah menunggu di http://spam.example",
+        "website": "",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/portal/{org.slug}/new/", form)
+
+    # Then the unproven address gets the number and our tracking link, and nothing typed
+    assert response.status_code == 302
+    ticket = Ticket.objects.get()
+    [envelope] = smtp_sink.messages
+    assert envelope.rcpt_tos == ["korban@example.com"]
+    assert envelope.message["Subject"] == f"[{ticket.number}] Your request has been received"
+    assert "spam" not in envelope.message["To"] and "Menang" not in envelope.message["To"]
+    text, html = parts(envelope.message)
+    tracking_link_in(text, ticket)
+    for typed in ("spam.example", "Menang", "Klik", "Hadiah"):
+        assert typed not in text and typed not in html
+
+
+def test_the_portal_form_acknowledges_a_proven_address_in_full(
+    client, org, mailbox, smtp_sink, django_capture_on_commit_callbacks
+):
+    contact_resolve(
+        organisation=org, email="andi@example.com", proven={"email"}, proof=Verification.INBOUND
+    )
     form = {
         "name": "Andi Pratama",
         "email": "andi@example.com",
@@ -788,15 +829,11 @@ def test_the_portal_form_acknowledges_by_e_mail(
         "website": "",
     }
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/portal/{org.slug}/new/", form)
+        client.post(f"/portal/{org.slug}/new/", form)
 
-    assert response.status_code == 302
     ticket = Ticket.objects.get()
     [envelope] = smtp_sink.messages
-    assert envelope.rcpt_tos == ["andi@example.com"]
     assert envelope.message["Subject"] == f"[{ticket.number}] Listrik padam sejak pagi"
-    text, _html = parts(envelope.message)
-    tracking_link_in(text, ticket)
 
 
 def test_other_channels_are_not_acknowledged_here(mailbox, make_ticket, smtp_sink):

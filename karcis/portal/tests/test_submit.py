@@ -3,6 +3,7 @@
 import pytest
 from django.core.files.storage import default_storage
 
+from karcis.core.content import body_from
 from karcis.core.models import Contact, ContactIdentity, Event
 from karcis.desk import services as desk_services
 from karcis.desk.models import Attachment, Message, Ticket
@@ -394,3 +395,179 @@ def test_an_empty_post_is_an_invalid_form_not_a_fresh_one(client, org):
     assert response.status_code == 400
     assert {"name", "email", "subject", "description"} <= set(response.context["form"].errors)
     assert nothing_saved()
+
+
+# --- abuse: rate limits, the bot trap, files kept across a refusal ---------------------------
+
+
+def test_submissions_are_limited_per_client(client, org, settings):
+    from karcis.portal.throttle import SUBMISSIONS_PER_CLIENT
+
+    for number in range(SUBMISSIONS_PER_CLIENT.limit):
+        response = client.post(portal_url(org, "new/"), form_data(email=f"o{number}@example.com"))
+        assert response.status_code == 302
+    tickets = Ticket.objects.count()
+    response = client.post(
+        portal_url(org, "new/"), form_data(email="lagi@example.com"), HTTP_ACCEPT_LANGUAGE="id"
+    )
+    assert response.status_code == 429
+    assert "Terlalu banyak tiket" in response.content.decode()
+    assert Ticket.objects.count() == tickets
+    assert not ContactIdentity.objects.filter(value="lagi@example.com").exists()
+    # Another client is not held back
+    other = client.post(
+        portal_url(org, "new/"), form_data(email="lain@example.com"), REMOTE_ADDR="10.0.0.9"
+    )
+    assert other.status_code == 302
+
+
+def test_submissions_are_limited_per_address(client, org):
+    from karcis.portal.throttle import SUBMISSIONS_PER_ADDRESS
+
+    for number in range(SUBMISSIONS_PER_ADDRESS.limit):
+        response = client.post(
+            portal_url(org, "new/"),
+            form_data(email="korban@example.com"),
+            REMOTE_ADDR=f"10.0.1.{number}",
+        )
+        assert response.status_code == 302
+    response = client.post(
+        portal_url(org, "new/"), form_data(email="KORBAN@example.com"), REMOTE_ADDR="10.0.2.1"
+    )
+    assert response.status_code == 429
+    assert Ticket.objects.count() == SUBMISSIONS_PER_ADDRESS.limit
+
+
+def test_the_bot_trap_says_what_happened_and_offers_itself_empty(client, org):
+    response = client.post(
+        portal_url(org, "new/"), form_data(website="Andi Pratama"), HTTP_ACCEPT_LANGUAGE="id"
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "pengisian formulir otomatis" in html  # what happened, not "you are a bot"
+    assert 'name="website" id="id_website" autocomplete="off" tabindex="-1" value=""' in html
+    assert "Andi Pratama" in html  # the visitor's own name is kept in its field
+    assert nothing_saved()
+
+
+def test_a_refused_form_keeps_its_files_for_the_next_try(client, org, png):
+    # Given a form refused (no subject) with two good files and one refused
+    files = [png("layar.png"), upload("bukti.pdf", PDF_BYTES), upload("foto.png", EXE_BYTES)]
+    response = client.post(portal_url(org, "new/"), {**form_data(subject=""), "attachments": files})
+    assert response.status_code == 400
+    assert nothing_saved()
+    kept = response.context["kept_files"]
+    assert [k.filename for k in kept] == ["layar.png", "bukti.pdf"]
+    html = response.content.decode()
+    assert "layar.png" in html and 'name="kept_files"' in html
+    token = response.context["kept_token"]
+    # When it is sent again, corrected, without attaching anything
+    response = client.post(portal_url(org, "new/"), {**form_data(), "kept_files": token})
+    # Then the ticket has both files, and the stash is emptied
+    assert response.status_code == 302
+    message = Message.objects.get()
+    assert sorted(a.filename for a in message.attachments.all()) == ["bukti.pdf", "layar.png"]
+    assert not any(default_storage.exists(k.path) for k in kept)
+
+
+def test_a_kept_file_can_be_removed_and_new_ones_added(client, org, png):
+    response = client.post(
+        portal_url(org, "new/"), {**form_data(subject=""), "attachments": [png("a.png")]}
+    )
+    [kept] = response.context["kept_files"]
+    response = client.post(
+        portal_url(org, "new/"),
+        {
+            **form_data(),
+            "kept_files": response.context["kept_token"],
+            "drop_kept": kept.path,
+            "attachments": [upload("b.pdf", PDF_BYTES)],
+        },
+    )
+    assert response.status_code == 302
+    assert [a.filename for a in Message.objects.get().attachments.all()] == ["b.pdf"]
+
+
+def test_a_throttled_form_keeps_its_files(client, org, png):
+    from karcis.portal.throttle import SUBMISSIONS_PER_ADDRESS
+
+    for _ in range(SUBMISSIONS_PER_ADDRESS.limit):
+        SUBMISSIONS_PER_ADDRESS.hit("andi@example.com")
+    response = client.post(portal_url(org, "new/"), {**form_data(), "attachments": [png()]})
+    assert response.status_code == 429
+    assert [k.filename for k in response.context["kept_files"]] == ["layar.png"]
+    assert Ticket.objects.count() == 0
+
+
+def test_a_forged_or_foreign_kept_files_token_brings_nothing(client, org, other_org, png):
+    from karcis.portal import stash
+
+    response = client.post(
+        portal_url(org, "new/"), {**form_data(subject=""), "attachments": [png()]}
+    )
+    token = response.context["kept_token"]
+    [kept] = response.context["kept_files"]
+    assert stash.from_token(organisation_id=other_org.pk, token=token) == []
+    assert stash.from_token(organisation_id=org.pk, token=token[:-2] + "xx") == []
+    assert stash.from_token(organisation_id=org.pk, token=token) == [kept]
+    # a path outside the stash is never opened, even when signed
+    outside = stash.KeptFile("attachments/other.png", "x.png", "image/png", 1)
+    assert (
+        stash.from_token(
+            organisation_id=org.pk, token=stash.token_for(organisation_id=org.pk, kept=[outside])
+        )
+        == []
+    )
+
+
+def test_the_receipt_says_the_link_was_e_mailed(client, org, mailbox):
+    response = client.post(portal_url(org, "new/"), form_data(), HTTP_ACCEPT_LANGUAGE="id")
+    html = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="id").content.decode()
+    assert "Kami juga telah mengirim tautan ini lewat e-mail ke andi@example.com." in html
+
+
+def test_the_receipt_says_nothing_of_e_mail_when_none_went(client, org):
+    # No mailbox: no automatic reply
+    response = client.post(portal_url(org, "new/"), form_data(), HTTP_ACCEPT_LANGUAGE="id")
+    html = client.get(response["Location"]).content.decode()
+    assert "lewat e-mail ke" not in html
+
+
+def test_a_typed_phone_stays_unverified_and_never_takes_a_call(client, org, agent):
+    # Given a visitor who types a number nobody has yet
+    client.post(
+        portal_url(org, "new/"), form_data(email="penipu@evil.test", phone="0812 9999 0000")
+    )
+    visitor = Contact.objects.get(identities__value="penipu@evil.test")
+    phone = ContactIdentity.objects.get(value="+6281299990000")
+    assert phone.contact == visitor and not phone.is_verified
+    # When the desk takes a call from that number
+    ticket = desk_services.ticket_create_for_caller(
+        organisation=org,
+        actor=agent,
+        requester_name="Pemilik",
+        requester_phone="0812 9999 0000",
+        subject="Telepon",
+        body=body_from(text="Halo"),
+        channel="phone",
+    )
+    # Then the call is not the visitor's
+    assert ticket.requester != visitor
+    assert not Ticket.objects.filter(requester=visitor, channel="phone").exists()
+
+
+def test_kept_files_never_sent_again_are_purged(client, org, png):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from karcis.portal import stash
+
+    response = client.post(
+        portal_url(org, "new/"), {**form_data(subject=""), "attachments": [png()]}
+    )
+    [kept] = response.context["kept_files"]
+    assert stash.stash_purge() == 0  # still within its day
+    assert default_storage.exists(kept.path)
+    assert stash.stash_purge(now=timezone.now() + timedelta(days=3)) == 1
+    assert not default_storage.exists(kept.path)

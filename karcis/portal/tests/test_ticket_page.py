@@ -286,3 +286,55 @@ def test_the_page_costs_the_same_queries_for_any_length_of_conversation(
         response = client.get(url)
     assert response.status_code == 200
     assert len(response.context["conversation"]) == replies + 1
+
+
+def test_an_identity_number_is_never_shown_on_the_portal(client, org, make_ticket, contact):
+    # Given a NIK asked on the portal, and a ticket that carries one
+    desk_services.custom_field_create(
+        organisation=org, key="nik", label="NIK", kind="id_number", visible_to_customer=True
+    )
+    ticket = make_ticket(requester=contact, custom_fields={"nik": "3201 1234 5678 9012"})
+    assert ticket.custom_fields["nik"] == "3201123456789012"  # stored as its 16 digits
+    # Then neither the ticket page by link nor the receipt shows it, nor its label
+    for url in (link_of(ticket), link_of(ticket) + "submitted/"):
+        html = client.get(url).content.decode()
+        assert "3201123456789012" not in html and "3201" not in html
+
+
+def test_an_identity_number_needs_its_16_digits(org, make_ticket, contact):
+    from django.core.exceptions import ValidationError
+
+    desk_services.custom_field_create(organisation=org, key="nik", label="NIK", kind="id_number")
+    with pytest.raises(ValidationError):
+        make_ticket(requester=contact, custom_fields={"nik": "12345"})
+
+
+def test_a_refused_reply_keeps_its_good_files(client, ticket, png):
+    # Given a reply refused for one disguised file, with a good one beside it
+    response = client.post(
+        link_of(ticket),
+        {"body": "Lihat", "attachments": [png("bukti.png"), upload("foto.png", PDF_BYTES)]},
+    )
+    assert response.status_code == 400
+    assert [k.filename for k in response.context["kept_files"]] == ["bukti.png"]
+    assert "bukti.png" in response.content.decode()
+    # When it is sent again with no file picked (and no text: the kept file is enough)
+    response = client.post(
+        link_of(ticket), {"body": "", "kept_files": response.context["kept_token"]}
+    )
+    # Then the reply carries the kept file
+    assert response.status_code == 302
+    assert Message.objects.filter(ticket=ticket).last().attachments.get().filename == "bukti.png"
+
+
+def test_follow_ups_count_against_the_client_limit(client, ticket, agent):
+    from karcis.portal.throttle import SUBMISSIONS_PER_CLIENT
+
+    set_status(ticket, agent, "solved", "closed")
+    for _ in range(SUBMISSIONS_PER_CLIENT.limit):
+        SUBMISSIONS_PER_CLIENT.hit(type("R", (), {"META": {"REMOTE_ADDR": "127.0.0.1"}})())
+    response = client.post(
+        link_of(ticket) + "follow-up/", {"subject": "Lagi", "description": "Padam lagi."}
+    )
+    assert response.status_code == 429
+    assert Ticket.objects.count() == 1

@@ -32,6 +32,7 @@ SAMPLE_KWARGS = {
     "token": "0" * 32,
     "file_token": "0" * 32,
     "org": "nusantara",
+    "action": "confirm",
 }
 
 
