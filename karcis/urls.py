@@ -20,3 +20,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]
+
+# A 400 that is a body over the size limit answers 413; under /api/, in JSON.
+handler400 = "karcis.core.views.bad_request"

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import RequestDataTooBig
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -56,3 +58,20 @@ def logout_view(request):
         messages.info(request, _("You have signed out."))
         return redirect(reverse("core:login"))
     return render(request, "core/logout.html")
+
+
+def bad_request(request, exception=None):
+    """Django's 400, told apart: a body over the size limit is a 413 that says so, and the
+    API's paths answer in JSON as every API error does (a body too large for a form post is
+    refused while the CSRF check reads it, before any view or the API's handler runs)."""
+    too_large = isinstance(exception, RequestDataTooBig)
+    status = 413 if too_large else 400
+    if request.path.startswith("/api/"):
+        if too_large:
+            detail = _("The request body is too large (at most %(size)d MB).") % {
+                "size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024) or 1
+            }
+        else:
+            detail = _("The request could not be read.")
+        return JsonResponse({"detail": detail}, status=status)
+    return render(request, "413.html" if too_large else "400.html", status=status)
