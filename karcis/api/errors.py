@@ -47,7 +47,7 @@ def _too_deep(value, limit: int = MAX_JSON_DEPTH) -> bool:
     while stack:
         item, depth = stack.pop()
         if isinstance(item, dict):
-            children = item.values()
+            children = list(item.values())
         elif isinstance(item, list):
             children = item
         else:

@@ -63,9 +63,11 @@ def new_page(chromium):
         page = context.new_page()
         page.on(
             "console",
-            lambda message: violations.append(f"{page.url}: {message.text}")
-            if _csp_violation(message)
-            else None,
+            lambda message: (
+                violations.append(f"{page.url}: {message.text}")
+                if _csp_violation(message)
+                else None
+            ),
         )
         return page
 

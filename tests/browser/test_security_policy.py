@@ -6,9 +6,9 @@ import pytest
 from django_scopes import scopes_disabled
 
 from karcis.core import services as core_services
+from karcis.core.content import body_from
 from karcis.core.models import Role
 from karcis.desk import services as desk_services
-from karcis.core.content import body_from
 from karcis.messaging import services as messaging_services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

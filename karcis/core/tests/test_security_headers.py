@@ -124,7 +124,11 @@ def test_sign_in_admin_api_docs_and_error_pages_are_policed(client, org, django_
         email="root@example.com", password="x-very-long-1", name="Root"
     )
     client.force_login(superuser)
-    for url in ["/django-admin/", "/django-admin/core/user/", f"/django-admin/core/user/{superuser.pk}/change/"]:
+    for url in [
+        "/django-admin/",
+        "/django-admin/core/user/",
+        f"/django-admin/core/user/{superuser.pk}/change/",
+    ]:
         response = client.get(url)
         assert response.status_code == 200, url
         assert "Content-Security-Policy" in response
@@ -152,6 +156,8 @@ def test_no_template_or_script_needs_what_the_policy_refuses():
         # Markup built in a string, with a handler or a style in it; or code from text.
         for found in re.finditer(r"""["'`][^"'`\n]*\s(on[a-z]+|style)\s*=[^"'`\n]*["'`]""", text):
             offences.append(f"{path.relative_to(KARCIS)}: markup: {found.group(0)[:80]}")
-        for found in re.finditer(r"\beval\(|new Function\(|\.setAttribute\(\s*['\"](on|style)", text):
+        for found in re.finditer(
+            r"\beval\(|new Function\(|\.setAttribute\(\s*['\"](on|style)", text
+        ):
             offences.append(f"{path.relative_to(KARCIS)}: {found.group(0)}")
     assert offences == []
