@@ -2,10 +2,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import RequestDataTooBig
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.http import require_GET
 
 from karcis.core.forms import LoginForm
@@ -63,15 +65,17 @@ def logout_view(request):
 def bad_request(request, exception=None):
     """Django's 400, told apart: a body over the size limit is a 413 that says so, and the
     API's paths answer in JSON as every API error does (a body too large for a form post is
-    refused while the CSRF check reads it, before any view or the API's handler runs)."""
-    too_large = isinstance(exception, RequestDataTooBig)
-    status = 413 if too_large else 400
+    refused while the CSRF check reads it, before any view or the API's handler runs).
+
+    Rendered without the request, as Django's own handler does: the request may be the
+    problem (a host not allowed), and the page must not depend on it."""
+    if not isinstance(exception, RequestDataTooBig):
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": _("The request could not be read.")}, status=400)
+        return defaults.bad_request(request, exception)
     if request.path.startswith("/api/"):
-        if too_large:
-            detail = _("The request body is too large (at most %(size)d MB).") % {
-                "size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024) or 1
-            }
-        else:
-            detail = _("The request could not be read.")
-        return JsonResponse({"detail": detail}, status=status)
-    return render(request, "413.html" if too_large else "400.html", status=status)
+        detail = _("The request body is too large (at most %(size)d MB).") % {
+            "size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024) or 1
+        }
+        return JsonResponse({"detail": detail}, status=413)
+    return HttpResponse(loader.get_template("413.html").render(), status=413)

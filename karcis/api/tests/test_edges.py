@@ -259,3 +259,10 @@ def test_a_ticket_page_snapshot_nested_too_deeply_is_not_a_500(client, agent, ma
     assert response.status_code == 302
     ticket.refresh_from_db()
     assert ticket.priority == "high"
+
+
+def test_a_request_for_a_host_not_allowed_is_still_a_plain_400(client, db):
+    response = client.get("/login/", HTTP_HOST="evil.example")
+
+    assert response.status_code == 400
+    assert "Content-Security-Policy" in response
