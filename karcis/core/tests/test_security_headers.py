@@ -69,7 +69,7 @@ def everything(org, admin_user, agent, contact, make_ticket, mailbox, team_billi
     inbound, _new = messaging_services.inbound_store(
         mailbox=mailbox, raw=email_bytes(), source="test"
     )
-    return {"ticket": ticket, "inbound": inbound}
+    return {"ticket": ticket, "inbound": inbound, "team": team_billing}
 
 
 def test_every_staff_page_is_policed(client, org, admin_user, everything):
@@ -84,7 +84,7 @@ def test_every_staff_page_is_policed(client, org, admin_user, everything):
     ]
     urls = ["/" + url for url in urls if url] + [
         f"/desk/tickets/{ticket.number}/",
-        f"/settings/teams/{admin_user.teams.first().pk if admin_user.teams.exists() else 1}/",
+        f"/settings/teams/{everything['team'].pk}/",
         f"/settings/agents/{admin_user.pk}/",
         f"/settings/email/{inbound.mailbox_id}/",
         "/settings/incoming-mail/",
