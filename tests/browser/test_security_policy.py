@@ -2,6 +2,8 @@
 `new_page` fixture fails the test on any violation the console reports), the pages' own
 behaviours still work (htmx filters, the bell, the copy field), and Swagger UI renders."""
 
+from datetime import timedelta
+
 import pytest
 from django_scopes import scopes_disabled
 
@@ -143,3 +145,41 @@ def test_the_receipt_selects_its_link_on_focus(live_server, new_page, desk):
         " return f.selectionEnd - f.selectionStart; }"
     )
     assert selected == len(page.input_value("#tracking-link")) > 0
+
+
+def test_an_admin_keeps_an_original_and_sees_a_purged_one(live_server, new_page, shoot, desk):
+    from conftest import email_bytes
+    from karcis.messaging.models import InboundEmail
+
+    org, admin, ticket = desk
+    with scopes_disabled():
+        mailbox = org.mailboxes.get()
+        kept = messaging_services.inbound_receive(
+            mailbox=mailbox,
+            raw=email_bytes(to=mailbox.address, subject="Bukti sengketa", message_id="<k@x>"),
+            source="smtp",
+        )
+        old = messaging_services.inbound_receive(
+            mailbox=mailbox,
+            raw=email_bytes(to=mailbox.address, subject="Lama sekali", message_id="<o@x>"),
+            source="smtp",
+        )
+        InboundEmail.objects.filter(pk=old.pk).update(
+            received_at=old.received_at - timedelta(days=200)
+        )
+        messaging_services.inbound_raw_purge(organisation=org)
+    page = new_page(width=390, height=844)
+    sign_in(page, live_server.url, "rina@dinas.test")
+
+    page.goto(f"{live_server.url}/settings/incoming-mail/{kept.pk}/")
+    page.get_by_role("button", name="Simpan sumber asli").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_text("Disimpan melewati masa simpan").is_visible()
+    shoot(page, "csp-15-incoming-kept-390")
+
+    page.goto(f"{live_server.url}/settings/incoming-mail/{old.pk}/")
+    assert page.get_by_text("Sumber pesan ini sudah dihapus setelah masa simpan").is_visible()
+    assert page.get_by_role("link", name="Unduh e-mail asli (.eml)").count() == 0
+    shoot(page, "csp-16-incoming-purged-390")
+    page.goto(f"{live_server.url}/settings/incoming-mail/")
+    shoot(page, "csp-17-incoming-list-390")
