@@ -52,6 +52,19 @@ if not SECRET_KEY:
         )
     SECRET_KEY = installation_secret(VAR_DIR / "secret_key")
 
+# Keys that encrypt secrets kept in the database (IMAP passwords): any long random strings,
+# comma-separated, the first encrypting and every one decrypting (rotation: new key first,
+# `karcis reencryptsecrets`, then drop the old). Unset, SECRET_KEY (and SECRET_KEY_FALLBACKS)
+# are used; a dedicated key lets SECRET_KEY be changed without losing the stored passwords.
+KARCIS_ENCRYPTION_KEYS = [
+    key.strip() for key in os.environ.get("KARCIS_ENCRYPTION_KEYS", "").split(",") if key.strip()
+]
+SECRET_KEY_FALLBACKS = [
+    key.strip()
+    for key in os.environ.get("KARCIS_SECRET_KEY_FALLBACKS", "").split(",")
+    if key.strip()
+]
+
 ALLOWED_HOSTS = [h for h in os.environ.get("KARCIS_ALLOWED_HOSTS", "").split(",") if h]
 if not ALLOWED_HOSTS:
     if not DEBUG:
@@ -87,6 +100,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "karcis.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -295,6 +309,10 @@ KARCIS_BASE_URL = os.environ.get(
 KARCIS_MAIL_MAX_BYTES = int(os.environ.get("KARCIS_MAIL_MAX_BYTES", 30 * 1024 * 1024))
 KARCIS_MAIL_SENDER_LIMIT = int(os.environ.get("KARCIS_MAIL_SENDER_LIMIT", 20))
 KARCIS_MAIL_SENDER_WINDOW = int(os.environ.get("KARCIS_MAIL_SENDER_WINDOW", 600))
+# The raw source of incoming mail is kept this many days, then purged (the daily job
+# "purge-raw-mail"); the tickets and messages made from it stay, and so does mail an admin
+# flagged "keep" under Settings → Incoming mail. 0 keeps it for ever.
+KARCIS_MAIL_RAW_RETENTION_DAYS = int(os.environ.get("KARCIS_MAIL_RAW_RETENTION_DAYS", 90))
 # IMAP: a CA bundle to trust instead of the system's (a server with a private certificate;
 # verification stays on), and how far back a newly connected mailbox is read.
 KARCIS_IMAP_CA_FILE = os.environ.get("KARCIS_IMAP_CA_FILE", "")
@@ -321,6 +339,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Swagger UI would show a badge loaded from validator.swagger.io: nothing leaves the site.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
 }
 

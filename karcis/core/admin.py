@@ -24,7 +24,8 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["email", "name"]
     fieldsets = [
         (None, {"fields": ["email", "password", "name", "organisation", "role", "language"]}),
-        ("Access", {"fields": ["is_active", "sees_all_tickets", "is_staff", "is_superuser"]}),
+        # sees_all_tickets is a capability now (given under Settings → Agents), not a column.
+        ("Access", {"fields": ["is_active", "is_staff", "is_superuser"]}),
     ]
     add_fieldsets = [
         (None, {"fields": ["email", "name", "organisation", "role", "password1", "password2"]})

@@ -1,10 +1,13 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import ValidationError
+from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -145,3 +148,22 @@ def logout_view(request):
         messages.info(request, _("You have signed out."))
         return redirect(reverse("core:login"))
     return render(request, "core/logout.html")
+
+
+def bad_request(request, exception=None):
+    """Django's 400, told apart: a body over the size limit is a 413 that says so, and the
+    API's paths answer in JSON as every API error does (a body too large for a form post is
+    refused while the CSRF check reads it, before any view or the API's handler runs).
+
+    Rendered without the request, as Django's own handler does: the request may be the
+    problem (a host not allowed), and the page must not depend on it."""
+    if not isinstance(exception, RequestDataTooBig):
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": _("The request could not be read.")}, status=400)
+        return defaults.bad_request(request, exception)
+    if request.path.startswith("/api/"):
+        detail = _("The request body is too large (at most %(size)d MB).") % {
+            "size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024) or 1
+        }
+        return JsonResponse({"detail": detail}, status=413)
+    return HttpResponse(loader.get_template("413.html").render(), status=413)

@@ -629,7 +629,7 @@ class MessageViewSet(KarcisAPIMixin, mixins.ListModelMixin, viewsets.GenericView
 
     def _create(self, request, ticket: Ticket) -> Response:
         user = request.user
-        data = validated(MessageCreateSerializer, request)
+        data = validated(MessageCreateSerializer, request, also=("files", "files[]"))
         if not user.is_staff_member and data["kind"] == MessageKind.NOTE:
             raise exceptions.PermissionDenied(_("Only agents can write internal notes."))
         if not user.is_staff_member and "status" in data:

@@ -460,7 +460,7 @@ class TicketPropertiesForm(CustomFieldsMixin, forms.Form):
         an API-like post), every field counts as changed."""
         try:
             seen = json.loads(self.cleaned_data.get("seen") or "{}")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: a snapshot nested too deeply
             seen = {}
         if not isinstance(seen, dict) or name not in seen:
             return True

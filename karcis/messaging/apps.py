@@ -1,3 +1,5 @@
+from datetime import time
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -44,6 +46,9 @@ class MessagingConfig(AppConfig):
             "process-waiting-mail",
             "karcis.messaging.tasks.inbound_pending_process_task",
             seconds=60,
+        )
+        schedule.daily(
+            "purge-raw-mail", "karcis.messaging.services.inbound_raw_purge", at=time(3, 30)
         )
         navigation.settings_page(
             "email",

@@ -35,3 +35,16 @@ INBOUND_RERUN = event_type(
         "previous_reason": "why it was rejected or failed before",
     },
 )
+INBOUND_KEEP_CHANGED = event_type(
+    "messaging.inbound.keep_changed",
+    subject="messaging.inboundemail",
+    payload={"keep": "whether its original is now kept past the retention period"},
+)
+INBOUND_RAW_PURGED = event_type(
+    "messaging.inbound.raw_purged",
+    subject="core.organisation",
+    payload={
+        "count": "how many originals were purged",
+        "received_before": "the cut-off: messages received before it lost their raw bytes",
+    },
+)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from karcis.core.encryption import EncryptedTextField
 from karcis.core.models import DeliveryState, Organisation
 
 if TYPE_CHECKING:
@@ -54,7 +55,8 @@ class Mailbox(models.Model):
         _("IMAP security"), max_length=10, choices=ImapSecurity.choices, default=ImapSecurity.SSL
     )
     imap_username = models.CharField(_("IMAP user name"), max_length=200, blank=True)
-    imap_password = models.CharField(_("IMAP password"), max_length=200, blank=True)
+    # Encrypted at rest (karcis.core.encryption); the settings form never shows it back.
+    imap_password = EncryptedTextField(_("IMAP password"), blank=True)
     imap_folder = models.CharField(_("IMAP folder"), max_length=200, default="INBOX")
     # Where polling resumes: the folder's UIDVALIDITY and the last UID stored.
     imap_uidvalidity = models.BigIntegerField(null=True, blank=True, editable=False)
@@ -140,6 +142,10 @@ class InboundEmail(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # The raw bytes go after KARCIS_MAIL_RAW_RETENTION_DAYS (the purge-raw-mail job); the
+    # ticket and its messages stay. An admin keeps one (evidence, a parser bug) with `keep`.
+    keep = models.BooleanField(_("keep the original"), default=False)
+    raw_purged_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects: ClassVar["ScopedManagerType[InboundEmail]"] = ScopedManager(
         organisation="organisation"
@@ -159,6 +165,12 @@ class InboundEmail(models.Model):
             models.Index(fields=["organisation", "state", "-received_at"], name="inbound_state"),
             models.Index(fields=["mailbox", "from_address", "received_at"], name="inbound_sender"),
             models.Index(fields=["desk_message"], name="inbound_desk_message"),
+            # The retention job's scan: what still has its bytes, oldest first.
+            models.Index(
+                fields=["received_at"],
+                name="inbound_raw_kept",
+                condition=models.Q(raw_purged_at__isnull=True, keep=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -37,7 +37,9 @@ def original_message_ids(*, ticket: Any) -> set[int]:
     """The ticket's messages that arrived by e-mail and whose original is kept, in one query."""
     return set(
         InboundEmail.objects.filter(
-            organisation_id=ticket.organisation_id, desk_message__ticket_id=ticket.pk
+            organisation_id=ticket.organisation_id,
+            desk_message__ticket_id=ticket.pk,
+            raw_purged_at__isnull=True,
         ).values_list("desk_message_id", flat=True)
     )
 

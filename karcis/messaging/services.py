@@ -270,6 +270,8 @@ def inbound_rerun(*, inbound: InboundEmail, actor: User) -> InboundEmail:
     """Process a rejected or failed message again (after a fix, or to let it through)."""
     if inbound.state not in (InboundState.REJECTED, InboundState.FAILED):
         raise ValidationError(_("Only a rejected or failed message can be processed again."))
+    if inbound.raw_purged_at is not None:
+        raise ValidationError(_("The original of this message was purged: it cannot be run again."))
     with transaction.atomic():
         InboundEmail.objects.filter(pk=inbound.pk).update(
             state=InboundState.PENDING, reason="", action=InboundAction.NONE
@@ -282,6 +284,71 @@ def inbound_rerun(*, inbound: InboundEmail, actor: User) -> InboundEmail:
             payload={"message_id": inbound.message_id, "previous_reason": inbound.reason},
         )
     return inbound_process(inbound_id=inbound.pk, bypass_rate_limit=True)
+
+
+# --- keeping raw mail -------------------------------------------------------------------
+
+# Purged in batches: each UPDATE is short, so mail arriving meanwhile never waits long.
+RAW_PURGE_BATCH = 500
+
+
+def inbound_keep_set(*, inbound: InboundEmail, actor: User, keep: bool) -> InboundEmail:
+    """Keep a message's original past the retention period (evidence, a parser problem to
+    report), or let it go again."""
+    if keep and inbound.raw_purged_at is not None:
+        raise ValidationError(_("The original of this message was already purged."))
+    if inbound.keep == keep:
+        return inbound
+    with transaction.atomic():
+        inbound.keep = keep
+        inbound.save(update_fields=["keep"])
+        event_record(
+            organisation=inbound.organisation,
+            type=events.INBOUND_KEEP_CHANGED,
+            obj=inbound,
+            actor=actor,
+            payload={"keep": keep},
+        )
+    return inbound
+
+
+def inbound_raw_purge(*, organisation: Organisation, days: int | None = None) -> int:
+    """Drop the raw bytes of the organisation's messages received more than `days` ago
+    (KARCIS_MAIL_RAW_RETENTION_DAYS; 0 keeps them for ever); returns how many.
+
+    What an admin flagged `keep` stays, and so does mail not processed yet (it would be
+    lost). The tickets, messages and attachments made from the mail are untouched: only
+    the source goes, and the incoming-mail page says it was purged and when. The daily job
+    "purge-raw-mail" calls this inside the organisation's scope.
+    """
+    days = settings.KARCIS_MAIL_RAW_RETENTION_DAYS if days is None else days
+    if days <= 0:
+        return 0
+    now = timezone.now()
+    cutoff = now - timedelta(days=days)
+    due = InboundEmail.objects.filter(
+        organisation=organisation,
+        received_at__lt=cutoff,
+        raw_purged_at__isnull=True,
+        keep=False,
+    ).exclude(state=InboundState.PENDING)
+    purged = 0
+    while True:
+        with transaction.atomic():
+            ids = list(due.order_by("received_at").values_list("pk", flat=True)[:RAW_PURGE_BATCH])
+            if not ids:
+                break
+            # Filtered again: a message flagged `keep` since the ids were read stays.
+            purged += due.filter(pk__in=ids).update(raw=b"", raw_purged_at=now)
+    if purged:
+        with transaction.atomic():
+            event_record(
+                organisation=organisation,
+                type=events.INBOUND_RAW_PURGED,
+                obj=organisation,
+                payload={"count": purged, "received_before": cutoff.isoformat()},
+            )
+    return purged
 
 
 # --- processing incoming mail -----------------------------------------------------------

@@ -13,6 +13,7 @@ urlpatterns = [
     path("settings/incoming-mail/", views.inbound_list, name="inbound_list"),
     path("settings/incoming-mail/<int:pk>/", views.inbound_detail, name="inbound_detail"),
     path("settings/incoming-mail/<int:pk>/rerun/", views.inbound_rerun, name="inbound_rerun"),
+    path("settings/incoming-mail/<int:pk>/keep/", views.inbound_keep, name="inbound_keep"),
     path(
         "settings/incoming-mail/<int:pk>/original.eml",
         views.inbound_download,

@@ -9,6 +9,7 @@ and the original is only ever downloaded.
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
@@ -141,6 +142,8 @@ def inbound_list(request: StaffRequest) -> HttpResponse:
             "state",
             "action",
             "reason",
+            "keep",
+            "raw_purged_at",
             "mailbox__address",
             "ticket__number",
         )
@@ -191,12 +194,15 @@ def inbound_detail(request: StaffRequest, pk: int) -> HttpResponse:
     inbound = _inbound_of(request, pk)
     raw = bytes(inbound.raw)
     source, truncated = _source_preview(raw)
+    purged = inbound.raw_purged_at is not None
     context = {
         "inbound": inbound,
-        "headers": mail_headers(raw),
+        "purged": purged,
+        "headers": [] if purged else mail_headers(raw),
         "source": source,
         "source_truncated": truncated,
-        "can_rerun": inbound.state in (InboundState.REJECTED, InboundState.FAILED),
+        "can_rerun": not purged and inbound.state in (InboundState.REJECTED, InboundState.FAILED),
+        "retention_days": settings.KARCIS_MAIL_RAW_RETENTION_DAYS,
     }
     return page(request, "messaging/settings/inbound_detail.html", context, active="incoming-mail")
 
@@ -230,8 +236,31 @@ def inbound_rerun(request: StaffRequest, pk: int) -> HttpResponse:
     return redirect("messaging:inbound_detail", pk=inbound.pk)
 
 
+@admin_page
+@require_POST
+def inbound_keep(request: StaffRequest, pk: int) -> HttpResponse:
+    """Keep this message's original past the retention period, or let it go again."""
+    inbound = _inbound_of(request, pk)
+    keep = request.POST.get("keep") == "1"
+    try:
+        services.inbound_keep_set(inbound=inbound, actor=request.user, keep=keep)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("The original will be kept.")
+            if keep
+            else _("The original will be purged with the rest after the retention period."),
+        )
+    return redirect("messaging:inbound_detail", pk=inbound.pk)
+
+
 def _eml_response(inbound: InboundEmail, *, name: str) -> HttpResponse:
     """The message byte for byte, as a file to save: never shown by the browser."""
+    if inbound.raw_purged_at is not None:
+        # Nothing to give: the retention job dropped the bytes (the detail page says when).
+        raise Http404("The original was purged")
     response = HttpResponse(bytes(inbound.raw), content_type="message/rfc822")
     response["Content-Disposition"] = content_disposition_header(True, f"{name}.eml")
     response["X-Content-Type-Options"] = "nosniff"

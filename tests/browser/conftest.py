@@ -38,10 +38,19 @@ def chromium():
         browser.close()
 
 
+def _csp_violation(message) -> bool:
+    return "Content Security Policy" in message.text or "Content-Security-Policy" in message.text
+
+
 @pytest.fixture
 def new_page(chromium):
-    """new_page(locale="id-ID", width=1280) → a page in a fresh browser context."""
+    """new_page(locale="id-ID", width=1280) → a page in a fresh browser context.
+
+    Every journey also proves the pages it walks through break no rule of the
+    Content-Security-Policy: the browser reports each refused script, style or handler in
+    the console, and the test fails at its end if there was one."""
     contexts = []
+    violations: list[str] = []
 
     def make(locale="id-ID", width=1280, height=900):
         context = chromium.new_context(
@@ -51,11 +60,21 @@ def new_page(chromium):
         )
         context.set_default_timeout(15_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda message: (
+                violations.append(f"{page.url}: {message.text}")
+                if _csp_violation(message)
+                else None
+            ),
+        )
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    assert violations == [], "the Content-Security-Policy refused something"
 
 
 @pytest.fixture

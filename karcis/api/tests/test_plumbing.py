@@ -140,10 +140,16 @@ def test_the_docs_page_loads_everything_from_our_own_server(client, db):
     html = response.content.decode()
     assets = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert assets, "the page loads Swagger UI from somewhere"
-    assert all(asset.startswith("/static/") for asset in assets), assets
+    # Every file from this server: the static files, and the page's settings script (?script)
+    # served beside it (no inline script under the Content-Security-Policy).
+    assert all(asset.startswith(("/static/", "/api/docs/?script")) for asset in assets), assets
     assert "cdn" not in html.lower()
+    assert "<style" not in html and "<script>" not in html
     for asset in assets:
-        assert client.get(asset).status_code == 200, asset
+        response = client.get(asset)
+        assert response.status_code == 200, asset
+        if "?script" in asset:  # no badge fetched from validator.swagger.io
+            assert b'"validatorUrl": null' in response.content
 
 
 # --- tokens -----------------------------------------------------------------------------

@@ -28,6 +28,13 @@
     setTimeout(function () { button.textContent = before; }, 1500);
   });
 
+  // Read-only fields whose whole text is meant to be copied: <input data-select-on-focus>
+  // (an onfocus="" attribute would be refused by the Content-Security-Policy).
+  document.addEventListener("focusin", function (event) {
+    var field = event.target;
+    if (field.matches && field.matches("[data-select-on-focus]")) field.select();
+  });
+
   // Forms that upload files show that they are working, and cannot be sent twice.
   document.addEventListener("submit", function (event) {
     var form = event.target;
