@@ -317,6 +317,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Names for choice sets whose field name ("kind") other serializers also use.
+    "ENUM_NAME_OVERRIDES": {
+        "TicketLinkKindEnum": "karcis.desk.api.LINK_KINDS",
+        "KindEnum": "karcis.desk.models.MessageKind",
+    },
 }
 
 # Signed tracking links given to reporters stay valid this long.

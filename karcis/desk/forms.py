@@ -597,10 +597,15 @@ LINK_KINDS = [
 
 class LinkForm(forms.Form):
     ticket = forms.CharField(label=_("Ticket number"), max_length=40)
-    kind = forms.ChoiceField(label=_("Link as"), choices=LINK_KINDS, initial="related")
+    kind = forms.ChoiceField(
+        label=_("Link as"), choices=LINK_KINDS, initial="related", required=False
+    )
     action = forms.ChoiceField(
         choices=[("add", "add"), ("remove", "remove")], initial="add", required=False
     )
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or "related"
 
     def clean_action(self) -> str:
         return self.cleaned_data.get("action") or "add"

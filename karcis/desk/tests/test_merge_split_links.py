@@ -82,7 +82,9 @@ def test_merge_moves_the_conversation_in_time_order_and_closes_the_source(pair, 
     assert merged_in.actor == agent
 
 
-def test_merge_brings_the_other_requester_and_participants_into_cc(make_ticket, contact, agent, org):
+def test_merge_brings_the_other_requester_and_participants_into_cc(
+    make_ticket, contact, agent, org
+):
     other = core_services.contact_resolve(organisation=org, name="Wati", email="wati@example.com")
     cc = core_services.contact_resolve(organisation=org, name="Joko", email="joko@example.com")
     source = make_ticket(requester=other, subject="Lampu mati")
@@ -149,7 +151,9 @@ def test_merge_refuses_another_organisation(pair, other_org, other_org_agent, ag
     assert Ticket.objects.filter(merged_into__isnull=False).count() == 0
 
 
-def test_merge_needs_the_right_to_change_and_see_both(pair, light_agent, tech_agent, make_ticket, team_tech, contact):
+def test_merge_needs_the_right_to_change_and_see_both(
+    pair, light_agent, tech_agent, make_ticket, team_tech, contact
+):
     source, target = pair
     with pytest.raises(ValidationError):
         services.ticket_merge(source=source, target=target, actor=light_agent)
@@ -271,7 +275,10 @@ def test_agents_add_and_remove_cc_by_address(pair, agent):
 
     assert added is not None and added.email == "rudi@example.com"
     assert selectors.ticket_participants(ticket=ticket) == [added]
-    assert services.ticket_participant_add(ticket=ticket, actor=agent, email="rudi@example.com") is None
+    assert (
+        services.ticket_participant_add(ticket=ticket, actor=agent, email="rudi@example.com")
+        is None
+    )
     services.ticket_participant_remove(ticket=ticket, contact=added, actor=agent)
     assert selectors.ticket_participants(ticket=ticket) == []
     types = set(Event.objects.filter(object_id=ticket.pk).values_list("type", flat=True))
@@ -302,9 +309,11 @@ def test_merge_contacts_moves_addresses_tickets_messages_and_cc(org, agent, make
     theirs.refresh_from_db()
     assert theirs.requester_id == contact.pk
     assert Message.objects.get(ticket=theirs).author_contact_id == contact.pk
-    assert set(
-        ContactIdentity.objects.filter(contact=contact).values_list("value", flat=True)
-    ) == {"andi@example.com", "andi.kantor@example.com", "+6281234567890"}
+    assert set(ContactIdentity.objects.filter(contact=contact).values_list("value", flat=True)) == {
+        "andi@example.com",
+        "andi.kantor@example.com",
+        "+6281234567890",
+    }
     assert not TicketParticipant.objects.filter(ticket=mine).exists()  # now the requester
     merged = Event.objects.get(type=events.CONTACT_MERGED.name)
     assert merged.object_id == contact.pk and merged.payload["from"] == duplicate.pk
