@@ -572,6 +572,7 @@ class TicketViewSet(
         request=TicketMergeSerializer,
         responses={200: TicketDetailSerializer, 400: ErrorSerializer, 404: ErrorSerializer},
         summary="Merge this ticket into another",
+        operation_id="tickets_merge",
         description=(
             "Its messages, files and CCs move to the other ticket (`into`), which it then "
             "points to; it is closed. `notify_requester`: a public reply on the other ticket "
@@ -596,6 +597,7 @@ class TicketViewSet(
         request=TicketLinkInputSerializer,
         responses={200: TicketDetailSerializer, 400: ErrorSerializer, 404: ErrorSerializer},
         summary="Link or unlink another ticket",
+        operation_id="tickets_links",
         description=(
             "`kind`: what the other ticket is to this one (related, parent, child); "
             "`remove`: true removes the link instead."
