@@ -1258,8 +1258,8 @@ def ticket_split(
     """Split a message off its ticket into a new ticket of the same requester, which that
     message opens; the two tickets are linked as related.
 
-    The first message is the ticket's request and stays; internal notes stay too (they
-    would become the customer's words on the new ticket). The new ticket takes the old
+    The first message is the ticket's request and stays; only the customer's messages
+    split off (a ticket opens with their words, never with a note or an agent's answer). The new ticket takes the old
     one's team, category, type, priority and assignee.
     """
     original = message.ticket
@@ -1273,8 +1273,9 @@ def ticket_split(
     _refuse_unless(
         actor, permissions.TICKET_CREATE, None, _("Your role does not allow opening tickets.")
     )
-    if message.kind == MessageKind.NOTE:
-        raise ValidationError(_("An internal note cannot open a ticket; split a reply instead."))
+    if message.kind == MessageKind.NOTE or message.author_contact_id is None:
+        # A ticket opens with the customer's words: not a note, nor an agent's answer.
+        raise ValidationError(_("Only a message from the customer can open a new ticket."))
     subject = one_line(subject, 200) or original.subject
     now = at or timezone.now()
     with transaction.atomic():

@@ -339,3 +339,13 @@ def test_merge_contacts_refusals(org, other_org, agent, contact, customer, light
     with pytest.raises(ValidationError):
         services.contact_merge(source=dewi, target=contact, actor=light_agent)
     assert Contact.objects.filter(pk__in=[contact.pk, dewi.pk, foreign.pk]).count() == 3
+
+
+def test_split_refuses_an_agents_reply(pair, agent):
+    original, _other = pair
+    answer = services.message_add(
+        ticket=original, body=body_from(text="Kami cek"), author_user=agent
+    )
+    with pytest.raises(ValidationError):
+        services.ticket_split(message=answer, actor=agent)
+    assert Ticket.objects.count() == 2
