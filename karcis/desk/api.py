@@ -141,7 +141,7 @@ class TicketSerializer(serializers.Serializer):
             "first_response_at": _datetime(ticket.first_response_at),
             "solved_at": _datetime(ticket.solved_at),
             # Only the number: it opens nothing by itself (the ticket's own rules decide).
-            "merged_into": ticket.merged_into.number if ticket.merged_into_id else None,
+            "merged_into": ticket.merged_into.number if ticket.merged_into else None,
             "url": self.get_url(ticket),
         }
 

@@ -399,7 +399,7 @@ def ticket_links(*, ticket: Ticket, user: User | None = None) -> list[dict[str, 
     rows = TicketLink.objects.filter(
         Q(from_ticket=ticket) | Q(to_ticket=ticket), organisation_id=ticket.organisation_id
     ).select_related("from_ticket", "to_ticket")
-    links = []
+    links: list[dict[str, Any]] = []
     for row in rows:
         outgoing = row.from_ticket_id == ticket.pk
         other = row.to_ticket if outgoing else row.from_ticket

@@ -680,9 +680,8 @@ def ticket_participants_view(request: StaffRequest, number: str) -> HttpResponse
         return forbidden(request)
     form = ParticipantForm(request.POST)
     if not form.is_valid():
-        return _refused(
-            request, ValidationError(" ".join(m for e in form.errors.values() for m in e)), number
-        )
+        reasons = [str(message) for errors in form.errors.values() for message in errors]
+        return _refused(request, ValidationError(" ".join(reasons)), number)
     try:
         if form.cleaned_data["remove"]:
             contact = next(
