@@ -573,6 +573,13 @@ def ticket_merge_view(request: StaffRequest, number: str) -> HttpResponse:
     source = ticket_get_for_user(user=user, number=number)
     if not user_can(user, TICKET_UPDATE, source):
         return forbidden(request)
+    if source.is_closed:
+        # Merged already, or closed: nothing of it can move any more.
+        return _refused(
+            request,
+            ValidationError(_("This ticket is closed and can no longer be changed.")),
+            source.number,
+        )
     form = MergeForm(request.POST if request.method == "POST" else request.GET)
     target = None
     if form.is_valid():

@@ -260,3 +260,13 @@ def test_api_merge_denials(api, light_agent, other_org_agent, customer, pair):
     assert api(customer).post(f"/api/tickets/{first.number}/merge/", body).status_code == 403
     assert api().post(f"/api/tickets/{first.number}/merge/", body).status_code in (401, 403)
     assert not Ticket.objects.filter(merged_into__isnull=False).exists()
+
+
+def test_a_merged_ticket_offers_no_second_merge(client, agent, pair, make_ticket, contact):
+    first, second = pair
+    services.ticket_merge(source=first, target=second, actor=agent)
+    third = make_ticket(requester=contact, subject="Ketiga")
+    login(client, agent)
+    response = client.get(url(first, "merge/"), {"into": third.number})
+    assert response.status_code == 302 and response["Location"] == url(first)
+    assert url(first, "merge/") not in client.get(url(first)).content.decode()
