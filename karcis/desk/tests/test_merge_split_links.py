@@ -349,3 +349,13 @@ def test_split_refuses_an_agents_reply(pair, agent):
     with pytest.raises(ValidationError):
         services.ticket_split(message=answer, actor=agent)
     assert Ticket.objects.count() == 2
+
+
+def test_merge_contacts_hands_the_portal_account_to_the_survivor(org, agent, contact, customer):
+    dewi = Contact.objects.get(user=customer)
+
+    services.contact_merge(source=dewi, target=contact, actor=agent)
+
+    contact.refresh_from_db()
+    assert contact.user_id == customer.pk
+    assert not Contact.objects.filter(pk=dewi.pk).exists()
