@@ -342,6 +342,11 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI would show a badge loaded from validator.swagger.io: nothing leaves the site.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
+    # Names for choice sets whose field name ("kind") other serializers also use.
+    "ENUM_NAME_OVERRIDES": {
+        "TicketLinkKindEnum": "karcis.desk.api.LINK_KINDS",
+        "KindEnum": "karcis.desk.models.MessageKind",
+    },
 }
 
 # Signed tracking links given to reporters stay valid this long.

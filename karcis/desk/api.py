@@ -20,6 +20,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from karcis.api.errors import ErrorSerializer
@@ -47,6 +48,9 @@ from karcis.desk.models import (
 )
 
 # --- tickets: what the API shows --------------------------------------------------------
+
+# What another ticket is to a ticket: related, its parent (the problem), its child (an incident).
+LINK_KINDS = ["related", "parent", "child"]
 
 
 class RequesterSerializer(serializers.Serializer):
@@ -79,6 +83,11 @@ class TicketSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField(read_only=True)
     first_response_at = serializers.DateTimeField(read_only=True, allow_null=True)
     solved_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    merged_into = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text="The number of the ticket this one was merged into (it is closed), or null.",
+    )
     url = serializers.SerializerMethodField(help_text="The ticket's page in the agents' desk.")
 
     def get_tags(self, ticket: Ticket) -> list[str]:
@@ -131,11 +140,45 @@ class TicketSerializer(serializers.Serializer):
             "updated_at": _datetime(ticket.updated_at),
             "first_response_at": _datetime(ticket.first_response_at),
             "solved_at": _datetime(ticket.solved_at),
+            # Only the number: it opens nothing by itself (the ticket's own rules decide).
+            "merged_into": ticket.merged_into.number if ticket.merged_into else None,
             "url": self.get_url(ticket),
         }
 
 
+class TicketLinkSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=LINK_KINDS,
+        read_only=True,
+        help_text="What the other ticket is to this one.",
+    )
+    number = serializers.CharField(read_only=True)
+    subject = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(choices=Status.choices, read_only=True)
+
+
+class TicketDetailSerializer(TicketSerializer):
+    """One ticket, with the tickets linked to it that the caller may see (context `links`)."""
+
+    links = TicketLinkSerializer(many=True, read_only=True)
+
+    def to_representation(self, ticket: Ticket) -> dict:
+        return {
+            **super().to_representation(ticket),
+            "links": [
+                {
+                    "kind": link["kind"],
+                    "number": link["ticket"].number,
+                    "subject": link["ticket"].subject,
+                    "status": link["ticket"].status,
+                }
+                for link in self.context.get("links", [])
+            ],
+        }
+
+
 _NUMBER_PLACEHOLDER = "__number__"
+
 _DATETIME_FIELD = serializers.DateTimeField()  # stateless: formats as DRF does everywhere
 
 
@@ -222,6 +265,17 @@ CUSTOMER_TICKET_FIELDS = {
     "type",
     "custom_fields",
 }
+
+
+class TicketMergeSerializer(serializers.Serializer):
+    into = serializers.CharField(max_length=40, help_text="The number of the ticket to merge into.")
+    notify_requester = serializers.BooleanField(default=False)
+
+
+class TicketLinkInputSerializer(serializers.Serializer):
+    ticket = serializers.CharField(max_length=40, help_text="The other ticket's number.")
+    kind = serializers.ChoiceField(choices=LINK_KINDS, default="related")
+    remove = serializers.BooleanField(default=False)
 
 
 class TicketUpdateSerializer(serializers.Serializer):
@@ -338,7 +392,7 @@ class TicketFilter(filters.FilterSet):
             "The tickets the caller may see: staff by their teams (or all), customers their own."
         ),
     ),
-    retrieve=extend_schema(summary="A ticket, by its number"),
+    retrieve=extend_schema(summary="A ticket, by its number", responses=TicketDetailSerializer),
 )
 class TicketViewSet(
     KarcisAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
@@ -355,8 +409,14 @@ class TicketViewSet(
         # Any member may reach a ticket they see; changing it is asked of the ticket, so a
         # ticket out of their sight is a 404 before anything else.
         "partial_update": (permissions.TICKET_VIEW, permissions.TICKET_REQUEST),
+        "merge": (permissions.TICKET_UPDATE,),
+        "links": (permissions.TICKET_UPDATE,),
     }
-    object_capabilities = {"partial_update": (permissions.TICKET_UPDATE,)}
+    object_capabilities = {
+        "partial_update": (permissions.TICKET_UPDATE,),
+        "merge": (permissions.TICKET_UPDATE,),
+        "links": (permissions.TICKET_UPDATE,),
+    }
     filterset_class = TicketFilter
     lookup_field = "number"
     lookup_value_regex = "[A-Za-z0-9-]+"
@@ -367,7 +427,7 @@ class TicketViewSet(
             return self.queryset
         user = self.request.user
         tickets = selectors.tickets_visible_to(user=user).select_related(
-            "requester", "assignee", "team", "category"
+            "requester", "assignee", "team", "category", "merged_into"
         )
         lookups = ["requester__identities"] + (["tags"] if user.is_staff_member else [])
         return tickets.prefetch_related(*lookups)
@@ -475,11 +535,13 @@ class TicketViewSet(
             no_tags = Tag.objects.none()
             no_tags._result_cache = []
             ticket.__dict__.setdefault("_prefetched_objects_cache", {})["tags"] = no_tags
-        return self.get_serializer(ticket).data
+        # As GET shows it: a new ticket has no links yet.
+        context = {**self.get_serializer_context(), "links": []}
+        return TicketDetailSerializer(ticket, context=context).data
 
     @extend_schema(
         request=TicketUpdateSerializer,
-        responses={200: TicketSerializer, 403: ErrorSerializer, 404: ErrorSerializer},
+        responses={200: TicketDetailSerializer, 403: ErrorSerializer, 404: ErrorSerializer},
         summary="Change a ticket",
         description="Status, priority, type, category, team, assignee, tags, custom fields, subject.",
     )
@@ -487,7 +549,72 @@ class TicketViewSet(
         ticket = self.get_object()
         data = validated(TicketUpdateSerializer, request, view=self)
         services.ticket_update(ticket=ticket, actor=request.user, **data)
-        return Response(self.get_serializer(self.get_object()).data)
+        return self.retrieve(request)
+
+    def retrieve(self, request, *args, **kwargs):
+        ticket = self.get_object()
+        links = (
+            selectors.ticket_links(ticket=ticket, user=request.user)
+            if request.user.is_staff_member
+            else []  # a customer's ticket may be linked to other people's
+        )
+        context = {**self.get_serializer_context(), "links": links}
+        return Response(TicketDetailSerializer(ticket, context=context).data)
+
+    def _other_ticket(self, raw: str) -> Ticket:
+        number = selectors.ticket_number_parse(organisation=self.request.user.organisation, raw=raw)
+        other = self.get_queryset().filter(number=number or "").first()
+        if other is None:
+            raise serializers.ValidationError({"ticket": [_("No ticket with this number.")]})
+        return other
+
+    @extend_schema(
+        request=TicketMergeSerializer,
+        responses={200: TicketDetailSerializer, 400: ErrorSerializer, 404: ErrorSerializer},
+        summary="Merge this ticket into another",
+        operation_id="tickets_merge",
+        description=(
+            "Its messages, files and CCs move to the other ticket (`into`), which it then "
+            "points to; it is closed. `notify_requester`: a public reply on the other ticket "
+            "tells the requester."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request, *args, **kwargs):
+        ticket = self.get_object()
+        data = validated(TicketMergeSerializer, request, view=self)
+        target = self._other_ticket(data["into"])
+        services.ticket_merge(
+            source=ticket,
+            target=target,
+            actor=request.user,
+            notify_requester=data["notify_requester"],
+        )
+        self.kwargs["number"] = target.number
+        return self.retrieve(request)
+
+    @extend_schema(
+        request=TicketLinkInputSerializer,
+        responses={200: TicketDetailSerializer, 400: ErrorSerializer, 404: ErrorSerializer},
+        summary="Link or unlink another ticket",
+        operation_id="tickets_links",
+        description=(
+            "`kind`: what the other ticket is to this one (related, parent, child); "
+            "`remove`: true removes the link instead."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def links(self, request, *args, **kwargs):
+        ticket = self.get_object()
+        data = validated(TicketLinkInputSerializer, request, view=self)
+        other = self._other_ticket(data["ticket"])
+        if data["remove"]:
+            services.ticket_link_remove(ticket=ticket, other=other, actor=request.user)
+        else:
+            services.ticket_link_add(
+                ticket=ticket, other=other, kind=data["kind"], actor=request.user
+            )
+        return self.retrieve(request)
 
 
 # --- messages and files -----------------------------------------------------------------

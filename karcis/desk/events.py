@@ -25,6 +25,7 @@ TICKET_CREATED = event_type(
     },
     optional={
         "linked_to": "the id of the ticket this one follows up",
+        "split_from": "the id of the ticket whose message (message_id) was split off into this one",
         "origin": "how the channel that brought it knows it, e.g. {'inbound_email': 12}",
     },
     refs={"team": "core.team", "assignee": "core.user", "category": "desk.category"},
@@ -77,6 +78,67 @@ PARTICIPANTS_ADDED = event_type(
     subject=TICKET,
     payload={"participants": "the ids of the contacts who now follow the ticket"},
     refs={"participants": "core.contact"},
+)
+PARTICIPANTS_REMOVED = event_type(
+    "desk.ticket.participants_removed",
+    subject=TICKET,
+    payload={"participants": "the ids of the contacts who no longer follow the ticket"},
+    refs={"participants": "core.contact"},
+)
+MERGED = event_type(
+    "desk.ticket.merged",
+    subject=TICKET,
+    payload={
+        "into": "the id of the ticket this one was merged into",
+        "status": "the status's code before the merge (it is closed by it)",
+        "messages": "how many messages moved to the other ticket",
+        "notified": "whether the requester was told, with a reply on the other ticket",
+    },
+    refs={"into": "desk.ticket"},
+)
+MERGED_IN = event_type(
+    "desk.ticket.merged_in",
+    subject=TICKET,
+    payload={
+        "from": "the id of the ticket merged into this one",
+        "messages": "how many of its messages moved here",
+        "participants": "the ids of the contacts who now follow this ticket because of it",
+    },
+    refs={"from": "desk.ticket", "participants": "core.contact"},
+)
+SPLIT = event_type(
+    "desk.ticket.split",
+    subject=TICKET,
+    payload={
+        "message_id": "the id of the message split off",
+        "to": "the id of the new ticket that message now opens",
+    },
+    refs={"to": "desk.ticket"},
+)
+LINK_ADDED = event_type(
+    "desk.ticket.link_added",
+    subject=TICKET,
+    payload={
+        "ticket": "the id of the other ticket",
+        "kind": "related, parent (the other is this one's parent) or child",
+    },
+    refs={"ticket": "desk.ticket"},
+)
+LINK_REMOVED = event_type(
+    "desk.ticket.link_removed",
+    subject=TICKET,
+    payload={"ticket": "the id of the other ticket", "kind": "related, parent or child"},
+    refs={"ticket": "desk.ticket"},
+)
+CONTACT_MERGED = event_type(
+    "desk.contact.merged",
+    subject="core.contact",
+    payload={
+        "from": "the id of the contact merged into this one (deleted by the merge)",
+        "name": "that contact's name at the time",
+        "identities": "the ids of the identities (addresses) that moved",
+        "tickets": "how many tickets it requested that moved",
+    },
 )
 REPLY_ADDED = event_type(
     "desk.message.reply_added",

@@ -357,7 +357,10 @@ class ComposerForm(forms.Form):
             if may_change_status
             else [(ticket.status, Status(ticket.status).label)]
         )
-        self.fields["status"].initial = ticket.status
+        # Answering a new ticket opens it (as in Zendesk): the agent is working on it now.
+        self.fields["status"].initial = (
+            Status.OPEN if ticket.status == Status.NEW and may_change_status else ticket.status
+        )
 
 
 class TicketPropertiesForm(CustomFieldsMixin, forms.Form):
@@ -563,3 +566,65 @@ class NewTicketForm(CustomFieldsMixin, forms.Form):
             "custom_fields": {k: v for k, v in self.custom_values().items() if v},
             "attachments": data["attachments"],
         }
+
+
+# --- merge, split, links, CC and contacts ---------------------------------------------------
+
+
+class MergeForm(forms.Form):
+    """Merge this ticket into another, chosen by its number; `confirm` comes from the
+    confirmation page, so a first submission only shows both tickets."""
+
+    into = forms.CharField(label=_("Merge into ticket number"), max_length=40)
+    notify = forms.BooleanField(
+        label=_("Tell the requester (a public reply on the ticket it goes into)"),
+        required=False,
+    )
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class SplitForm(forms.Form):
+    message = forms.IntegerField(min_value=1)
+    subject = forms.CharField(label=_("Subject of the new ticket"), required=False, max_length=200)
+
+
+LINK_KINDS = [
+    ("related", _("Related")),
+    ("parent", _("Its parent (the problem)")),
+    ("child", _("Its child (an incident)")),
+]
+
+
+class LinkForm(forms.Form):
+    ticket = forms.CharField(label=_("Ticket number"), max_length=40)
+    kind = forms.ChoiceField(
+        label=_("Link as"), choices=LINK_KINDS, initial="related", required=False
+    )
+    action = forms.ChoiceField(
+        choices=[("add", "add"), ("remove", "remove")], initial="add", required=False
+    )
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or "related"
+
+    def clean_action(self) -> str:
+        return self.cleaned_data.get("action") or "add"
+
+
+class ParticipantForm(forms.Form):
+    """Add someone to the CC by e-mail address, or (`remove`: a contact's id) take them off."""
+
+    email = forms.EmailField(label=_("E-mail"), required=False, max_length=254)
+    name = forms.CharField(label=_("Name"), required=False, max_length=150)
+    remove = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("remove") and not data.get("email") and not self.errors:
+            raise ValidationError(_("An e-mail address is required."))
+        return data
+
+
+class ContactMergeForm(forms.Form):
+    address = forms.CharField(label=_("E-mail or phone of the duplicate contact"), max_length=254)
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)

@@ -168,3 +168,48 @@ def _delivery_failed(event: Event, names: Names, actor: str) -> Description:
     return Description(
         _("A reply could not be delivered by e-mail: %(reason)s") % {"reason": reason}
     )
+
+
+@describer(events.PARTICIPANTS_REMOVED)
+def _participants_removed(event: Event, names: Names, actor: str) -> Description:
+    people = names.list_of("core.contact", (event.payload or {}).get("participants") or [])
+    return Description(
+        _("No longer following the ticket (CC): %(names)s") % {"names": ", ".join(people)}, actor
+    )
+
+
+@describer(events.MERGED)
+def _merged(event: Event, names: Names, actor: str) -> Description:
+    other = names.of("desk.ticket", (event.payload or {}).get("into"))
+    return Description(_("Merged into %(ticket)s and closed") % {"ticket": other}, actor)
+
+
+@describer(events.MERGED_IN)
+def _merged_in(event: Event, names: Names, actor: str) -> Description:
+    other = names.of("desk.ticket", (event.payload or {}).get("from"))
+    return Description(_("%(ticket)s was merged into this ticket") % {"ticket": other}, actor)
+
+
+@describer(events.SPLIT)
+def _split(event: Event, names: Names, actor: str) -> Description:
+    other = names.of("desk.ticket", (event.payload or {}).get("to"))
+    return Description(_("A message was split off into %(ticket)s") % {"ticket": other}, actor)
+
+
+_LINK_KINDS = {
+    "related": gettext_lazy("related ticket"),
+    "parent": gettext_lazy("parent ticket"),
+    "child": gettext_lazy("child ticket"),
+}
+
+
+@describer(events.LINK_ADDED, events.LINK_REMOVED)
+def _link_changed(event: Event, names: Names, actor: str) -> Description:
+    payload = event.payload or {}
+    values = {
+        "kind": _LINK_KINDS.get(payload.get("kind", ""), payload.get("kind", "")),
+        "ticket": names.of("desk.ticket", payload.get("ticket")),
+    }
+    if event.type == events.LINK_ADDED.name:
+        return Description(_("Linked %(kind)s %(ticket)s") % values, actor)
+    return Description(_("Unlinked %(kind)s %(ticket)s") % values, actor)

@@ -177,6 +177,16 @@ class Ticket(models.Model):
     linked_to = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="follow_ups"
     )
+    # Set when an agent merged this ticket into another: its conversation moved there, it is
+    # closed, and mail that still refers to it threads into the ticket it went into.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_tickets",
+        verbose_name=_("merged into"),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
@@ -221,6 +231,10 @@ class Ticket(models.Model):
     @property
     def is_unsolved(self) -> bool:
         return self.status in UNSOLVED_STATUSES
+
+    @property
+    def is_merged(self) -> bool:
+        return self.merged_into_id is not None
 
 
 class MessageKind(models.TextChoices):
@@ -383,4 +397,39 @@ class TicketParticipant(models.Model):
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["ticket", "contact"], name="uniq_participant")
+        ]
+
+
+class LinkKind(models.TextChoices):
+    RELATED = "related", _("Related")
+    # from_ticket is a child (an incident) of to_ticket (its problem).
+    PARENT = "parent", _("Parent")
+
+
+class TicketLink(models.Model):
+    """Two tickets an agent linked: related to each other, or an incident (from_ticket) and
+    the problem it belongs to (to_ticket). One row per pair, read from both sides."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    from_ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_out")
+    to_ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(max_length=8, choices=LinkKind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar["ScopedManagerType[TicketLink]"] = ScopedManager(organisation="organisation")
+    _default_manager: ClassVar["ScopedManagerType[TicketLink]"]
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["from_ticket", "to_ticket"], name="uniq_ticket_link"),
+            # An incident belongs to one problem at most.
+            models.UniqueConstraint(
+                fields=["from_ticket"],
+                condition=models.Q(kind="parent"),
+                name="uniq_ticket_parent",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(from_ticket=models.F("to_ticket")), name="ticket_link_not_self"
+            ),
         ]

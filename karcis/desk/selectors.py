@@ -15,7 +15,7 @@ from karcis.core.eventlog import describe_events
 from karcis.core.models import Contact, Event, FieldKind, Organisation, User
 from karcis.core.permissions import user_can
 from karcis.core.selectors import team_ids_of
-from karcis.core.services import normalise_email
+from karcis.core.services import normalise_email, normalise_phone
 from karcis.desk import numbers, permissions, search
 from karcis.desk.models import (
     UNSOLVED_STATUSES,
@@ -26,6 +26,7 @@ from karcis.desk.models import (
     MessageKind,
     Tag,
     Ticket,
+    TicketLink,
     TicketParticipant,
 )
 
@@ -380,6 +381,50 @@ def ticket_latest_of_requester(*, organisation: Organisation, email: str) -> Tic
     )
 
 
+def ticket_surviving(*, ticket: Ticket) -> Ticket:
+    """The ticket that carries on a merged one's conversation (itself when not merged).
+
+    Mail that still names a merged ticket (its Message-IDs, reply address or number) threads
+    into this one, so a merged conversation never splits again. Merges are refused into a
+    merged ticket, so the chain is short; the bound guards against a cycle anyway.
+    """
+    seen = {ticket.pk}
+    while ticket.merged_into_id is not None and len(seen) < 20:
+        following = (
+            Ticket.objects.select_related("organisation", "requester")
+            .filter(pk=ticket.merged_into_id, organisation_id=ticket.organisation_id)
+            .first()
+        )
+        if following is None or following.pk in seen:
+            break
+        seen.add(following.pk)
+        ticket = following
+    return ticket
+
+
+def ticket_links(*, ticket: Ticket, user: User | None = None) -> list[dict[str, Any]]:
+    """The tickets linked to this one, as seen from it: {"kind": related | parent | child,
+    "ticket": the other ticket}. With `user`, only the tickets that user may see."""
+    rows = TicketLink.objects.filter(
+        Q(from_ticket=ticket) | Q(to_ticket=ticket), organisation_id=ticket.organisation_id
+    ).select_related("from_ticket", "to_ticket")
+    links: list[dict[str, Any]] = []
+    for row in rows:
+        outgoing = row.from_ticket_id == ticket.pk
+        other = row.to_ticket if outgoing else row.from_ticket
+        kind = ("parent" if outgoing else "child") if row.kind == "parent" else "related"
+        links.append({"kind": kind, "ticket": other})
+    if user is not None and links:
+        visible = set(
+            tickets_visible_to(user=user)
+            .filter(pk__in=[link["ticket"].pk for link in links])
+            .values_list("pk", flat=True)
+        )
+        links = [link for link in links if link["ticket"].pk in visible]
+    order = {"parent": 0, "child": 1, "related": 2}
+    return sorted(links, key=lambda link: (order[link["kind"]], link["ticket"].number))
+
+
 # --- names, for histories and notifications (core.eventlog.Names) ---------------------------
 
 
@@ -398,3 +443,29 @@ def names_of_tickets(ids: set[int]) -> dict[int, str]:
             "pk", "number", "subject"
         )
     }
+
+
+def contact_by_address(*, organisation: Organisation, address: str) -> Contact | None:
+    """The contact who has this e-mail address or phone number (as typed), if any."""
+    address = address.strip()
+    if not address:
+        return None
+    if "@" in address:
+        kind, value = "email", normalise_email(address)
+    else:
+        kind, value = "phone", normalise_phone(address)
+    return (
+        Contact.objects.filter(
+            organisation=organisation, identities__kind=kind, identities__value=value
+        )
+        .prefetch_related("identities")
+        .first()
+    )
+
+
+def contact_tickets_count(*, contact: Contact) -> int:
+    return Ticket.objects.filter(requester=contact).count()
+
+
+def message_of_ticket(*, ticket: Ticket, message_id: int) -> Message | None:
+    return Message.objects.select_related("ticket").filter(ticket=ticket, pk=message_id).first()

@@ -17,23 +17,26 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import F, Model, QuerySet, TextChoices
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from karcis.core.content import Body, CheckedFile
+from karcis.core.content import Body, CheckedFile, body_from
 from karcis.core.models import (
     Channel,
     Contact,
+    ContactIdentity,
     DeliveryState,
+    Event,
     FieldKind,
     IdentityKind,
+    Notification,
     Organisation,
     Team,
     User,
     Verification,
 )
-from karcis.core.permissions import user_can
+from karcis.core.permissions import CONTACTS_MANAGE, user_can
 from karcis.core.selectors import staff_of
 from karcis.core.services import contact_resolve, event_record, sequence_next
 from karcis.core.text import one_line
@@ -45,16 +48,19 @@ from karcis.desk.models import (
     Category,
     CustomField,
     IntakeNote,
+    LinkKind,
     Message,
     MessageKind,
     Priority,
     Status,
     Tag,
     Ticket,
+    TicketLink,
     TicketParticipant,
     TicketType,
 )
 from karcis.desk.numbers import ticket_number_format
+from karcis.desk.selectors import tickets_visible_to
 
 TICKET_SEQUENCE = "desk.ticket"
 
@@ -566,7 +572,11 @@ def message_add(
 
 
 def ticket_participants_add(
-    *, ticket: Ticket, contacts: Iterable[Contact], actor_contact: Contact | None = None
+    *,
+    ticket: Ticket,
+    contacts: Iterable[Contact],
+    actor_contact: Contact | None = None,
+    actor: User | None = None,
 ) -> list[Contact]:
     """Make people follow a ticket (they receive its public replies); returns those added.
 
@@ -592,6 +602,7 @@ def ticket_participants_add(
                 organisation=ticket.organisation,
                 type=events.PARTICIPANTS_ADDED,
                 obj=ticket,
+                actor=actor,
                 actor_contact=actor_contact,
                 payload={"participants": [contact.pk for contact in added]},
             )
@@ -1117,3 +1128,474 @@ def ticket_create_for_caller(
         return ticket_create(
             organisation=organisation, requester=requester, actor=actor, **ticket_fields
         )
+
+
+# --- merge, split, links and participants -------------------------------------------------
+
+
+def _agent_of(actor: User, organisation_id: int) -> None:
+    if not actor.is_staff_member or actor.organisation_id != organisation_id:
+        raise ValidationError(
+            _("Only the organisation's agents can change tickets."), code="permission"
+        )
+
+
+def _visible_to(actor: User, ticket: Ticket) -> bool:
+    return tickets_visible_to(user=actor).filter(pk=ticket.pk).exists()
+
+
+def _locked_pair(first: Ticket, second: Ticket) -> tuple[Ticket, Ticket]:
+    """Both tickets re-read under row locks, taken in id order so that two agents merging
+    the same pair in opposite directions wait for each other instead of deadlocking."""
+    locked = {
+        ticket.pk: ticket
+        for ticket in Ticket.objects.select_for_update()
+        .filter(pk__in=[first.pk, second.pk])
+        .order_by("pk")
+    }
+    for ticket in (first, second):
+        locked[ticket.pk].organisation = ticket.organisation
+    return locked[first.pk], locked[second.pk]
+
+
+def ticket_merge(
+    *,
+    source: Ticket,
+    target: Ticket,
+    actor: User,
+    notify_requester: bool = False,
+    at: datetime | None = None,
+) -> Ticket:
+    """Merge `source` into `target`: its messages (with their files) and its people move to
+    `target`, where the conversation reads in time order; `source` is closed with a pointer
+    to `target`, and mail that names it threads into `target` from then on.
+
+    The source's requester, when another person, follows the target (CC) so that they hear
+    how it goes on. `notify_requester`: a public reply on the target says so (it reaches the
+    requester and everyone who follows the ticket by e-mail, through the outbox).
+    """
+    _agent_of(actor, source.organisation_id)
+    if target.organisation_id != source.organisation_id:
+        raise ValidationError({"target": _("Not found.")})
+    if source.pk == target.pk:
+        raise ValidationError({"target": _("A ticket cannot be merged into itself.")})
+    for ticket in (source, target):
+        _refuse_unless(
+            actor,
+            permissions.TICKET_UPDATE,
+            ticket,
+            _("Your role does not allow changing ticket %(number)s.") % {"number": ticket.number},
+        )
+    if not _visible_to(actor, target) or not _visible_to(actor, source):
+        raise ValidationError({"target": _("Not found.")})
+    now = at or timezone.now()
+    with transaction.atomic():
+        source, target = _locked_pair(source, target)
+        if source.is_closed:
+            raise ValidationError(_("This ticket is closed and can no longer be changed."))
+        if target.is_merged:
+            raise ValidationError(
+                {
+                    "target": _("%(number)s was itself merged into another ticket.")
+                    % {"number": target.number}
+                }
+            )
+        if target.is_closed:
+            raise ValidationError(
+                {
+                    "target": _("%(number)s is closed; choose an open ticket.")
+                    % {"number": target.number}
+                }
+            )
+        moved = Message.objects.filter(ticket=source).update(ticket=target)
+        # The people: the source's followers, and its requester when another person.
+        following = set(
+            TicketParticipant.objects.filter(ticket=target).values_list("contact_id", flat=True)
+        )
+        following.add(target.requester_id)
+        newcomers = [
+            contact_id
+            for contact_id in [
+                source.requester_id,
+                *TicketParticipant.objects.filter(ticket=source).values_list(
+                    "contact_id", flat=True
+                ),
+            ]
+            if contact_id not in following
+        ]
+        newcomers = list(dict.fromkeys(newcomers))
+        TicketParticipant.objects.filter(ticket=source).delete()
+        TicketParticipant.objects.bulk_create(
+            TicketParticipant(
+                organisation_id=target.organisation_id, ticket=target, contact_id=contact_id
+            )
+            for contact_id in newcomers
+        )
+        old_status = source.status
+        source.merged_into = target
+        source.status = Status.CLOSED
+        source.closed_at = source.updated_at = now
+        source.message_count = 0
+        source.save(
+            update_fields=["merged_into", "status", "closed_at", "updated_at", "message_count"]
+        )
+        target.message_count += moved
+        target.updated_at = now
+        target.save(update_fields=["message_count", "updated_at"])
+        event_record(
+            organisation=source.organisation,
+            type=events.STATUS_CHANGED,
+            obj=source,
+            actor=actor,
+            payload={"from": old_status, "to": Status.CLOSED},
+            at=now,
+        )
+        event_record(
+            organisation=source.organisation,
+            type=events.MERGED,
+            obj=source,
+            actor=actor,
+            payload={
+                "into": target.pk,
+                "status": old_status,
+                "messages": moved,
+                "notified": notify_requester,
+            },
+            at=now,
+        )
+        event_record(
+            organisation=target.organisation,
+            type=events.MERGED_IN,
+            obj=target,
+            actor=actor,
+            payload={"from": source.pk, "messages": moved, "participants": newcomers},
+            at=now,
+        )
+        _reindex(source)
+        _reindex(target)
+        if notify_requester:
+            with translation.override(target.organisation.language):
+                text = _(
+                    "Your request %(source)s (“%(subject)s”) has been merged into this "
+                    "request, %(target)s. We continue here; please reply to this message."
+                ) % {"source": source.number, "subject": source.subject, "target": target.number}
+            message_add(
+                ticket=target,
+                body=body_from(text=text),
+                kind=MessageKind.REPLY,
+                author_user=actor,
+                channel=target.channel,
+                at=now,
+            )
+    return target
+
+
+def ticket_split(
+    *, message: Message, actor: User, subject: str = "", at: datetime | None = None
+) -> Ticket:
+    """Split a message off its ticket into a new ticket of the same requester, which that
+    message opens; the two tickets are linked as related.
+
+    The first message is the ticket's request and stays; only the customer's messages
+    split off (a ticket opens with their words, never with a note or an agent's answer). The new ticket takes the old
+    one's team, category, type, priority and assignee.
+    """
+    original = message.ticket
+    _agent_of(actor, original.organisation_id)
+    _refuse_unless(
+        actor,
+        permissions.TICKET_UPDATE,
+        original,
+        _("Your role does not allow changing this ticket."),
+    )
+    _refuse_unless(
+        actor, permissions.TICKET_CREATE, None, _("Your role does not allow opening tickets.")
+    )
+    if message.kind == MessageKind.NOTE or message.author_contact_id is None:
+        # A ticket opens with the customer's words: not a note, nor an agent's answer.
+        raise ValidationError(_("Only a message from the customer can open a new ticket."))
+    subject = one_line(subject, 200) or original.subject
+    now = at or timezone.now()
+    with transaction.atomic():
+        original = _ticket_lock(original)
+        if original.is_closed:
+            raise ValidationError(_("This ticket is closed and can no longer be changed."))
+        first = Message.objects.filter(ticket=original).order_by("created_at", "id").first()
+        if first is None or first.pk == message.pk:
+            raise ValidationError(
+                _("The first message is the ticket's request; split a later message.")
+            )
+        if not Message.objects.filter(pk=message.pk, ticket=original).exists():
+            raise ValidationError(_("Not found."))
+        ticket = Ticket.objects.create(
+            organisation=original.organisation,
+            number=ticket_number_next(organisation=original.organisation),
+            subject=subject,
+            status=Status.OPEN if original.assignee_id else Status.NEW,
+            priority=original.priority,
+            priority_rank=original.priority_rank,
+            type=original.type,
+            channel=message.channel,
+            category_id=original.category_id,
+            requester_id=original.requester_id,
+            assignee_id=original.assignee_id,
+            team_id=original.team_id,
+            created_at=now,
+            updated_at=now,
+            message_count=1,
+        )
+        Message.objects.filter(pk=message.pk).update(ticket=ticket)
+        original.message_count = max(original.message_count - 1, 0)
+        original.updated_at = now
+        original.save(update_fields=["message_count", "updated_at"])
+        TicketLink.objects.create(
+            organisation_id=original.organisation_id,
+            from_ticket=ticket,
+            to_ticket=original,
+            kind=LinkKind.RELATED,
+        )
+        search.ticket_index_new(ticket_id=ticket.pk, subject=ticket.subject, body=message.body_text)
+        _reindex(original)
+        event_record(
+            organisation=original.organisation,
+            type=events.SPLIT,
+            obj=original,
+            actor=actor,
+            payload={"message_id": message.pk, "to": ticket.pk},
+            at=now,
+        )
+        event_record(
+            organisation=original.organisation,
+            type=events.TICKET_CREATED,
+            obj=ticket,
+            actor=actor,
+            payload={
+                "number": ticket.number,
+                "channel": ticket.channel,
+                "priority": ticket.priority,
+                "type": ticket.type,
+                "team": ticket.team_id,
+                "assignee": ticket.assignee_id,
+                "category": ticket.category_id,
+                "message_id": message.pk,
+                "split_from": original.pk,
+            },
+            at=now,
+        )
+    return ticket
+
+
+_LINK_KINDS = ("related", "parent", "child")
+_OPPOSITE = {"related": "related", "parent": "child", "child": "parent"}
+
+
+def ticket_link_add(*, ticket: Ticket, other: Ticket, kind: str, actor: User) -> TicketLink:
+    """Link two tickets. `kind` says what `other` is to `ticket`: related, its parent (the
+    problem this incident belongs to) or its child (an incident of this problem).
+
+    Parents and children are one level deep: a parent has no parent, a child no children;
+    so links never form a cycle.
+    """
+    _agent_of(actor, ticket.organisation_id)
+    if kind not in _LINK_KINDS:
+        raise ValidationError({"kind": _("Unknown value “%(value)s”.") % {"value": kind}})
+    if other.organisation_id != ticket.organisation_id or not _visible_to(actor, other):
+        raise ValidationError({"ticket": _("Not found.")})
+    if other.pk == ticket.pk:
+        raise ValidationError({"ticket": _("A ticket cannot be linked to itself.")})
+    _refuse_unless(
+        actor,
+        permissions.TICKET_UPDATE,
+        ticket,
+        _("Your role does not allow changing this ticket."),
+    )
+    child, parent = (ticket, other) if kind == "parent" else (other, ticket)
+    with transaction.atomic():
+        ticket, other = _locked_pair(ticket, other)
+        pair = TicketLink.objects.filter(
+            from_ticket__in=[ticket.pk, other.pk], to_ticket__in=[ticket.pk, other.pk]
+        )
+        if pair.exists():
+            raise ValidationError({"ticket": _("These tickets are already linked.")})
+        if kind != "related":
+            links = TicketLink.objects.filter(kind=LinkKind.PARENT)
+            if links.filter(from_ticket=child).exists():
+                raise ValidationError(
+                    {
+                        "ticket": _("%(number)s already has a parent ticket.")
+                        % {"number": child.number}
+                    }
+                )
+            if links.filter(from_ticket=parent).exists() or links.filter(to_ticket=child).exists():
+                raise ValidationError(
+                    {"ticket": _("A parent ticket cannot itself be a child, nor a child a parent.")}
+                )
+        link = TicketLink.objects.create(
+            organisation_id=ticket.organisation_id,
+            from_ticket=child if kind != "related" else ticket,
+            to_ticket=parent if kind != "related" else other,
+            kind=LinkKind.RELATED if kind == "related" else LinkKind.PARENT,
+        )
+        for here, there, seen_as in ((ticket, other, kind), (other, ticket, _OPPOSITE[kind])):
+            event_record(
+                organisation=ticket.organisation,
+                type=events.LINK_ADDED,
+                obj=here,
+                actor=actor,
+                payload={"ticket": there.pk, "kind": seen_as},
+            )
+    return link
+
+
+def ticket_link_remove(*, ticket: Ticket, other: Ticket, actor: User) -> None:
+    """Remove the link between two tickets, whichever way it was made."""
+    _agent_of(actor, ticket.organisation_id)
+    _refuse_unless(
+        actor,
+        permissions.TICKET_UPDATE,
+        ticket,
+        _("Your role does not allow changing this ticket."),
+    )
+    with transaction.atomic():
+        link = (
+            TicketLink.objects.select_for_update()
+            .filter(
+                organisation_id=ticket.organisation_id,
+                from_ticket__in=[ticket.pk, other.pk],
+                to_ticket__in=[ticket.pk, other.pk],
+            )
+            .first()
+        )
+        if link is None or ticket.pk == other.pk:
+            raise ValidationError({"ticket": _("These tickets are not linked.")})
+        if link.kind == LinkKind.RELATED:
+            kind = "related"
+        else:
+            kind = "parent" if link.from_ticket_id == ticket.pk else "child"
+        link.delete()
+        for here, there, seen_as in ((ticket, other, kind), (other, ticket, _OPPOSITE[kind])):
+            event_record(
+                organisation=ticket.organisation,
+                type=events.LINK_REMOVED,
+                obj=here,
+                actor=actor,
+                payload={"ticket": there.pk, "kind": seen_as},
+            )
+
+
+def ticket_participant_add(
+    *, ticket: Ticket, actor: User, email: str, name: str = ""
+) -> Contact | None:
+    """An agent adds someone to a ticket's CC by e-mail address (the contact is found, or
+    created); returns the contact, or None when they already follow it."""
+    _agent_of(actor, ticket.organisation_id)
+    _refuse_unless(
+        actor,
+        permissions.TICKET_UPDATE,
+        ticket,
+        _("Your role does not allow changing this ticket."),
+    )
+    if ticket.is_closed:
+        raise ValidationError(_("This ticket is closed and can no longer be changed."))
+    if not email.strip():
+        raise ValidationError({"email": _("An e-mail address is required.")})
+    with transaction.atomic():
+        contact = contact_resolve(organisation=ticket.organisation, name=name, email=email)
+        added = ticket_participants_add(ticket=ticket, contacts=[contact], actor=actor)
+    return added[0] if added else None
+
+
+def ticket_participant_remove(*, ticket: Ticket, contact: Contact, actor: User) -> None:
+    """An agent takes someone off a ticket's CC: they no longer receive its public replies."""
+    _agent_of(actor, ticket.organisation_id)
+    _refuse_unless(
+        actor,
+        permissions.TICKET_UPDATE,
+        ticket,
+        _("Your role does not allow changing this ticket."),
+    )
+    if ticket.is_closed:
+        raise ValidationError(_("This ticket is closed and can no longer be changed."))
+    with transaction.atomic():
+        deleted, _rows = TicketParticipant.objects.filter(ticket=ticket, contact=contact).delete()
+        if not deleted:
+            raise ValidationError({"participant": _("Not following this ticket.")})
+        event_record(
+            organisation=ticket.organisation,
+            type=events.PARTICIPANTS_REMOVED,
+            obj=ticket,
+            actor=actor,
+            payload={"participants": [contact.pk]},
+        )
+
+
+def contact_merge(*, source: Contact, target: Contact, actor: User) -> Contact:
+    """Merge two contacts who are one person: `source`'s addresses, tickets, messages, CCs
+    and portal account move to `target`, and `source` is deleted.
+
+    Refused when both have a portal account (which password would win is not ours to pick).
+    The event log keeps its rows; the merge event says which contact went into which.
+    """
+    if not actor.is_staff_member or actor.organisation_id != target.organisation_id:
+        raise ValidationError(_("Only the organisation's agents can merge contacts."))
+    if not user_can(actor, CONTACTS_MANAGE):
+        raise ValidationError(_("Your role does not allow changing contacts."), code="permission")
+    if source.organisation_id != target.organisation_id:
+        raise ValidationError({"contact": _("Not found.")})
+    if source.pk == target.pk:
+        raise ValidationError({"contact": _("A contact cannot be merged with itself.")})
+    if source.user_id and target.user_id:
+        raise ValidationError(
+            {"contact": _("Both contacts have a portal account; they cannot be merged.")}
+        )
+    with transaction.atomic():
+        locked = {
+            contact.pk: contact
+            for contact in Contact.objects.select_for_update()
+            .filter(pk__in=[source.pk, target.pk])
+            .order_by("pk")
+        }
+        if len(locked) != 2:
+            raise ValidationError({"contact": _("Not found.")})
+        source, target = locked[source.pk], locked[target.pk]
+        identity_ids = list(
+            ContactIdentity.objects.filter(contact=source).values_list("pk", flat=True)
+        )
+        ContactIdentity.objects.filter(pk__in=identity_ids).update(contact=target)
+        tickets = Ticket.objects.filter(requester=source).update(requester=target)
+        Message.objects.filter(author_contact=source).update(author_contact=target)
+        # CCs: one row per person and ticket; none on the tickets they now request.
+        participants = TicketParticipant.objects.filter(contact=source)
+        participants.filter(ticket__participants__contact=target).delete()
+        participants.filter(ticket__requester=target).delete()
+        participants.update(contact=target)
+        TicketParticipant.objects.filter(contact=target, ticket__requester=target).delete()
+        # What they did stays theirs (otherwise deleting the source would blank it).
+        Event.objects.filter(actor_contact=source).update(actor_contact=target)
+        Notification.objects.filter(actor_contact=source).update(actor_contact=target)
+        fields = []
+        if source.user_id and not target.user_id:
+            user_id = source.user_id
+            source.user = None
+            source.save(update_fields=["user"])
+            target.user_id = user_id
+            fields.append("user")
+        if source.notes.strip():
+            target.notes = "\n\n".join(part for part in (target.notes, source.notes) if part)
+            fields.append("notes")
+        if fields:
+            target.save(update_fields=fields)
+        event_record(
+            organisation=target.organisation,
+            type=events.CONTACT_MERGED,
+            obj=target,
+            actor=actor,
+            payload={
+                "from": source.pk,
+                "name": source.name,
+                "identities": identity_ids,
+                "tickets": tickets,
+            },
+        )
+        source.delete()
+    return target

@@ -23,6 +23,15 @@ urlpatterns = [
         identity_views.requester_identity,
         name="requester_identity",
     ),
+    path("desk/tickets/<str:number>/merge/", views.ticket_merge_view, name="ticket_merge"),
+    path("desk/tickets/<str:number>/split/", views.ticket_split_view, name="ticket_split"),
+    path("desk/tickets/<str:number>/links/", views.ticket_links_view, name="ticket_links"),
+    path(
+        "desk/tickets/<str:number>/participants/",
+        views.ticket_participants_view,
+        name="ticket_participants",
+    ),
+    path("desk/contacts/<int:pk>/merge/", views.contact_merge_view, name="contact_merge"),
     path("desk/files/<str:token>/", views.attachment_download, name="attachment"),
     path("settings/", include(settings_views.urlpatterns)),
 ]

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet, prefetch_related_objects
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,19 +26,25 @@ from karcis.core.content import body_from
 from karcis.core.downloads import file_response
 from karcis.core.forms import field_of, service_errors_to_form
 from karcis.core.models import Channel, Organisation
-from karcis.core.permissions import CONTACTS_MANAGE, user_can, user_can_somewhere
-from karcis.core.selectors import teams_of
+from karcis.core.permissions import CONTACTS_MANAGE, CONTACTS_VIEW, user_can, user_can_somewhere
+from karcis.core.selectors import contacts_visible_to, teams_of
 from karcis.core.text import time_ago
 from karcis.desk.forms import (
     INBOX_VIEWS,
+    LINK_KINDS,
     PER_PAGE,
     SORT_LABELS,
     SORTS,
     BulkActionForm,
     ComposerForm,
+    ContactMergeForm,
     InboxFilterForm,
+    LinkForm,
+    MergeForm,
     NewTicketForm,
     ObjectChoiceField,
+    ParticipantForm,
+    SplitForm,
     TicketPropertiesForm,
 )
 from karcis.desk.identity_views import requester_identities
@@ -54,19 +60,30 @@ from karcis.desk.search import tickets_matching
 from karcis.desk.selectors import (
     attachment_get_for_staff,
     categories_of,
+    contact_by_address,
+    contact_tickets_count,
     custom_fields_of,
     inbox_counts,
+    message_of_ticket,
     messages_for,
     ticket_get_for_user,
     ticket_history,
+    ticket_links,
     ticket_number_parse,
     ticket_participants,
     tickets_visible_to,
 )
 from karcis.desk.services import (
     assignable_agents,
+    contact_merge,
     message_add,
     ticket_create_for_caller,
+    ticket_link_add,
+    ticket_link_remove,
+    ticket_merge,
+    ticket_participant_add,
+    ticket_participant_remove,
+    ticket_split,
     ticket_update,
     tickets_bulk_tag,
     tickets_bulk_update,
@@ -314,10 +331,19 @@ def _render_ticket(
             kinds=[kind for kind, allowed in (("reply", may_reply), ("note", may_note)) if allowed],
             may_change_status=user_can(user, TICKET_UPDATE, ticket),
         )
+    conversation = _conversation(ticket, user)
+    may_update = not ticket.is_closed and user_can(user, TICKET_UPDATE, ticket)
     context = {
         "section": "tickets",
         "ticket": ticket,
-        "conversation": _conversation(ticket, user),
+        "conversation": conversation,
+        "first_message_id": conversation[0].pk if conversation else None,
+        "may_update": may_update,
+        "may_split": may_update and user_can(user, TICKET_CREATE),
+        "may_merge_contacts": user_can(user, CONTACTS_MANAGE) and user_can(user, CONTACTS_VIEW),
+        "links": ticket_links(ticket=ticket, user=user),
+        "link_kinds": LINK_KINDS,
+        "merged_into": ticket.merged_into if ticket.merged_into_id else None,
         "may_reply": may_reply,
         "may_note": may_note,
         "composer": composer,
@@ -525,3 +551,228 @@ def _after_create(request: StaffRequest, ticket: Ticket) -> HttpResponse:
         % {"number": ticket.number, "team": ticket.team.name if ticket.team else "—"},
     )
     return redirect("desk:inbox")
+
+
+# --- merge, split, links, CC and contacts --------------------------------------------------
+
+
+def _ticket_url(number: str) -> str:
+    return reverse("desk:ticket", kwargs={"number": number})
+
+
+def _refused(request: StaffRequest, error: ValidationError, number: str) -> HttpResponse:
+    messages.error(
+        request, _("Nothing was saved: %(reason)s") % {"reason": " ".join(error.messages)}
+    )
+    return redirect("desk:ticket", number=number)
+
+
+@capability_required(TICKET_UPDATE)
+@require_http_methods(["GET", "POST"])
+def ticket_merge_view(request: StaffRequest, number: str) -> HttpResponse:
+    """Merge this ticket into another: GET asks for confirmation (both tickets side by side),
+    POST merges. The other ticket is chosen by its number and must be one the agent sees."""
+    user = request.user
+    source = ticket_get_for_user(user=user, number=number)
+    if not user_can(user, TICKET_UPDATE, source):
+        return forbidden(request)
+    if source.is_closed:
+        # Merged already, or closed: nothing of it can move any more.
+        return _refused(
+            request,
+            ValidationError(_("This ticket is closed and can no longer be changed.")),
+            source.number,
+        )
+    form = MergeForm(request.POST if request.method == "POST" else request.GET)
+    target = None
+    if form.is_valid():
+        wanted = ticket_number_parse(organisation=user.organisation, raw=form.cleaned_data["into"])
+        target = (
+            tickets_visible_to(user=user)
+            .select_related("requester", "organisation")
+            .filter(number=wanted or "")
+            .first()
+        )
+        if target is None:
+            form.add_error("into", _("No ticket with this number that you can see."))
+    if target is not None and request.method == "POST" and form.cleaned_data["confirm"]:
+        try:
+            ticket_merge(
+                source=source,
+                target=target,
+                actor=user,
+                notify_requester=form.cleaned_data["notify"],
+            )
+        except ValidationError as error:
+            _service_error(request, form, error)
+        else:
+            messages.success(
+                request,
+                _("%(source)s was merged into %(target)s.")
+                % {"source": source.number, "target": target.number},
+            )
+            return redirect("desk:ticket", number=target.number)
+    context = {
+        "section": "tickets",
+        "ticket": source,
+        "target": target,
+        "form": form,
+        "back": _ticket_url(source.number),
+    }
+    status = 400 if form.errors else 200
+    return render(request, "desk/ticket_merge.html", context, status=status)
+
+
+@capability_required(TICKET_UPDATE)
+@require_POST
+def ticket_split_view(request: StaffRequest, number: str) -> HttpResponse:
+    """Split one message off into a new ticket of the same requester."""
+    user = request.user
+    ticket = ticket_get_for_user(user=user, number=number)
+    if not user_can(user, TICKET_UPDATE, ticket) or not user_can(user, TICKET_CREATE):
+        return forbidden(request)
+    form = SplitForm(request.POST)
+    message = (
+        message_of_ticket(ticket=ticket, message_id=form.cleaned_data["message"])
+        if form.is_valid()
+        else None
+    )
+    if message is None:
+        messages.error(request, _("Nothing was saved: %(reason)s") % {"reason": _("Not found.")})
+        return redirect("desk:ticket", number=ticket.number)
+    try:
+        new = ticket_split(message=message, actor=user, subject=form.cleaned_data["subject"])
+    except ValidationError as error:
+        return _refused(request, error, ticket.number)
+    messages.success(
+        request,
+        _("The message now opens ticket %(number)s.") % {"number": new.number},
+    )
+    return redirect("desk:ticket", number=new.number)
+
+
+@capability_required(TICKET_UPDATE)
+@require_POST
+def ticket_links_view(request: StaffRequest, number: str) -> HttpResponse:
+    """Link this ticket to another (related, parent, child), or remove a link."""
+    user = request.user
+    ticket = ticket_get_for_user(user=user, number=number)
+    if not user_can(user, TICKET_UPDATE, ticket):
+        return forbidden(request)
+    form = LinkForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, ValidationError(_("Choose a ticket and a kind of link.")), number)
+    wanted = ticket_number_parse(organisation=user.organisation, raw=form.cleaned_data["ticket"])
+    other = tickets_visible_to(user=user).filter(number=wanted or "").first()
+    if other is None:
+        return _refused(
+            request, ValidationError(_("No ticket with this number that you can see.")), number
+        )
+    try:
+        if form.cleaned_data["action"] == "remove":
+            ticket_link_remove(ticket=ticket, other=other, actor=user)
+            messages.success(request, _("Link removed."))
+        else:
+            ticket_link_add(ticket=ticket, other=other, kind=form.cleaned_data["kind"], actor=user)
+            messages.success(request, _("Linked to %(number)s.") % {"number": other.number})
+    except ValidationError as error:
+        return _refused(request, error, ticket.number)
+    return redirect("desk:ticket", number=ticket.number)
+
+
+@capability_required(TICKET_UPDATE)
+@require_POST
+def ticket_participants_view(request: StaffRequest, number: str) -> HttpResponse:
+    """Add someone to the ticket's CC by e-mail address, or take someone off it."""
+    user = request.user
+    ticket = ticket_get_for_user(user=user, number=number)
+    if not user_can(user, TICKET_UPDATE, ticket):
+        return forbidden(request)
+    form = ParticipantForm(request.POST)
+    if not form.is_valid():
+        reasons = [str(message) for errors in form.errors.values() for message in errors]
+        return _refused(request, ValidationError(" ".join(reasons)), number)
+    try:
+        if form.cleaned_data["remove"]:
+            contact = next(
+                (
+                    person
+                    for person in ticket_participants(ticket=ticket)
+                    if person.pk == form.cleaned_data["remove"]
+                ),
+                None,
+            )
+            if contact is None:
+                raise ValidationError(_("Not following this ticket."))
+            ticket_participant_remove(ticket=ticket, contact=contact, actor=user)
+            messages.success(request, _("%(name)s removed from CC.") % {"name": contact.name})
+        else:
+            added = ticket_participant_add(
+                ticket=ticket,
+                actor=user,
+                email=form.cleaned_data["email"],
+                name=form.cleaned_data["name"],
+            )
+            if added is None:
+                messages.info(request, _("Already in the conversation."))
+            else:
+                messages.success(request, _("%(name)s added to CC.") % {"name": added.name})
+    except ValidationError as error:
+        return _refused(request, error, ticket.number)
+    return redirect("desk:ticket", number=ticket.number)
+
+
+@capability_required(CONTACTS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def contact_merge_view(request: StaffRequest, pk: int) -> HttpResponse:
+    """Merge a duplicate contact (found by e-mail address or phone number) into this one.
+
+    Opened from a ticket's requester card (`ticket`: the number to return to); GET asks for
+    confirmation with both contacts and their tickets counted, POST merges.
+    """
+    user = request.user
+    contact = contacts_visible_to(user=user).filter(pk=pk).first()
+    if contact is None or not user_can(user, CONTACTS_VIEW):
+        raise Http404("No such contact")
+    data = request.POST if request.method == "POST" else request.GET
+    form = ContactMergeForm(data)
+    back_number = ticket_number_parse(organisation=user.organisation, raw=data.get("ticket", ""))
+    back = (
+        _ticket_url(back_number)
+        if back_number and tickets_visible_to(user=user).filter(number=back_number).exists()
+        else reverse("desk:inbox")
+    )
+    duplicate = None
+    if form.is_valid():
+        duplicate = contact_by_address(
+            organisation=user.organisation, address=form.cleaned_data["address"]
+        )
+        if duplicate is None:
+            form.add_error("address", _("No contact has this e-mail address or phone number."))
+        elif duplicate.pk == contact.pk:
+            form.add_error("address", _("That is this contact's own address."))
+            duplicate = None
+    if duplicate is not None and request.method == "POST" and form.cleaned_data["confirm"]:
+        try:
+            contact_merge(source=duplicate, target=contact, actor=user)
+        except ValidationError as error:
+            _service_error(request, form, error)
+        else:
+            messages.success(
+                request,
+                _("%(other)s was merged into %(name)s.")
+                % {"other": duplicate.name, "name": contact.name},
+            )
+            return redirect(back)
+    context = {
+        "section": "tickets",
+        "contact": contact,
+        "duplicate": duplicate,
+        "contact_tickets": contact_tickets_count(contact=contact),
+        "duplicate_tickets": contact_tickets_count(contact=duplicate) if duplicate else 0,
+        "form": form,
+        "back": back,
+        "ticket_number": back_number or "",
+    }
+    status = 400 if form.errors else 200
+    return render(request, "desk/contact_merge.html", context, status=status)

@@ -505,10 +505,13 @@ def thread_find(
     2. a ticket's signed reply address among its recipients;
     3. the [KRC-000123] tag in the subject — only from the requester or a participant:
        anyone can type a tag, so a stranger's message becomes a new ticket linked to it.
+
+    A ticket merged into another leads to that one; a message split off into a ticket of its
+    own leads to that ticket.
     """
     ticket = _ticket_by_message_ids(organisation, parsed.in_reply_to, parsed.references)
     if ticket is not None:
-        return Thread(ticket)
+        return Thread(desk_selectors.ticket_surviving(ticket=ticket))
     ticket = _ticket_by_reply_address(
         organisation,
         [
@@ -518,9 +521,11 @@ def thread_find(
         ],
     )
     if ticket is not None:
-        return Thread(ticket)
+        return Thread(desk_selectors.ticket_surviving(ticket=ticket))
     ticket = desk_selectors.ticket_by_subject_tag(organisation=organisation, subject=parsed.subject)
     if ticket is not None:
+        # A merged ticket's number leads to the ticket it went into (merged: never split again).
+        ticket = desk_selectors.ticket_surviving(ticket=ticket)
         if _is_participant(ticket, parsed.from_address):
             return Thread(ticket)
         return Thread(None, linked_to=ticket)
@@ -544,11 +549,16 @@ def _ticket_by_message_ids(
     wanted = [*in_reply_to, *reversed(references)]
     if not wanted:
         return None
-    known = dict(
-        EmailMessageId.objects.filter(organisation=organisation, value__in=wanted[:100])
+    # Where the message a Message-ID names is now (it moves with a split or a merge), else
+    # the ticket the Message-ID was recorded for.
+    known = {
+        value: message_ticket_id or ticket_id
+        for value, ticket_id, message_ticket_id in EmailMessageId.objects.filter(
+            organisation=organisation, value__in=wanted[:100]
+        )
         .order_by("id")
-        .values_list("value", "ticket_id")
-    )
+        .values_list("value", "ticket_id", "desk_message__ticket_id")
+    }
     for value in wanted:
         if value in known:
             return desk_selectors.ticket_get(ticket_id=known[value])

@@ -15,6 +15,10 @@ def _public_reply_added(event: Event) -> None:
 
 def _ticket_created(event: Event) -> None:
     payload = event.payload
+    if "split_from" in payload:
+        # An agent split a message off into its own ticket: the agent's next reply tells
+        # the requester, not an automatic acknowledgement of a request they sent long ago.
+        return
     origin = payload.get("origin") or {}
     if "inbound_email" in origin:
         services.inbound_ticket_opened(

@@ -46,6 +46,7 @@ from karcis.desk.selectors import (
     ticket_get_by_tracking_token,
     ticket_get_for_tracking,
     ticket_get_for_user,
+    ticket_surviving,
     tickets_visible_to,
     tracking_token,
 )
@@ -389,6 +390,25 @@ class TicketAccess:
     def page_url(self) -> str:
         return self._url("ticket")
 
+    def merged_into(self) -> tuple[Any, str] | None:
+        """The ticket this one was merged into, with a link to it only when it is the same
+        requester's (another person's ticket is named, never opened)."""
+        if not self.ticket.merged_into_id:
+            return None
+        target = ticket_surviving(ticket=self.ticket)
+        if target.requester_id != self.ticket.requester_id:
+            return target, ""
+        if self.token:
+            url = reverse(
+                "portal:ticket",
+                kwargs={"org": self.organisation.slug, "token": tracking_token(ticket=target)},
+            )
+        else:
+            url = reverse(
+                "portal:my_ticket", kwargs={"org": self.organisation.slug, "number": target.number}
+            )
+        return target, url
+
     def follow_up_url(self) -> str:
         return self._url("ticket_follow_up")
 
@@ -481,6 +501,7 @@ def _ticket_page(request, access: TicketAccess):
             "kept_token": stash.token_for(organisation_id=organisation.pk, kept=kept),
             "page_url": access.page_url(),
             "follow_up_url": access.follow_up_url(),
+            "merged_into": access.merged_into(),
         },
         status=status,
     )

@@ -110,7 +110,8 @@ def test_the_schema_is_served_and_documents_idempotency(client, db):
         operation
         for path in schema["paths"].values()
         for method, operation in path.items()
-        if method == "post"
+        # Actions on a ticket (merge, links) are POSTs that create nothing.
+        if method == "post" and operation["operationId"].endswith("_create")
     ]
     assert len(creates) == 6
     for operation in creates:

@@ -338,3 +338,25 @@ def test_follow_ups_count_against_the_client_limit(client, ticket, agent):
     )
     assert response.status_code == 429
     assert Ticket.objects.count() == 1
+
+
+def test_a_merged_ticket_points_to_the_one_it_went_into(
+    client, ticket, make_ticket, contact, agent, org
+):
+    target = make_ticket(requester=contact, subject="Listrik padam lagi")
+    stranger = contact_resolve(organisation=org, name="Orang Lain", email="lain@example.com")
+    elsewhere = make_ticket(requester=stranger, subject="Milik orang lain")
+    desk_services.ticket_merge(source=ticket, target=target, actor=agent)
+
+    html = client.get(link_of(ticket)).content.decode()
+
+    assert 'class="alert alert-info merged-note"' in html
+    assert f'href="/portal/{org.slug}/t/' in html and target.number in html
+    # Merged into another person's ticket: named, never linked (its link would open it).
+    target_of_other = make_ticket(requester=contact, subject="Ketiga")
+    desk_services.ticket_merge(source=target_of_other, target=elsewhere, actor=agent)
+    html = client.get(link_of(target_of_other)).content.decode()
+    assert elsewhere.number in html
+    assert "Milik orang lain" not in html
+    note = html.split('class="alert alert-info merged-note"', 1)[1].split("</div>", 1)[0]
+    assert elsewhere.number in note and "<a " not in note

@@ -157,6 +157,8 @@ def test_a_person_holding_the_capability_gets_in(client, staff_without, org):
 # --- the API ----------------------------------------------------------------------------------
 
 ACTION_METHODS = {"list": "get", "retrieve": "get", "create": "post", "partial_update": "patch"}
+# The viewsets' own actions on one object (/api/tickets/KRC-000001/merge/), by method.
+DETAIL_ACTIONS = {"merge": "post", "links": "post"}
 
 
 def api_actions() -> list[tuple[str, str, tuple[str, ...]]]:
@@ -171,6 +173,8 @@ def api_actions() -> list[tuple[str, str, tuple[str, ...]]]:
 
 def api_url(prefix: str, action: str, viewset_lookup: str = "1") -> str:
     base = "/api/" + re.sub(r"\(\?P<ticket_number>[^)]*\)", "KRC-000001", prefix) + "/"
+    if action in DETAIL_ACTIONS:
+        return f"{base}{viewset_lookup}/{action}/"
     return base if action in ("list", "create") else f"{base}{viewset_lookup}/"
 
 
@@ -181,7 +185,8 @@ def test_each_api_action_is_refused_without_its_capability(
     lookup = "0" * 32 if prefix == "attachments" else "KRC-000001" if prefix == "tickets" else "1"
     client = api(staff_without(capabilities))
 
-    response = getattr(client, ACTION_METHODS[action])(api_url(prefix, action, lookup), {})
+    method = ACTION_METHODS.get(action) or DETAIL_ACTIONS[action]
+    response = getattr(client, method)(api_url(prefix, action, lookup), {})
 
     assert response.status_code == 403, (prefix, action, response.status_code)
 
