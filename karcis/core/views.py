@@ -80,27 +80,36 @@ def reset_request(request, *, organisation: Organisation | None, link) -> None:
     )
 
 
+def reset_form_handled(
+    request, *, organisation: Organisation | None, link
+) -> tuple[EmailForm, int]:
+    """The password-reset request form, for the staff sign-in (`organisation` None) and for a
+    portal's: (form, status). Status 302 means the request was taken (the same answer whether
+    or not the address has an account); 429 a client over its limit; 400 a form to correct."""
+    form = EmailForm(request.POST if request.method == "POST" else None)
+    if request.method != "POST":
+        return form, 200
+    paused = reset_client_paused(request)
+    if paused is not None:
+        form.add_error(None, paused)
+        return form, 429
+    if not form.is_valid():
+        return form, 400
+    reset_request(request, organisation=organisation, link=link)
+    return form, 302
+
+
 @require_http_methods(["GET", "POST"])
 def password_reset(request):
-    form = EmailForm(request.POST if request.method == "POST" else None)
-    status = 200
-    if request.method == "POST":
-        paused = reset_client_paused(request)
-        if paused is not None:
-            form.add_error(None, paused)
-            status = 429
-        elif form.is_valid():
-            reset_request(
-                request,
-                organisation=None,
-                link=lambda uidb64, token: (
-                    settings.KARCIS_BASE_URL
-                    + reverse("core:password_reset_confirm", args=[uidb64, token])
-                ),
-            )
-            return redirect("core:password_reset_sent")
-        else:
-            status = 400
+    form, status = reset_form_handled(
+        request,
+        organisation=None,
+        link=lambda uidb64, token: (
+            settings.KARCIS_BASE_URL + reverse("core:password_reset_confirm", args=[uidb64, token])
+        ),
+    )
+    if status == 302:
+        return redirect("core:password_reset_sent")
     return render(request, "core/password_reset.html", {"form": form}, status=status)
 
 

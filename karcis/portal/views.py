@@ -34,9 +34,9 @@ from django_scopes import scope
 from karcis.core import accounts, throttle
 from karcis.core.content import body_from
 from karcis.core.downloads import file_response
-from karcis.core.forms import CustomerSignInForm, EmailForm, NewPasswordForm
+from karcis.core.forms import CustomerSignInForm, NewPasswordForm
 from karcis.core.models import Channel, Organisation, User
-from karcis.core.views import reset_client_paused, reset_request
+from karcis.core.views import reset_form_handled
 from karcis.desk.selectors import (
     attachment_get_public,
     categories_of,
@@ -822,28 +822,19 @@ def signin(request, organisation: Organisation):
 @require_http_methods(["GET", "POST"])
 @portal_view
 def password_reset(request, organisation: Organisation):
-    form = EmailForm(request.POST if request.method == "POST" else None)
-    status = 200
-    if request.method == "POST":
-        paused = reset_client_paused(request)
-        if paused is not None:
-            form.add_error(None, paused)
-            status = 429
-        elif form.is_valid():
-            reset_request(
-                request,
-                organisation=organisation,
-                link=lambda uidb64, token: (
-                    settings.KARCIS_BASE_URL
-                    + reverse(
-                        "portal:password_reset_confirm",
-                        kwargs={"org": organisation.slug, "uidb64": uidb64, "token": token},
-                    )
-                ),
+    form, status = reset_form_handled(
+        request,
+        organisation=organisation,
+        link=lambda uidb64, token: (
+            settings.KARCIS_BASE_URL
+            + reverse(
+                "portal:password_reset_confirm",
+                kwargs={"org": organisation.slug, "uidb64": uidb64, "token": token},
             )
-            return redirect("portal:password_reset_sent", org=organisation.slug)
-        else:
-            status = 400
+        ),
+    )
+    if status == 302:
+        return redirect("portal:password_reset_sent", org=organisation.slug)
     return _render(
         request, organisation, "portal/password_reset.html", {"form": form}, status=status
     )
