@@ -320,11 +320,16 @@ class Contact(models.Model):
         return self._identity(IdentityKind.PHONE)
 
     def _identity(self, kind: str) -> str:
+        identity = self.identity_of(kind)
+        return identity.value if identity else ""
+
+    def identity_of(self, kind: str) -> "ContactIdentity | None":
+        """The contact's address of that kind (the one `email`/`phone` show), if any."""
         # Iterates the (usually prefetched) identities instead of querying per property.
         for identity in self.identities.all():
             if identity.kind == kind:
-                return identity.value
-        return ""
+                return identity
+        return None
 
 
 class IdentityKind(models.TextChoices):

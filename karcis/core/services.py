@@ -259,7 +259,7 @@ def contact_resolve(
     # may win): the rest is rolled back only with the caller.
     with transaction.atomic(savepoint=False):
         identity = (
-            ContactIdentity.objects.select_related("contact")
+            ContactIdentity.objects.select_related("contact__user")
             .filter(organisation=organisation, kind=key_kind, value=key_value)
             .first()
         )
@@ -302,10 +302,12 @@ def _others_read(identity: ContactIdentity) -> bool:
     tickets: the portal shows them to whoever has another of the contact's e-mail
     addresses (tracking, links by e-mail) or its customer account."""
     contact = identity.contact
-    if contact.user_id is not None:
-        user_email = User.objects.filter(pk=contact.user_id).values_list("email", flat=True)
-        if not (identity.kind == IdentityKind.EMAIL and identity.value in user_email):
-            return True
+    user = contact.user  # select_related by the caller
+    own_account = (
+        identity.kind == IdentityKind.EMAIL and user is not None and user.email == identity.value
+    )
+    if user is not None and not own_account:
+        return True
     return (
         ContactIdentity.objects.filter(contact=contact, kind=IdentityKind.EMAIL)
         .exclude(pk=identity.pk)

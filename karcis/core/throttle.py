@@ -43,17 +43,25 @@ class Limit:
         moment = datetime.fromtimestamp(until, tz=timezone.get_current_timezone())
         return moment if moment > timezone.now() else None
 
+    def count(self, subject: str) -> int:
+        """Attempts counted for the subject in its current window."""
+        return cache.get(self._key(subject)) or 0
+
+    def add_one(self, subject: str) -> int:
+        """Count one attempt in the subject's window (opened by the first); the new count."""
+        key = self._key(subject)
+        if cache.add(key, 1, self.window_seconds):
+            return 1
+        try:
+            return cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            cache.add(key, 1, self.window_seconds)
+            return 1
+
     def hit(self, subject: str) -> datetime | None:
         """Count one attempt; returns when the subject may try again if this one locked it."""
         key = self._key(subject)
-        if cache.add(key, 1, self.window_seconds):
-            count = 1
-        else:
-            try:
-                count = cache.incr(key)
-            except ValueError:  # expired between add() and incr()
-                cache.add(key, 1, self.window_seconds)
-                count = 1
+        count = self.add_one(subject)
         if count < self.limit:
             return None
         until = timezone.now() + timedelta(seconds=self.window_seconds)

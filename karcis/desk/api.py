@@ -562,8 +562,7 @@ class TicketViewSet(
         return Response(TicketDetailSerializer(ticket, context=context).data)
 
     def _other_ticket(self, raw: str) -> Ticket:
-        number = selectors.ticket_number_parse(organisation=self.request.user.organisation, raw=raw)
-        other = self.get_queryset().filter(number=number or "").first()
+        other = selectors.ticket_find_for_user(user=self.request.user, raw=raw)
         if other is None:
             raise serializers.ValidationError({"ticket": [_("No ticket with this number.")]})
         return other

@@ -12,7 +12,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from karcis.core.eventlog import describe_events
-from karcis.core.models import Contact, Event, FieldKind, Organisation, User
+from karcis.core.models import Contact, Event, FieldKind, Organisation, User, as_member
 from karcis.core.permissions import user_can
 from karcis.core.selectors import team_ids_of
 from karcis.core.services import normalise_email, normalise_phone
@@ -72,6 +72,21 @@ def ticket_number_parse(*, organisation: Organisation, raw: str) -> str | None:
     """A ticket number as people type it, as stored: "501", "#501", "krc 501" → "KRC-000501";
     None when the text is not a ticket number of this organisation."""
     return numbers.ticket_number_parse(organisation=organisation, raw=raw)
+
+
+def ticket_find_for_user(*, user: User, raw: str) -> Ticket | None:
+    """The ticket whose number the user typed ("501", "#501", "KRC-000501"), if they may
+    see it; None otherwise (a number of another organisation, or out of their reach)."""
+    organisation = as_member(user).organisation
+    number = ticket_number_parse(organisation=organisation, raw=raw)
+    if number is None:
+        return None
+    return (
+        tickets_visible_to(user=user)
+        .select_related("requester", "organisation")
+        .filter(number=number)
+        .first()
+    )
 
 
 def ticket_number_normalise(*, organisation: Organisation, raw: str) -> str:

@@ -334,16 +334,7 @@ def ticket_create(
         )
         search.ticket_index_new(ticket_id=ticket.pk, subject=ticket.subject, body=body.text)
         # Last: whoever reads the event finds the whole ticket, its first message included.
-        payload: dict[str, Any] = {
-            "number": ticket.number,
-            "channel": channel,
-            "priority": priority,
-            "type": type,
-            "team": team.pk if team else None,
-            "assignee": assignee.pk if assignee else None,
-            "category": category.pk if category else None,
-            "message_id": message.pk,
-        }
+        payload = _created_payload(ticket, message_id=message.pk)
         if linked_to is not None:
             payload["linked_to"] = linked_to.pk
         if origin:
@@ -358,6 +349,21 @@ def ticket_create(
             at=now,
         )
     return ticket
+
+
+def _created_payload(ticket: Ticket, *, message_id: int, **extra: Any) -> dict[str, Any]:
+    """The payload of desk.ticket.created: what the ticket opened with, as ids and codes."""
+    return {
+        "number": ticket.number,
+        "channel": ticket.channel,
+        "priority": ticket.priority,
+        "type": ticket.type,
+        "team": ticket.team_id,
+        "assignee": ticket.assignee_id,
+        "category": ticket.category_id,
+        "message_id": message_id,
+        **extra,
+    }
 
 
 def _message_store(
@@ -1369,17 +1375,7 @@ def ticket_split(
             type=events.TICKET_CREATED,
             obj=ticket,
             actor=actor,
-            payload={
-                "number": ticket.number,
-                "channel": ticket.channel,
-                "priority": ticket.priority,
-                "type": ticket.type,
-                "team": ticket.team_id,
-                "assignee": ticket.assignee_id,
-                "category": ticket.category_id,
-                "message_id": message.pk,
-                "split_from": original.pk,
-            },
+            payload=_created_payload(ticket, message_id=message.pk, split_from=original.pk),
             at=now,
         )
     return ticket

@@ -66,6 +66,7 @@ from karcis.desk.selectors import (
     inbox_counts,
     message_of_ticket,
     messages_for,
+    ticket_find_for_user,
     ticket_get_for_user,
     ticket_history,
     ticket_links,
@@ -586,13 +587,7 @@ def ticket_merge_view(request: StaffRequest, number: str) -> HttpResponse:
     form = MergeForm(request.POST if request.method == "POST" else request.GET)
     target = None
     if form.is_valid():
-        wanted = ticket_number_parse(organisation=user.organisation, raw=form.cleaned_data["into"])
-        target = (
-            tickets_visible_to(user=user)
-            .select_related("requester", "organisation")
-            .filter(number=wanted or "")
-            .first()
-        )
+        target = ticket_find_for_user(user=user, raw=form.cleaned_data["into"])
         if target is None:
             form.add_error("into", _("No ticket with this number that you can see."))
     if target is not None and request.method == "POST" and form.cleaned_data["confirm"]:
@@ -662,8 +657,7 @@ def ticket_links_view(request: StaffRequest, number: str) -> HttpResponse:
     form = LinkForm(request.POST)
     if not form.is_valid():
         return _refused(request, ValidationError(_("Choose a ticket and a kind of link.")), number)
-    wanted = ticket_number_parse(organisation=user.organisation, raw=form.cleaned_data["ticket"])
-    other = tickets_visible_to(user=user).filter(number=wanted or "").first()
+    other = ticket_find_for_user(user=user, raw=form.cleaned_data["ticket"])
     if other is None:
         return _refused(
             request, ValidationError(_("No ticket with this number that you can see.")), number

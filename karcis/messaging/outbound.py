@@ -151,11 +151,13 @@ def auto_reply_queue(
         return None
     if ours is None:
         ours = mailbox_addresses_of(organisation_id=ticket.organisation_id)
-    to = _requester_recipients(ticket, ours)
-    if not to:
+    found = _requester_address(ticket, ours)
+    if found is None:
         return None
+    requester, address = found
+    to = [(requester.name, address.value)]
     in_reply_to = in_reply_to.strip().strip("<>")
-    if _address_verified(ticket, to[0][1]):
+    if address.is_verified:
         subject = f"[{ticket.number}] {_subject_without_tag(ticket)}"
         template = "auto_reply"
     else:
@@ -340,21 +342,21 @@ def _formatted(name: str, address: str) -> str:
 Recipient = tuple[str, str]
 
 
-def _requester_recipients(ticket: Any, ours: set[str]) -> list[Recipient]:
+def _requester_address(ticket: Any, ours: set[str]) -> tuple[Contact, ContactIdentity] | None:
+    """The requester and their e-mail address, unless they have none or it is one of ours."""
     requester = Contact.objects.prefetch_related("identities").get(pk=ticket.requester_id)
-    address = requester.email
-    if not address or addresses.base_address(address) in ours:
+    address = requester.identity_of(IdentityKind.EMAIL)
+    if address is None or addresses.base_address(address.value) in ours:
+        return None
+    return requester, address
+
+
+def _requester_recipients(ticket: Any, ours: set[str]) -> list[Recipient]:
+    found = _requester_address(ticket, ours)
+    if found is None:
         return []
-    return [(requester.name, address)]
-
-
-def _address_verified(ticket: Any, address: str) -> bool:
-    return ContactIdentity.objects.filter(
-        organisation_id=ticket.organisation_id,
-        kind=IdentityKind.EMAIL,
-        value=address,
-        verified_at__isnull=False,
-    ).exists()
+    requester, address = found
+    return [(requester.name, address.value)]
 
 
 def _recipients(ticket: Any) -> tuple[list[Recipient], list[Recipient]]:

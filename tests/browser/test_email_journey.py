@@ -16,10 +16,10 @@ from karcis.core import services as core_services
 from karcis.core.models import Role
 from karcis.messaging import services as messaging_services
 from karcis.messaging.models import InboundState, Mailbox
+from tests.browser.staff import PASSWORD, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "rahasia-123"
 PHONE = {"width": 390, "height": 844}
 
 
@@ -97,14 +97,6 @@ def _held_back_mail(address: str, n: int) -> bytes:
     return message.as_bytes()
 
 
-def _sign_in(page, live_server, user):
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/desk/"))
-
-
 def _shoot_both(shoot, page, phone, name):
     """The page as it is at desktop width, and the same URL on a phone."""
     shoot(page, name)
@@ -120,8 +112,8 @@ def test_admin_adds_a_mailbox_agent_answers_an_email_admin_reruns_mail(
     # Given an admin in Settings → E-mail
     desk = new_page(locale="id-ID")
     admin_phone = new_page(locale="id-ID", **PHONE)
-    _sign_in(desk, live_server, admin)
-    _sign_in(admin_phone, live_server, admin)
+    sign_in(desk, live_server.url, admin.email)
+    sign_in(admin_phone, live_server.url, admin.email)
     desk.goto(f"{live_server.url}/settings/")
     desk.locator(".settings-nav").get_by_role("link", name=re.compile("^E-?mail$", re.I)).click()
     desk.wait_for_url(re.compile(r"/settings/email/$"))
@@ -174,8 +166,8 @@ def test_admin_adds_a_mailbox_agent_answers_an_email_admin_reruns_mail(
     # The agent finds the ticket in the inbox and opens it
     agent_page = new_page(locale="id-ID")
     agent_phone = new_page(locale="id-ID", **PHONE)
-    _sign_in(agent_page, live_server, agent)
-    _sign_in(agent_phone, live_server, agent)
+    sign_in(agent_page, live_server.url, agent.email)
+    sign_in(agent_phone, live_server.url, agent.email)
     agent_page.goto(f"{live_server.url}/desk/?view=all")
     agent_page.get_by_role("link", name=re.compile(number)).first.click()
     agent_page.wait_for_url(re.compile(rf"/desk/tickets/{number}/"))

@@ -14,10 +14,9 @@ from karcis.core.content import body_from
 from karcis.core.models import Role
 from karcis.desk import services as desk_services
 from karcis.desk.models import Message, Ticket
+from tests.browser.staff import PASSWORD, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "rahasia-123"
 
 
 @pytest.fixture
@@ -73,14 +72,6 @@ def desk_data():
                 team=team,
             )
     return agent, first, duplicate
-
-
-def sign_in(page, url, email):
-    page.goto(f"{url}/login/")
-    page.fill("input[name=username]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/desk/"))
 
 
 def test_split_then_merge(live_server, new_page, shoot, desk_data):

@@ -13,10 +13,9 @@ from karcis.core.content import body_from
 from karcis.core.eventlog import events_dispatch
 from karcis.core.models import Role
 from karcis.desk import services as desk_services
+from tests.browser.staff import PASSWORD, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "rahasia-123"
 
 
 @pytest.fixture
@@ -53,14 +52,6 @@ def people():
             team=team,
         )
     return org, admin, agent, ticket
-
-
-def sign_in(page, url, email):
-    page.goto(f"{url}/login/")
-    page.fill("input[name=username]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/desk/"))
 
 
 def test_a_role_for_notes_only_and_the_bell(live_server, new_page, shoot, people):
