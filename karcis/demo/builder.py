@@ -26,7 +26,15 @@ from django_scopes import scope
 from karcis.core import services as core_services
 from karcis.core.content import body_from
 from karcis.core.eventlog import event_cursors_skip_history, events_dispatch
-from karcis.core.models import Contact, Organisation, Team, User
+from karcis.core.models import (
+    Channel,
+    Contact,
+    IdentityKind,
+    Organisation,
+    Team,
+    User,
+    Verification,
+)
 from karcis.demo import data
 from karcis.demo.mail import demo_mail_load
 from karcis.desk import selectors as desk_selectors
@@ -905,7 +913,12 @@ class Build:
             at=joined,
         )
         customer_person.contact = core_services.contact_resolve(
-            organisation=organisation, name=c["name"], email=c["email"], phone=c["phone"]
+            organisation=organisation,
+            name=c["name"],
+            email=c["email"],
+            phone=c["phone"],
+            proven={IdentityKind.EMAIL},
+            proof=Verification.SIGNUP,
         )
 
     @property
@@ -964,12 +977,15 @@ class Build:
         """Open one ticket and play its script through the services."""
         person = plan.requester
         if person.contact is None:
+            proven, proof = _proof_of(plan)
             person.contact = core_services.contact_resolve(
                 organisation=self.organisation,
                 name=person.name,
                 email=person.email,
                 phone=person.phone,
                 at=plan.created_at,
+                proven=proven,
+                proof=proof,
             )
         ticket = desk_services.ticket_create(
             organisation=self.organisation,
@@ -1053,3 +1069,14 @@ def _reply_channel(plan: Plan) -> str:
     if plan.channel in ("web", "email", "whatsapp", "chat"):
         return plan.channel
     return "whatsapp" if plan.requester.phone else "email"
+
+
+def _proof_of(plan: Plan) -> tuple[set[str], str]:
+    """What a person's first ticket proves of their addresses, as the channel would: an
+    e-mail that arrived from the address, or staff who took the call or the visit; an
+    address typed into the web form proves nothing (decision 0016)."""
+    if plan.channel == Channel.EMAIL:
+        return {IdentityKind.EMAIL}, Verification.INBOUND
+    if plan.logged_by:
+        return {IdentityKind.EMAIL, IdentityKind.PHONE}, Verification.STAFF
+    return set(), ""
