@@ -1,8 +1,12 @@
 """Token authentication that also loads the caller's organisation: every endpoint needs it,
-so it comes in the same query as the user rather than in one more."""
+so it comes in the same query as the user rather than in one more, and that query is
+cached: an integration that opens a ticket a second pays for it once, not every time."""
 
+import hashlib
 from typing import TYPE_CHECKING, cast
 
+from django.core.cache import cache
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
@@ -10,20 +14,50 @@ from rest_framework import authentication, exceptions
 if TYPE_CHECKING:
     from rest_framework.authtoken.models import Token
 
+# With Redis (production) a change reaches every process at once, as the cache entry is
+# deleted; a per-process cache (no REDIS_URL: the demo) learns of a change made by another
+# process (`karcis api_token --rotate`) only when its entry expires, so it is kept short.
+TOKEN_CACHE_SECONDS = 60
+
+
+def _cache_key(key: str) -> str:
+    # The token itself never becomes a cache key (keys show up in monitoring and logs).
+    return "karcis:api:token:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def tokens_forget(keys: list[str]) -> None:
+    """Forget the cached look-ups of these tokens: now, for the rest of the transaction that
+    changes them, and again after its commit, in case another request cached the old rows
+    in between."""
+    names = [_cache_key(key) for key in keys]
+    if not names:
+        return
+    cache.delete_many(names)
+    transaction.on_commit(lambda: cache.delete_many(names))
+
 
 class TokenAuthentication(authentication.TokenAuthentication):
-    """`Authorization: Token <key>`, as DRF's, in one query with the user's organisation."""
+    """`Authorization: Token <key>`, as DRF's, with the user and their organisation read in
+    one query and cached until the token, the user or the organisation changes
+    (karcis.api.apps connects the signals that forget it)."""
 
     def authenticate_credentials(self, key):
-        model = cast("type[Token]", self.get_model())
-        try:
-            # get(), not first(): no ORDER BY to compile and run for a unique key.
-            token = model.objects.select_related("user__organisation").get(key=key)
-        except model.DoesNotExist:
-            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
+        name = _cache_key(key)
+        token = cache.get(name)
+        if token is None:
+            token = self._token_read(key)
+            cache.set(name, token, timeout=TOKEN_CACHE_SECONDS)
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         return (token.user, token)
+
+    def _token_read(self, key) -> "Token":
+        model = cast("type[Token]", self.get_model())
+        try:
+            # get(), not first(): no ORDER BY to compile and run for a unique key.
+            return model.objects.select_related("user__organisation").get(key=key)
+        except model.DoesNotExist:
+            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
 
 
 class TokenScheme(OpenApiAuthenticationExtension):

@@ -258,14 +258,11 @@ def contact_resolve(
     # No savepoint of its own (only around a new contact's INSERT, which a parallel creator
     # may win): the rest is rolled back only with the caller.
     with transaction.atomic(savepoint=False):
-        identity = (
-            ContactIdentity.objects.select_related("contact__user")
-            .filter(organisation=organisation, kind=key_kind, value=key_value)
-            .first()
-        )
+        held = _holder_identities(organisation=organisation, kind=key_kind, value=key_value)
+        identity = next((i for i in held if i.kind == key_kind and i.value == key_value), None)
         key_proven = key_kind in proven
         if identity is None:
-            contact = _contact_with_identity_create(
+            contact, created = _contact_with_identity_create(
                 organisation=organisation,
                 name=display_name,
                 kind=key_kind,
@@ -273,13 +270,17 @@ def contact_resolve(
                 at=at,
                 proof=proof if key_proven else "",
             )
-        elif identity.is_verified or not _others_read(identity):
+            if created is not None and not phone:
+                _identities_known(contact, [created])
+        elif identity.is_verified or not _others_read(identity, held):
             contact = identity.contact
             if key_proven and not identity.is_verified:
                 _identity_verify(identity, proof=proof, at=at)
             if name and not contact.name:
                 contact.name = one_line(name, 150)
                 contact.save(update_fields=["name"])
+            if not phone:  # a phone number may add an address below
+                _identities_known(contact, held)
         elif key_proven:
             # An unproven claim on somebody else's contact: the proof takes it over.
             contact = Contact.objects.create(
@@ -297,22 +298,47 @@ def contact_resolve(
     return contact
 
 
-def _others_read(identity: ContactIdentity) -> bool:
+def _holder_identities(
+    *, organisation: Organisation, kind: str, value: str
+) -> list[ContactIdentity]:
+    """Every address of the contact that holds this one (none when nobody does), each with
+    that one contact and its account: one query answers who it is, whether others read its
+    tickets, and what the caller shows of the contact afterwards."""
+    held = list(
+        ContactIdentity.objects.select_related("contact__user")
+        .filter(
+            contact__identities__organisation=organisation,
+            contact__identities__kind=kind,
+            contact__identities__value=value,
+        )
+        .order_by("pk")
+    )
+    for identity in held[1:]:
+        identity.contact = held[0].contact  # the rows are one contact: one object
+    return held
+
+
+def _identities_known(contact: Contact, identities: list[ContactIdentity]) -> None:
+    """Give the contact its addresses as read or written here, as prefetch_related would,
+    so the caller's answer (the API shows the requester's addresses) costs no query."""
+    addresses = contact.identities.all()
+    addresses._result_cache = list(identities)
+    addresses._prefetch_done = True
+    contact.__dict__.setdefault("_prefetched_objects_cache", {})["identities"] = addresses
+
+
+def _others_read(identity: ContactIdentity, held: list[ContactIdentity]) -> bool:
     """Whether somebody other than the holder of this address may read its contact's
     tickets: the portal shows them to whoever has another of the contact's e-mail
-    addresses (tracking, links by e-mail) or its customer account."""
-    contact = identity.contact
-    user = contact.user  # select_related by the caller
+    addresses (tracking, links by e-mail) or its customer account. `held`: all the
+    contact's addresses."""
+    user = identity.contact.user  # select_related by the caller
     own_account = (
         identity.kind == IdentityKind.EMAIL and user is not None and user.email == identity.value
     )
     if user is not None and not own_account:
         return True
-    return (
-        ContactIdentity.objects.filter(contact=contact, kind=IdentityKind.EMAIL)
-        .exclude(pk=identity.pk)
-        .exists()
-    )
+    return any(other.kind == IdentityKind.EMAIL and other.pk != identity.pk for other in held)
 
 
 def _phone_attach(contact: Contact, phone: str, *, proven: bool, proof: str, at: datetime) -> None:
@@ -379,15 +405,16 @@ def _contact_with_identity_create(
     value: str,
     at: datetime | None,
     proof: str = "",
-) -> Contact:
-    """A new contact with this address; the contact that has it, when another transaction
-    created one with it at the same moment (two e-mails of a new sender processed at once)."""
+) -> tuple[Contact, ContactIdentity | None]:
+    """A new contact with this address, and the address; the contact that has it, when
+    another transaction created one with it at the same moment (two e-mails of a new sender
+    processed at once), and None."""
     try:
         with transaction.atomic():  # a savepoint: losing the race must not spoil the caller's
             contact = Contact.objects.create(
                 organisation=organisation, name=name, created_at=at or timezone.now()
             )
-            ContactIdentity.objects.create(
+            identity = ContactIdentity.objects.create(
                 organisation=organisation,
                 contact=contact,
                 kind=kind,
@@ -395,15 +422,14 @@ def _contact_with_identity_create(
                 verified_at=(at or timezone.now()) if proof else None,
                 verified_by=proof,
             )
-            return contact
+            return contact, identity
     except IntegrityError:
         # PostgreSQL made the INSERT wait for the other transaction; it committed, so the
         # address is now there to read.
-        return (
-            ContactIdentity.objects.select_related("contact")
-            .get(organisation=organisation, kind=kind, value=value)
-            .contact
+        winner = ContactIdentity.objects.select_related("contact").get(
+            organisation=organisation, kind=kind, value=value
         )
+        return winner.contact, None
 
 
 # --- proving an address with a code -------------------------------------------------------

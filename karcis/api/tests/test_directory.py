@@ -9,7 +9,9 @@ from karcis.desk.models import Category
 
 
 def assert_flat(client, path, django_assert_num_queries, queries, add_rows, expected_counts):
-    """The list's query count is the same with few rows and with more."""
+    """The list's query count is the same with few rows and with more (the token is read by
+    a first request; cached, it costs no query after that)."""
+    client.get(path)
     with django_assert_num_queries(queries):
         assert client.get(path).json()["count"] == expected_counts[0]
     add_rows()
@@ -47,8 +49,8 @@ def test_contacts_list_query_count_does_not_grow(
         for i in range(5):
             core_services.contact_resolve(organisation=org, name=f"K{i}", email=f"k{i}@x.test")
 
-    # token, count, page, identities
-    assert_flat(api(agent), "/api/contacts/", django_assert_num_queries, 4, more, (1, 6))
+    # count, page, identities
+    assert_flat(api(agent), "/api/contacts/", django_assert_num_queries, 3, more, (1, 6))
 
 
 @pytest.mark.parametrize(
@@ -172,8 +174,8 @@ def test_users_list_query_count_does_not_grow(
                 organisation=org, email=f"a{i}@x.test", name=f"Agen {i}", teams=[team_billing]
             )
 
-    # token, count, page, teams
-    assert_flat(api(agent), "/api/users/", django_assert_num_queries, 4, more, (1, 5))
+    # count, page, teams
+    assert_flat(api(agent), "/api/users/", django_assert_num_queries, 3, more, (1, 5))
 
 
 def test_admin_creates_an_integration_user_and_changes_it(api, admin_user, team_billing):
@@ -272,8 +274,8 @@ def test_teams_list_query_count_does_not_grow(
         for i in range(4):
             core_services.team_create(organisation=org, name=f"Tim {i}", members=[agent])
 
-    # token, count, page, members
-    assert_flat(api(agent), "/api/teams/", django_assert_num_queries, 4, more, (1, 5))
+    # count, page, members
+    assert_flat(api(agent), "/api/teams/", django_assert_num_queries, 3, more, (1, 5))
 
 
 def test_admin_creates_and_renames_a_team(api, admin_user, agent):
@@ -351,8 +353,8 @@ def test_categories_list_query_count_does_not_grow(
         for i in range(4):
             desk_services.category_create(organisation=org, name=f"Kategori {i}")
 
-    # token, count, page
-    assert_flat(api(customer), "/api/categories/", django_assert_num_queries, 3, more, (2, 6))
+    # count, page
+    assert_flat(api(customer), "/api/categories/", django_assert_num_queries, 2, more, (2, 6))
 
 
 def test_admin_adds_a_category(api, admin_user, agent, categories):

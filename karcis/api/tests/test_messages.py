@@ -65,8 +65,9 @@ def test_message_list_query_count_does_not_grow(
 ):
     ticket = make_ticket()
     client = api(agent)
-    # token, the agent's teams, the ticket, count, page with authors, attachments
-    with django_assert_num_queries(6):
+    client.get(url(ticket))  # reads the token, cached from then on
+    # the agent's teams, the ticket, count, page with authors, attachments
+    with django_assert_num_queries(5):
         assert len(client.get(url(ticket)).json()["results"]) == 1
     for i in range(4):
         desk_services.message_add(
@@ -75,7 +76,7 @@ def test_message_list_query_count_does_not_grow(
             author_user=agent,
             attachments=attachments_check([png_upload(f"f{i}.png")]),
         )
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         assert len(client.get(url(ticket)).json()["results"]) == 5
 
 

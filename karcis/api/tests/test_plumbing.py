@@ -8,6 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from rest_framework.authtoken.models import Token
 
+from karcis.api.authentication import TokenAuthentication
+from karcis.core.models import Role
 from karcis.desk.models import Ticket
 
 
@@ -184,3 +186,51 @@ def test_api_token_refuses_unknown_and_deactivated_users(db, agent, admin_user):
     agent.save(update_fields=["is_active"])
     with pytest.raises(CommandError, match="deactivated"):
         call_command("api_token", agent.email, stdout=StringIO())
+
+
+# --- the cached token look-up -----------------------------------------------------------
+
+
+def token_of(client) -> str:
+    return client._credentials["HTTP_AUTHORIZATION"].split()[1]
+
+
+def test_a_token_is_read_once_then_served_from_the_cache(api, agent, django_assert_num_queries):
+    client = api(agent)
+    client.get("/api/tickets/")
+    with django_assert_num_queries(0):
+        user, _token = TokenAuthentication().authenticate_credentials(token_of(client))
+    assert user == agent
+    assert user.organisation == agent.organisation
+
+
+def test_a_rotated_token_stops_working_at_once(api, agent):
+    client = api(agent)
+    assert client.get("/api/tickets/").status_code == 200  # now cached
+    call_command("api_token", agent.email, "--rotate", stdout=StringIO())
+    assert client.get("/api/tickets/").status_code == 401
+
+
+def test_a_deactivated_user_is_refused_at_once(api, agent):
+    client = api(agent)
+    assert client.get("/api/tickets/").status_code == 200
+    agent.is_active = False
+    agent.save(update_fields=["is_active"])
+    assert client.get("/api/tickets/").status_code == 401
+
+
+def test_a_changed_role_applies_to_the_next_request(api, admin_user):
+    client = api(admin_user)
+    assert client.post("/api/teams/", {"name": "Tim Baru"}, format="json").status_code == 201
+    admin_user.role = Role.AGENT
+    admin_user.save(update_fields=["role"])
+    assert client.post("/api/teams/", {"name": "Tim Lain"}, format="json").status_code == 403
+
+
+def test_a_changed_organisation_is_read_again(api, agent, org):
+    client = api(agent)
+    client.get("/api/tickets/")
+    org.ticket_prefix = "ADU"
+    org.save(update_fields=["ticket_prefix"])
+    user, _token = TokenAuthentication().authenticate_credentials(token_of(client))
+    assert user.organisation.ticket_prefix == "ADU"

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from karcis.core import services as core_services
@@ -84,16 +85,17 @@ def _tickets(make_ticket, count, **kwargs):
 @pytest.mark.parametrize(
     "who, queries",
     [
-        # token with user and organisation, count, page, requesters' addresses, tags
-        ("admin_user", 5),
+        # count, page, requesters' addresses, tags (the token is cached by a first request)
+        ("admin_user", 4),
         # ... plus the agent's teams
-        ("agent", 6),
+        ("agent", 5),
     ],
 )
 def test_list_query_count_does_not_grow_with_rows(
     request, api, org, make_ticket, category, team_billing, django_assert_num_queries, who, queries
 ):
     client = api(request.getfixturevalue(who))
+    client.get("/api/tickets/")  # reads the token, cached from then on
     _tickets(make_ticket, 1, org=org, team=team_billing, category=category)
     with django_assert_num_queries(queries):
         assert len(client.get("/api/tickets/").json()["results"]) == 1
@@ -108,12 +110,13 @@ def test_customer_list_query_count_does_not_grow(
     own = customer.contact
     make_ticket(requester=own)
     client = api(customer)
-    # token, the fields customers may see, count, page, requesters' addresses
-    with django_assert_num_queries(5):
+    client.get("/api/tickets/")  # reads the token, cached from then on
+    # the fields customers may see, count, page, requesters' addresses
+    with django_assert_num_queries(4):
         assert len(client.get("/api/tickets/").json()["results"]) == 1
     for _ in range(4):
         make_ticket(requester=own)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         assert len(client.get("/api/tickets/").json()["results"]) == 5
 
 
@@ -366,12 +369,26 @@ def test_create_response_equals_what_get_shows(api, agent, contact):
     assert "script" not in ticket.messages.get().body_html
 
 
-def test_create_query_count_is_small(api, agent, contact, django_assert_max_num_queries):
+def test_create_statements_are_counted(api, agent, contact, django_assert_num_queries):
+    """Creation is every channel's hot path: each statement here is a round trip to the
+    database and Python work around it, multiplied by every ticket a rush brings."""
     client = api(agent)
     payload = {"subject": "Halo", "description": "Tolong", "requester": {"email": "a@b.test"}}
-    client.post("/api/tickets/", payload, format="json")  # the contact exists from now on
+    client.post("/api/tickets/", payload, format="json")  # token cached, contact exists
 
-    with django_assert_max_num_queries(22):
+    # The contact with all its addresses (by the address asked), the ticket number, the
+    # ticket with its search document, its first message, its event. The answer shows the
+    # requester's addresses already read. (BEGIN and COMMIT are not counted here.) SQLite
+    # takes two more: the number is read after its UPDATE, and the search document is a row
+    # of its own full-text table.
+    sqlite_more = 0 if connection.vendor == "postgresql" else 2
+    with django_assert_num_queries(5 + sqlite_more):
+        assert client.post("/api/tickets/", payload, format="json").status_code == 201
+
+    # A new requester: the look-up, then a savepoint around the contact and its address
+    # (a parallel request may create the same one), and the same five writes.
+    payload["requester"] = {"email": "baru@b.test"}
+    with django_assert_num_queries(9 + sqlite_more):
         assert client.post("/api/tickets/", payload, format="json").status_code == 201
 
 

@@ -193,3 +193,33 @@ def test_existing_identities_are_verified_but_a_phone_typed_beside_an_email(org,
         "staf@example.com": "existing",
         "+6281266660003": "existing",
     }
+
+
+def test_the_contact_found_carries_all_its_addresses_as_stored(org, django_assert_num_queries):
+    def stored(contact):
+        return sorted(
+            ContactIdentity.objects.filter(contact=contact).values_list("value", flat=True)
+        )
+
+    owner = services.contact_resolve(
+        organisation=org, email="c@example.com", phone="0812 7777 0009", **STAFF
+    )
+    found = services.contact_resolve(organisation=org, email="c@example.com")
+    new = services.contact_resolve(organisation=org, email="d@example.com")
+    assert found == owner
+    # what the API shows of the requester comes with the look-up, and is what is stored
+    with django_assert_num_queries(0):
+        addresses = {c.pk: sorted(i.value for i in c.identities.all()) for c in (found, new)}
+    assert addresses == {owner.pk: stored(owner), new.pk: stored(new)}
+    assert addresses[owner.pk] == ["+6281277770009", "c@example.com"]
+
+
+def test_a_second_unverified_email_keeps_a_typed_claim_off_the_contact(org):
+    # A contact with two e-mail addresses, neither proven: whoever holds one reads the
+    # contact's tickets, so a visitor typing the other is not given that contact
+    first = services.contact_resolve(organisation=org, email="e1@example.com")
+    ContactIdentity.objects.create(
+        organisation=org, contact=first, kind="email", value="e2@example.com"
+    )
+    typed = services.contact_resolve(organisation=org, email="e2@example.com")
+    assert typed != first
