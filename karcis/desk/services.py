@@ -37,6 +37,7 @@ from karcis.core.models import (
     Verification,
 )
 from karcis.core.permissions import CONTACTS_MANAGE, user_can
+from karcis.core.rows import row_insert
 from karcis.core.selectors import staff_of
 from karcis.core.services import contact_resolve, event_record, sequence_next
 from karcis.core.text import one_line
@@ -292,30 +293,32 @@ def ticket_create(
     # Everything is validated above, so no savepoint is needed: a failure from here on is a
     # database error that rolls back the caller's whole transaction anyway.
     with transaction.atomic(savepoint=False):
-        ticket = Ticket.objects.create(
-            organisation=organisation,
-            number=ticket_number_next(organisation=organisation),
-            subject=subject,
-            status=Status.OPEN if assignee else Status.NEW,
-            priority=priority,
-            priority_rank=PRIORITY_RANK[priority],
-            type=type,
-            channel=channel,
-            category=category,
-            requester=requester,
-            assignee=assignee,
-            team=team,
-            custom_fields=clean_fields,
-            linked_to=linked_to,
-            created_at=now,
-            updated_at=now,
-            message_count=1,
-            # Stored with the INSERT on PostgreSQL: one round trip fewer per ticket.
-            search_vector=(
-                search.ticket_document(subject=subject, body=body.text)
-                if search.is_postgres()
-                else None
-            ),
+        ticket = row_insert(
+            Ticket(
+                organisation=organisation,
+                number=ticket_number_next(organisation=organisation),
+                subject=subject,
+                status=Status.OPEN if assignee else Status.NEW,
+                priority=priority,
+                priority_rank=PRIORITY_RANK[priority],
+                type=type,
+                channel=channel,
+                category=category,
+                requester=requester,
+                assignee=assignee,
+                team=team,
+                custom_fields=clean_fields,
+                linked_to=linked_to,
+                created_at=now,
+                updated_at=now,
+                message_count=1,
+                # Stored with the INSERT on PostgreSQL: one round trip fewer per ticket.
+                search_vector=(
+                    search.ticket_document(subject=subject, body=body.text)
+                    if search.is_postgres()
+                    else None
+                ),
+            )
         )
         tag_objects = tags_resolve(organisation=organisation, names=tags)
         if tag_objects:
@@ -384,19 +387,21 @@ def _message_store(
     notes = list(intake_notes)
     for note in notes:
         _check_choice(note.get("code", ""), IntakeNote, "intake_notes")
-    message = Message.objects.create(
-        organisation_id=ticket.organisation_id,
-        ticket=ticket,
-        kind=kind,
-        body_html=body.html,
-        body_text=body.text,
-        quoted_html=body.quoted_html,
-        channel=channel,
-        author_user=author_user,
-        author_contact=author_contact,
-        automatic=automatic,
-        intake_notes=notes,
-        created_at=created_at or timezone.now(),
+    message = row_insert(
+        Message(
+            organisation_id=ticket.organisation_id,
+            ticket=ticket,
+            kind=kind,
+            body_html=body.html,
+            body_text=body.text,
+            quoted_html=body.quoted_html,
+            channel=channel,
+            author_user=author_user,
+            author_contact=author_contact,
+            automatic=automatic,
+            intake_notes=notes,
+            created_at=created_at or timezone.now(),
+        )
     )
     for checked in attachments:
         attachment = Attachment(
