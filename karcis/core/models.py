@@ -423,7 +423,8 @@ class Event(models.Model):
     codes, and names are looked up when the event is shown.
     """
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    # Indexed by the indexes below that begin with it, not on its own as well.
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, db_index=False)
     type = models.CharField(max_length=80)
     # The subject: what the event is about (e.g. desk.ticket #42).
     object_type = models.CharField(max_length=40)

@@ -141,7 +141,9 @@ class CustomField(models.Model):
 class Ticket(models.Model):
     """A case: one request from one requester, with its conversation, owner and state."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    # No index of its own for the organisation or the requester: the indexes below begin
+    # with them, and each index is one more write for every new ticket.
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, db_index=False)
     number = models.CharField(_("number"), max_length=20)
     subject = models.CharField(_("subject"), max_length=200)
     status = models.CharField(
@@ -159,7 +161,11 @@ class Ticket(models.Model):
         Category, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("category")
     )
     requester = models.ForeignKey(
-        Contact, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("requester")
+        Contact,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        verbose_name=_("requester"),
+        db_index=False,
     )
     assignee = models.ForeignKey(
         User,
@@ -276,7 +282,10 @@ class Message(models.Model):
     """
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    # Indexed by message_ticket (ticket, created_at) below, not on its own as well.
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
     kind = models.CharField(max_length=8, choices=MessageKind.choices, default=MessageKind.REPLY)
     author_user = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
