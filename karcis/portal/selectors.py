@@ -81,7 +81,7 @@ def _forget(key: str) -> None:
     transaction.on_commit(lambda: cache.delete(key), robust=True)
 
 
-def _organisation_renamed(sender, instance: Organisation, **kwargs) -> None:
+def _organisation_renamed(sender: Any, instance: Organisation, **kwargs: Any) -> None:
     # Only the Django admin changes a slug; the portal must stop answering to the old one.
     if instance.pk is None:
         return
@@ -90,12 +90,12 @@ def _organisation_renamed(sender, instance: Organisation, **kwargs) -> None:
         _forget(_organisation_key(old))
 
 
-def _organisation_changed(sender, instance: Organisation, **kwargs) -> None:
+def _organisation_changed(sender: Any, instance: Organisation, **kwargs: Any) -> None:
     _forget(_organisation_key(instance.slug))
     _forget(_form_key(instance.pk))
 
 
-def _form_row_changed(sender, instance: Any, **kwargs) -> None:
+def _form_row_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     _forget(_form_key(instance.organisation_id))
 
 
