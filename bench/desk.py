@@ -492,9 +492,9 @@ CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 def submit_portal_form(
     base: str, slug: str, *, clients: int, seconds: float, categories: list[int]
 ) -> tuple[Result, list[str]]:
-    """`clients` visitors, each as a browser: GET the form (session and CSRF cookies, the
-    form's token), then POST new requests, each from a new e-mail address with its own
-    subject, for `seconds`. Returns timings and the subjects accepted (a 302 to the
+    """`clients` visitors, each as a browser: GET the form (its cookies, the CSRF token),
+    then POST new requests, each from a new e-mail address with its own subject, for
+    `seconds`. Returns timings and the subjects accepted (a 302 to the
     receipt; the receipt itself is not fetched)."""
     path = f"/portal/{slug}/new/"
     result = Result(
