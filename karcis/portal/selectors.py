@@ -23,6 +23,7 @@ from karcis.core.models import Organisation
 from karcis.desk.selectors import categories_of, custom_fields_of
 
 CACHE_SECONDS = 600
+SLUG_MAX_LENGTH = Organisation._meta.get_field("slug").max_length or 50
 
 
 def _organisation_key(slug: str) -> str:
@@ -35,6 +36,8 @@ def _form_key(organisation_id: int) -> str:
 
 def organisation_by_slug(slug: str) -> Organisation | None:
     """The organisation whose portal this slug names, None when there is none."""
+    if len(slug) > SLUG_MAX_LENGTH:  # no such slug; nor a cache key of any length
+        return None
     key = _organisation_key(slug)
     organisation: Organisation | None = cache.get(key)
     if organisation is None:

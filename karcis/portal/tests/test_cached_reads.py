@@ -74,6 +74,11 @@ def test_a_renamed_organisation_is_found_by_its_new_slug_only(client, org):
     assert client.get("/portal/nusantara-baru/").status_code == 200
 
 
+def test_an_overlong_slug_is_404_without_a_query(client, org, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert client.get("/portal/" + "a" * 61 + "/").status_code == 404
+
+
 def test_a_changed_organisation_shows_at_once(client, org, admin_user):
     client.get(portal_url(org))
     core_services.organisation_update(organisation=org, actor=admin_user, name="PT Baru Jaya")
