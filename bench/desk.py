@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""Service-desk benchmark: 100,000 tickets on PostgreSQL, agent pages and API ticket creation.
+"""Service-desk benchmark: 100,000 tickets on PostgreSQL, agent pages, ticket creation through
+the API and the portal's form, and the floor of the machine (an empty view, one INSERT).
 
     .venv/bin/python bench/desk.py                 # load (or reuse) the data, then measure
     .venv/bin/python bench/desk.py load [--force]  # only (re)load the data
@@ -13,6 +14,7 @@ import argparse
 import os
 import platform
 import random
+import re
 import secrets
 import shlex
 import signal
@@ -33,13 +35,18 @@ ROOT = BENCH_DIR.parent
 sys.path[:0] = [str(BENCH_DIR), str(ROOT)]
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/karcis_bench"
-DEFAULT_SETTINGS = "karcis.settings"
+# karcis.settings with the floor views and the portal's per-client limit raised (see it).
+DEFAULT_SETTINGS = "bench_settings"
 DOCS = ROOT / "docs" / "benchmarks.md"
 DOCS_START = "<!-- bench/desk.py: start -->"
 DOCS_END = "<!-- bench/desk.py: end -->"
 
 # The targets of the issue, in ms (pages, p95) and tickets/s (creation).
-TARGETS = {"inbox": 60.0, "ticket": 30.0, "search": 100.0, "create": 300.0}
+TARGETS = {"inbox": 60.0, "ticket": 30.0, "search": 100.0, "create": 300.0, "portal": 250.0}
+PARTS = ("pages", "api", "portal", "floor")
+# The portal run's tickets get their automatic reply from this mailbox, made for the run
+# (the loaded organisation has none) and removed with the tickets.
+BENCH_MAILBOX = "bantuan@bench.karcis.test"
 
 
 # --- the database, before Django is set up ------------------------------------------------
@@ -166,19 +173,22 @@ def ensure_loaded(args) -> dict:
 
 def restore_loaded_state(state: dict) -> int:
     """Delete what earlier measurements created: tickets (with everything that cascades
-    from them), their events and new contacts; put the number sequence back."""
+    from them: messages, automatic replies…), their events, new contacts and the portal
+    run's mailbox; put the number sequence back."""
     from django.db import transaction
     from django_scopes import scopes_disabled
 
     from karcis.core.models import Contact, Event, Sequence
     from karcis.desk import services as desk_services
     from karcis.desk.models import Ticket
+    from karcis.messaging.models import Mailbox
 
     with transaction.atomic(), scopes_disabled():
         # Through the ORM, so rows of tables added later that point at tickets go too.
         deleted = Ticket.objects.filter(pk__gt=int(state["max_ticket_id"])).delete()[1]
         Event.objects.filter(pk__gt=int(state["max_event_id"])).delete()
         Contact.objects.filter(pk__gt=int(state["max_contact_id"])).delete()
+        Mailbox.objects.filter(address=BENCH_MAILBOX).delete()
         Sequence.objects.filter(
             organisation_id=int(state["organisation_id"]), name=desk_services.TICKET_SEQUENCE
         ).update(last_value=int(state["tickets"]))
@@ -346,7 +356,9 @@ class Result:
     timings: list[float] = field(default_factory=list)  # ms
     errors: int = 0
     note: str = ""
-    rate: float | None = None  # creation: tickets/s
+    rate: float | None = None  # concurrent runs: successes/s
+    unit: str = "tickets/s"
+    server_cpu_ms: float | None = None  # concurrent runs: the server's CPU per success
     passed: bool | None = None
 
     def pct(self, q: float) -> float:
@@ -393,42 +405,50 @@ def measure_pages(
     return result
 
 
-def create_tickets(
-    base: str, token: str, *, clients: int, seconds: float, requesters: list[str]
-) -> tuple[Result, list[str]]:
-    """`clients` threads POST tickets for `seconds`; returns timings and the numbers created."""
+def run_clients(result: Result, *, base: str, clients: int, seconds: float, prepare, send) -> list:
+    """The harness of every concurrent measurement: `clients` threads, each with its own
+    HTTP client (cookies kept), call `prepare(http)` once before the clock starts (a
+    browser's first GET, say), then `send(http, rng, prepared)` until `seconds` have passed.
+    `send` returns (ok, reason, value); returns the values of the successes, and fills
+    `result` with every timing, the errors by reason and the rate of successes."""
     import httpx
 
-    result = Result("API: create ticket", f"POST /api/tickets/, {clients} concurrent clients")
     lock = threading.Lock()
-    numbers: list[str] = []
+    values: list = []
     failures: dict[str, int] = {}
-    deadline = time.monotonic() + seconds
-    barrier = threading.Barrier(clients + 1)
+    # The clock starts when every client is ready (its prepare done), not before.
+    deadline = [0.0]
+    barrier = threading.Barrier(
+        clients + 1, action=lambda: deadline.__setitem__(0, time.monotonic() + seconds)
+    )
+
+    def failed(reason: str) -> None:
+        with lock:
+            result.errors += 1
+            failures[reason] = failures.get(reason, 0) + 1
 
     def client_loop(seed: int) -> None:
         rng = random.Random(seed)
-        with httpx.Client(
-            base_url=base, timeout=30, headers={"Authorization": f"Token {token}"}
-        ) as http:
+        with httpx.Client(base_url=base, timeout=30, follow_redirects=False) as http:
+            try:
+                prepared = prepare(http)
+            except Exception as error:  # counted, and this client sends nothing
+                failed(f"prepare: {error}")
+                prepared = None
             barrier.wait()
-            while time.monotonic() < deadline:
-                payload = ticket_payload(rng, requesters)
+            while prepared is not None and time.monotonic() < deadline[0]:
                 started = time.perf_counter()
                 try:
-                    response = http.post("/api/tickets/", json=payload)
-                    ok = response.status_code == 201
-                    reason = f"HTTP {response.status_code}"
+                    ok, reason, value = send(http, rng, prepared)
                 except httpx.HTTPError as error:
-                    ok, reason, response = False, type(error).__name__, None
+                    ok, reason, value = False, type(error).__name__, None
                 elapsed = (time.perf_counter() - started) * 1000
                 with lock:
                     result.timings.append(elapsed)
                     if ok:
-                        numbers.append(response.json().get("number", ""))
-                    else:
-                        result.errors += 1
-                        failures[reason] = failures.get(reason, 0) + 1
+                        values.append(value)
+                if not ok:
+                    failed(reason)
 
     threads = [threading.Thread(target=client_loop, args=(i,)) for i in range(clients)]
     for thread in threads:
@@ -438,11 +458,120 @@ def create_tickets(
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - started
-    result.rate = len(numbers) / wall
-    result.note = f"{len(numbers):,} created in {wall:.1f} s"
+    result.rate = len(values) / wall
+    result.note = f"{len(values):,} {result.unit.split('/')[0]} in {wall:.1f} s"
     if failures:
         result.note += "; failures: " + ", ".join(f"{k} ×{v}" for k, v in failures.items())
+    return values
+
+
+def create_tickets(
+    base: str, token: str, *, clients: int, seconds: float, requesters: list[str]
+) -> tuple[Result, list[str]]:
+    """`clients` threads POST tickets for `seconds`; returns timings and the numbers created."""
+    result = Result("API: create ticket", f"POST /api/tickets/, {clients} concurrent clients")
+
+    def prepare(http):
+        http.headers["Authorization"] = f"Token {token}"
+        return True
+
+    def send(http, rng, _prepared):
+        response = http.post("/api/tickets/", json=ticket_payload(rng, requesters))
+        ok = response.status_code == 201
+        return ok, f"HTTP {response.status_code}", response.json().get("number", "") if ok else ""
+
+    numbers = run_clients(
+        result, base=base, clients=clients, seconds=seconds, prepare=prepare, send=send
+    )
     return result, numbers
+
+
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def submit_portal_form(
+    base: str, slug: str, *, clients: int, seconds: float, categories: list[int]
+) -> tuple[Result, list[str]]:
+    """`clients` visitors, each as a browser: GET the form (its cookies, the CSRF token),
+    then POST new requests, each from a new e-mail address with its own subject, for
+    `seconds`. Returns timings and the subjects accepted (a 302 to the
+    receipt; the receipt itself is not fetched)."""
+    path = f"/portal/{slug}/new/"
+    result = Result(
+        "Portal: submit the form",
+        f"POST {path}, {clients} concurrent visitors, a new address each time",
+        unit="tickets/s",
+    )
+
+    def prepare(http):
+        page = http.get(path)
+        token = CSRF_INPUT.search(page.text)
+        if page.status_code != 200 or token is None or "csrftoken" not in http.cookies:
+            raise RuntimeError(
+                f"the form did not come with its CSRF token (HTTP {page.status_code})"
+            )
+        return token.group(1)
+
+    def send(http, rng, token):
+        form = portal_form(rng, categories)
+        response = http.post(
+            path,
+            data={**form, "csrfmiddlewaretoken": token},
+            headers={"Referer": base + path},
+        )
+        ok = response.status_code == 302 and "/submitted/" in response.headers.get("location", "")
+        return ok, f"HTTP {response.status_code}", form["subject"]
+
+    subjects = run_clients(
+        result, base=base, clients=clients, seconds=seconds, prepare=prepare, send=send
+    )
+    return result, subjects
+
+
+def portal_form(rng: random.Random, categories: list[int]) -> dict:
+    from desk_text import TextMaker
+
+    text = TextMaker(rng)
+    topic = text.topic()
+    name = text.person_name()
+    tag = uuid.uuid4().hex[:12]
+    return {
+        "name": name,
+        "email": f"portal.{tag}@contoh.co.id",
+        "phone": "",
+        # Half the visitors choose a topic.
+        "category": str(rng.choice(categories)) if categories and rng.random() < 0.5 else "",
+        # Unique, so the check can match every accepted submission with its ticket.
+        "subject": f"{text.subject(topic, name)} ({tag})"[:200],
+        "description": text.request(topic, name),
+        "website": "",  # the bot trap, left empty as people leave it
+    }
+
+
+FLOORS = {
+    # name: (method, path, status expected, what it does)
+    "empty": ("GET", "/bench/floor/empty/", 200, "an empty Django view"),
+    "insert": ("POST", "/bench/floor/insert/", 201, "a Django view that INSERTs one row"),
+}
+
+
+def floor_requests(base: str, kind: str, *, clients: int, seconds: float) -> Result:
+    method, path, expected, what = FLOORS[kind]
+    result = Result(
+        f"Floor: {what}", f"{method} {path}, {clients} concurrent clients", unit="requests/s"
+    )
+
+    def send(http, rng, _prepared):
+        if method == "GET":
+            response = http.get(path)
+        else:
+            response = http.post(path, data={"subject": f"floor {rng.random()}", "body": "x" * 200})
+        return response.status_code == expected, f"HTTP {response.status_code}", None
+
+    run_clients(
+        result, base=base, clients=clients, seconds=seconds, prepare=lambda http: True, send=send
+    )
+    return result
 
 
 def ticket_payload(rng: random.Random, requesters: list[str]) -> dict:
@@ -465,34 +594,80 @@ def ticket_payload(rng: random.Random, requesters: list[str]) -> dict:
     }
 
 
+def _new_tickets(state: dict) -> dict:
+    """What the creation runs stored: tickets, distinct numbers, duplicate numbers in the
+    whole organisation, tickets with exactly one message."""
+    from django.db.models import Count
+
+    from karcis.desk.models import Message, Ticket
+
+    new = Ticket.objects.filter(pk__gt=int(state["max_ticket_id"]))
+    one_message = (
+        Message.objects.filter(ticket__in=new)
+        .values("ticket")
+        .annotate(n=Count("id"))
+        .filter(n=1)
+        .count()
+    )
+    return {
+        "tickets": new,
+        "stored": new.count(),
+        "distinct": new.values("number").distinct().count(),
+        "duplicates": Ticket.objects.values("organisation", "number")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .count(),
+        "with_message": min(one_message, new.filter(message_count=1).count()),
+    }
+
+
 def check_created(state: dict, numbers: list[str]) -> str:
     """Every success is one new ticket; numbers unique. Returns a line for the report."""
-    from django.db.models import Count
     from django_scopes import scopes_disabled
 
-    from karcis.desk.models import Ticket
-
     with scopes_disabled():
-        new = Ticket.objects.filter(pk__gt=int(state["max_ticket_id"]))
-        stored = new.count()
-        distinct = new.values("number").distinct().count()
-        duplicates = (
-            Ticket.objects.values("organisation", "number")
-            .annotate(n=Count("id"))
-            .filter(n__gt=1)
-            .count()
-        )
-        with_messages = new.filter(message_count=1).count()
-        answered_as_stored = set(new.values_list("number", flat=True)) == set(numbers)
+        new = _new_tickets(state)
+        answered_as_stored = set(new["tickets"].values_list("number", flat=True)) == set(numbers)
     ok = (
-        stored == len(numbers) == distinct == len(set(numbers))
+        new["stored"] == len(numbers) == new["distinct"] == len(set(numbers)) == new["with_message"]
         and answered_as_stored
-        and not duplicates
+        and not new["duplicates"]
     )
     line = (
-        f"{len(numbers):,} successes, {stored:,} new tickets stored, {distinct:,} distinct "
-        f"numbers (the numbers the API answered: {'same' if answered_as_stored else 'DIFFERENT'}), "
-        f"{with_messages:,} with their first message, {duplicates} duplicate numbers"
+        f"{len(numbers):,} successes, {new['stored']:,} new tickets stored, {new['distinct']:,} "
+        f"distinct numbers (the numbers the API answered: "
+        f"{'same' if answered_as_stored else 'DIFFERENT'}), {new['with_message']:,} with their "
+        f"first message, {new['duplicates']} duplicate numbers"
+    )
+    return ("OK: " if ok else "MISMATCH: ") + line
+
+
+def check_submitted(state: dict, subjects: list[str]) -> str:
+    """Every accepted submission is one new web ticket with its message and a unique number,
+    and one automatic reply waiting in (or sent from) the outbox. A line for the report."""
+    from django_scopes import scopes_disabled
+
+    from karcis.messaging.models import Delivery, DeliveryKind
+
+    with scopes_disabled():
+        new = _new_tickets(state)
+        web = new["tickets"].filter(channel="web").count()
+        as_submitted = set(new["tickets"].values_list("subject", flat=True)) == set(subjects)
+        replies = Delivery.objects.filter(ticket__in=new["tickets"], kind=DeliveryKind.AUTO_REPLY)
+        replied = replies.values("ticket").distinct().count()
+        reply_rows = replies.count()
+    ok = (
+        new["stored"] == len(subjects) == len(set(subjects)) == new["distinct"] == web
+        and new["with_message"] == replied == reply_rows == new["stored"]
+        and as_submitted
+        and not new["duplicates"]
+    )
+    line = (
+        f"{len(subjects):,} accepted, {new['stored']:,} new tickets stored ({web:,} from the web "
+        f"form, subjects {'the same' if as_submitted else 'DIFFERENT'}), {new['distinct']:,} "
+        f"distinct numbers, {new['with_message']:,} with their first message, {reply_rows:,} "
+        f"automatic replies in the outbox for {replied:,} tickets, {new['duplicates']} "
+        "duplicate numbers"
     )
     return ("OK: " if ok else "MISMATCH: ") + line
 
@@ -573,6 +748,22 @@ def _postgres_pids() -> list[int]:
     return pids
 
 
+def _postgres_cpu_seconds() -> float:
+    """CPU time of PostgreSQL: its live processes, plus what its backends that have exited
+    used (the postmaster waits for them, so the kernel counts theirs in its children's
+    time). Without the latter, connections closed during a run make the figure fall."""
+    pids = _postgres_pids()
+    total = _cpu_seconds(pids) * CLOCK_TICKS
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            if Path(f"/proc/{fields[1]}/comm").read_text().strip() != "postgres":
+                total += int(fields[13]) + int(fields[14])  # the postmaster's children
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total / CLOCK_TICKS
+
+
 class CpuMeter:
     """CPU spent by the server, PostgreSQL and this client between start() and stop()."""
 
@@ -584,7 +775,7 @@ class CpuMeter:
         times = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:9]]
         return (
             _cpu_seconds(_process_tree(self.server_pid)),
-            _cpu_seconds(_postgres_pids()),
+            _postgres_cpu_seconds(),
             _cpu_seconds([os.getpid()]),
             sum(times) / CLOCK_TICKS,
             (times[3] + times[4]) / CLOCK_TICKS,
@@ -593,21 +784,23 @@ class CpuMeter:
     def start(self) -> None:
         self.before = self._sample()
 
-    def stop(self, count: int) -> str:
+    def stop(self, result: Result, count: int, what: str = "ticket") -> None:
+        """Add the CPU per `what` (of `count`) to the result: its note, its server_cpu_ms."""
         server, pg, client, total, idle = (
             a - b for a, b in zip(self._sample(), self.before, strict=True)
         )
         if not count:
-            return ""
+            return
         cpus = os.cpu_count() or 1
         busy = total - idle
         ours = server + pg + client
         # All of the machine for server, database and client: the most this box allows.
         ceiling = cpus * count / ours if ours else 0
-        return (
-            f"CPU per ticket: server {server / count * 1000:.1f} ms, PostgreSQL (all its "
+        result.server_cpu_ms = server / count * 1000
+        result.note += (
+            f"; CPU per {what}: server {server / count * 1000:.1f} ms, PostgreSQL (all its "
             f"processes) {pg / count * 1000:.1f} ms, this client {client / count * 1000:.1f} "
-            f"ms, together {ours / count * 1000:.1f} ms (at most ~{ceiling:.0f} tickets/s on "
+            f"ms, together {ours / count * 1000:.1f} ms (at most ~{ceiling:.0f} {what}s/s on "
             f"{cpus} CPUs); everything else on the machine (other processes, the kernel) "
             f"{max(busy - ours, 0) / count * 1000:.1f} ms; the machine was "
             f"{busy / total * 100:.0f}% busy"
@@ -680,17 +873,107 @@ def measure_all_pages(base: str, samples: dict, *, n: int, warm: int) -> list[Re
     return results
 
 
-def measure(args, state: dict) -> tuple[list[Result], dict]:
+def measure_api(args, server: "Server", state: dict, samples: dict) -> Result:
     import desk_load
 
+    token = api_token(desk_load.API_AGENT_EMAIL)
+    print(f"  API creation ({args.clients} clients, {args.seconds:.0f} s)…", end="", flush=True)
+    meter = CpuMeter(server.process.pid)
+    meter.start()
+    created, numbers = create_tickets(
+        server.base,
+        token,
+        clients=args.clients,
+        seconds=args.seconds,
+        requesters=samples["requesters"],
+    )
+    meter.stop(created, len(numbers))
+    created.target = "create"
+    created.note += f"; server's connections to the database afterwards: {db_connections()}"
+    print(f" {created.rate:.0f} tickets/s, {created.errors} errors", flush=True)
+    check = check_created(state, numbers)
+    return _checked(created, check, state)
+
+
+def measure_portal(args, server: "Server", state: dict) -> Result:
+    import desk_load
+
+    categories = portal_ready(state)
+    print(f"  portal form ({args.clients} visitors, {args.seconds:.0f} s)…", end="", flush=True)
+    meter = CpuMeter(server.process.pid)
+    meter.start()
+    submitted, subjects = submit_portal_form(
+        server.base,
+        desk_load.ORG_SLUG,
+        clients=args.clients,
+        seconds=args.seconds,
+        categories=categories,
+    )
+    meter.stop(submitted, len(subjects))
+    submitted.target = "portal"
+    print(f" {submitted.rate:.0f} tickets/s, {submitted.errors} errors", flush=True)
+    check = check_submitted(state, subjects)
+    return _checked(submitted, check, state)
+
+
+def _checked(result: Result, check: str, state: dict) -> Result:
+    """A creation run's result with its check; what it created is deleted."""
+    print(f"  {check}", flush=True)
+    result.note += f". Check: {check}"
+    result.passed = (
+        result.rate >= TARGETS[result.target] and result.errors == 0 and check.startswith("OK")
+    )
+    restore_loaded_state(state)
+    return result
+
+
+def portal_ready(state: dict) -> list[int]:
+    """Give the organisation a mailbox that answers new tickets (removed afterwards by
+    restore_loaded_state); returns the ids of its active categories, for the form."""
+    from karcis.core.models import Organisation
+    from karcis.desk.selectors import categories_of
+    from karcis.messaging import services as messaging
+
+    organisation = Organisation.objects.get(pk=int(state["organisation_id"]))
+    messaging.mailbox_create(organisation=organisation, address=BENCH_MAILBOX, name="Bantuan")
+    return list(categories_of(organisation=organisation).values_list("pk", flat=True))
+
+
+def measure_floors(args, server: "Server") -> list[Result]:
+    """The floor, served and loaded like Karcis's own paths (bench/bench_urls.py)."""
+    from bench_urls import FLOOR_TABLE
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {FLOOR_TABLE} (id bigserial PRIMARY KEY, "
+            "subject text NOT NULL, body text NOT NULL, created_at timestamptz NOT NULL)"
+        )
+    results = []
+    try:
+        for kind in FLOORS:
+            print(f"  floor: {FLOORS[kind][3]} ({args.clients} clients)…", end="", flush=True)
+            meter = CpuMeter(server.process.pid)
+            meter.start()
+            result = floor_requests(server.base, kind, clients=args.clients, seconds=args.seconds)
+            meter.stop(result, len(result.timings) - result.errors, "request")
+            print(f" {result.rate:.0f} requests/s, {result.errors} errors", flush=True)
+            results.append(result)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {FLOOR_TABLE}")
+    return results
+
+
+def measure(args, state: dict) -> tuple[list[Result], dict]:
     rng = random.Random(7)
+    parts = [args.only] if args.only else list(PARTS)
     info = {"load_before": load_average()}
     removed = restore_loaded_state(state)
     if removed:
         print(f"==> removed {removed:,} tickets left by an earlier run", flush=True)
     n, warm = args.requests, args.warmup
     samples = sample_paths(state, rng, n + warm)
-    token = api_token(desk_load.API_AGENT_EMAIL)
 
     server = Server(
         url=args.database_url,
@@ -701,54 +984,28 @@ def measure(args, state: dict) -> tuple[list[Result], dict]:
         cpu_profile=args.cpu_profile,
     )
     info["server"] = " ".join(server.command[1:])
-    if args.settings != DEFAULT_SETTINGS:
-        info["server"] += f"` with DJANGO_SETTINGS_MODULE={args.settings} `"
+    info["server"] += f"` with DJANGO_SETTINGS_MODULE={args.settings} `"
     print(f"==> server: {shlex.join(server.command)}", flush=True)
     print(f"==> load average before: {info['load_before']}", flush=True)
     results: list[Result] = []
     try:
         server.wait_ready()
-        if args.only != "api":
+        if "pages" in parts:
             results += measure_all_pages(server.base, samples, n=n, warm=warm)
-        if args.only != "pages":
-            print(
-                f"  API creation ({args.clients} clients, {args.seconds:.0f} s)…",
-                end="",
-                flush=True,
-            )
-            meter = CpuMeter(server.process.pid)
-            meter.start()
-            created, numbers = create_tickets(
-                server.base,
-                token,
-                clients=args.clients,
-                seconds=args.seconds,
-                requesters=samples["requesters"],
-            )
-            created.note += "; " + meter.stop(len(numbers))
-            created.target = "create"
-            created.note += f"; server's connections to the database afterwards: {db_connections()}"
-            results.append(created)
-            print(f" {created.rate:.0f} tickets/s, {created.errors} errors", flush=True)
+            for result in results:
+                result.passed = result.pct(0.95) < TARGETS[result.target] and result.errors == 0
+        if "api" in parts:
+            results.append(measure_api(args, server, state, samples))
+        if "portal" in parts:
+            results.append(measure_portal(args, server, state))
+        if "floor" in parts:
+            results += measure_floors(args, server)
     finally:
         info["load_after"] = load_average()
         server.stop()
         if server.samples:
             print("\n" + cpu_profile_report(server.samples) + "\n", flush=True)
-    check = ""
-    if args.only != "pages":
-        check = check_created(state, numbers)
-        created.note += f". Check: {check}"
-        print(f"  {check}", flush=True)
         restore_loaded_state(state)
-
-    for result in results:
-        if result.target == "create":
-            result.passed = (
-                result.rate >= TARGETS["create"] and result.errors == 0 and check.startswith("OK")
-            )
-        else:
-            result.passed = result.pct(0.95) < TARGETS[result.target] and result.errors == 0
     return results, info
 
 
@@ -787,9 +1044,17 @@ def machine() -> dict:
 
 
 def target_text(result: Result) -> str:
-    if result.target == "create":
-        return f"≥ {TARGETS['create']:.0f}/s, 0 errors"
+    if not result.target:
+        return "(the floor)"
+    if result.target in ("create", "portal"):
+        return f"≥ {TARGETS[result.target]:.0f}/s, 0 errors"
     return f"p95 < {TARGETS[result.target]:.0f} ms"
+
+
+def met_text(result: Result) -> str:
+    if result.passed is None:
+        return ""
+    return "yes" if result.passed else "NO"
 
 
 def table(results: list[Result]) -> str:
@@ -798,13 +1063,35 @@ def table(results: list[Result]) -> str:
         "|---|---|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for r in results:
-        rate = f"{r.rate:.0f} tickets/s" if r.rate is not None else ""
+        rate = f"{r.rate:.0f} {r.unit}" if r.rate is not None else ""
         lines.append(
             f"| {r.name} | {r.detail} | {len(r.timings):,} | {r.pct(0.5):.1f} | "
             f"{r.pct(0.95):.1f} | {max(r.timings):.1f} | {rate} | {r.errors} | "
-            f"{target_text(r)} | {'yes' if r.passed else 'NO'} |"
+            f"{target_text(r)} | {met_text(r)} |"
         )
     return "\n".join(lines)
+
+
+def distance_from_floor(results: list[Result]) -> list[str]:
+    """How far each write path is from the one-INSERT floor, in rate and in server CPU per
+    request, both measured the same way in the same run."""
+    floor = next((r for r in results if r.name.startswith("Floor") and "INSERT" in r.name), None)
+    paths = [r for r in results if r.target in ("create", "portal")]
+    if floor is None or not floor.rate or not floor.server_cpu_ms or not paths:
+        return []
+    lines = [
+        f"Distance from the floor (the one-INSERT view: {floor.rate:.0f} requests/s, "
+        f"{floor.server_cpu_ms:.2f} ms of server CPU each):",
+        "",
+    ]
+    for r in paths:
+        if r.rate and r.server_cpu_ms:
+            lines.append(
+                f"- {r.name}: {r.rate:.0f} tickets/s, {floor.rate / r.rate:.1f}× fewer; "
+                f"{r.server_cpu_ms:.2f} ms of server CPU per ticket, "
+                f"{r.server_cpu_ms / floor.server_cpu_ms:.1f}× the floor's"
+            )
+    return [*lines, ""]
 
 
 def report(args, state: dict, results: list[Result], info: dict, command: str) -> str:
@@ -821,7 +1108,10 @@ def report(args, state: dict, results: list[Result], info: dict, command: str) -
         f"Data: {int(state['tickets']):,} tickets × 3 messages (one organisation, 3 teams, "
         f"8 staff, {int(state['contacts']):,} contacts), about a third unsolved; loaded by "
         f"`bench/desk.py load` in {state['load_seconds']} s. Server: `gunicorn {info['server']}` "
-        f"(KARCIS_DEBUG=0), on the same machine as the client and the database. Pages: "
+        f"(KARCIS_DEBUG=0, `bench/bench_settings.py`: karcis.settings with the floor views and "
+        f"the portal's per-client limit raised), on the same machine as the client and the "
+        f"database. Creation and floor runs: {args.clients} concurrent clients for "
+        f"{args.seconds:.0f} s each. Pages: "
         f"{args.requests} sequential requests each after {args.warmup} warm-up requests, timed "
         f"by the client (httpx) from request to last byte. Load average (1, 5, 15 min) before "
         f"the run {info['load_before']}, at its end {info['load_after']}.",
@@ -830,6 +1120,7 @@ def report(args, state: dict, results: list[Result], info: dict, command: str) -
         "",
         *[f"- {r.name} ({r.detail}): {r.note}" for r in notes],
         "",
+        *distance_from_floor(results),
         *reproduce(command),
         DOCS_END,
     ]
@@ -1000,8 +1291,12 @@ def parse_args(argv: list[str]):
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--requests", type=int, default=200, help="timed requests per page")
     parser.add_argument("--warmup", type=int, default=20)
-    parser.add_argument("--clients", type=int, default=8, help="concurrent API clients")
-    parser.add_argument("--seconds", type=float, default=20, help="API creation run length")
+    parser.add_argument(
+        "--clients", type=int, default=8, help="concurrent clients (API, portal, floor)"
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=20, help="length of each API, portal and floor run"
+    )
     parser.add_argument(
         "--settings",
         default=DEFAULT_SETTINGS,
@@ -1018,7 +1313,9 @@ def parse_args(argv: list[str]):
         help="sample the server's CPU (bench/desk_sampler.py) and print where it went",
     )
     parser.add_argument(
-        "--only", choices=["pages", "api"], help="measure only the agent pages or only the API"
+        "--only",
+        choices=PARTS,
+        help="measure only the agent pages, the API creation, the portal form or the floor",
     )
     parser.add_argument(
         "--write-docs", action="store_true", help=f"update {DOCS.relative_to(ROOT)}"
@@ -1057,7 +1354,8 @@ def main(argv: list[str]) -> None:
     for r in results:
         if r.note:
             print(f"- {r.name}: {r.note}")
-    print(f"\nReproduce: {command}")
+    print("", *distance_from_floor(results), sep="\n")
+    print(f"Reproduce: {command}")
     if args.write_docs:
         write_docs(section)
         print(f"Wrote {DOCS.relative_to(ROOT)}")

@@ -16,17 +16,12 @@ from karcis.core.forms import (
 from karcis.core.services import normalise_email, validate_phone
 
 
-def category_tree_order(categories: Any) -> list[Any]:
-    """Parents first, then their children: sort on the path's parts, not its characters
-    (a plain sort would put 'Tagihan Air' between 'Tagihan' and 'Tagihan › Denda')."""
-    return sorted(categories, key=lambda c: [part.casefold() for part in c.path.split(" › ")])
-
-
 class TicketSubmitForm(CustomFieldsMixin, forms.Form):
     """The web form for a new ticket (and for a follow-up to a closed one).
 
     With `requester_known` the sender is already identified (signed in, or following up
-    a ticket they can see), so name, e-mail and phone are not asked.
+    a ticket they can see), so name, e-mail and phone are not asked. `categories` come in
+    the order they are offered (portal.selectors.form_choices).
     """
 
     name = forms.CharField(
@@ -71,7 +66,6 @@ class TicketSubmitForm(CustomFieldsMixin, forms.Form):
         self, *args, categories=(), custom_fields=(), requester_known: bool = False, **kwargs
     ):
         super().__init__(*args, **kwargs)
-        categories = category_tree_order(categories)
         field_of(self, "category", forms.ChoiceField).choices = [
             ("", _("Choose a topic (optional)")),
             *[(str(c.pk), c.path or c.name) for c in categories],

@@ -39,8 +39,6 @@ from karcis.core.models import Channel, Organisation, User
 from karcis.core.views import reset_form_handled
 from karcis.desk.selectors import (
     attachment_get_public,
-    categories_of,
-    custom_fields_of,
     custom_fields_shown_to_customer,
     messages_for,
     ticket_get_by_tracking_token,
@@ -54,6 +52,7 @@ from karcis.desk.services import message_add
 from karcis.messaging.selectors import acknowledgement_address
 from karcis.portal import stash
 from karcis.portal.forms import PasswordsForm, ReplyForm, SignupForm, TicketSubmitForm, TrackForm
+from karcis.portal.selectors import form_choices, organisation_by_slug
 from karcis.portal.services import (
     customer_signup_complete,
     signup_link_send,
@@ -109,7 +108,7 @@ def portal_view(view: Callable) -> Callable:
 
     @wraps(view)
     def wrapper(request, org: str, **kwargs):
-        organisation = Organisation.objects.filter(slug=org).first()
+        organisation = organisation_by_slug(org)
         if organisation is None:
             raise Http404("No such organisation")
         with scope(organisation=organisation.pk), timezone.override(organisation.time_zone):
@@ -178,10 +177,11 @@ def home(request, organisation: Organisation):
 
 
 def _submit_form(request, organisation, *, requester_known: bool, initial=None):
+    choices = form_choices(organisation=organisation)
     return TicketSubmitForm(
         *_posted(request),
-        categories=categories_of(organisation=organisation),
-        custom_fields=custom_fields_of(organisation=organisation, for_customer=True),
+        categories=choices.categories,
+        custom_fields=choices.custom_fields,
         requester_known=requester_known,
         initial=initial,
     )
