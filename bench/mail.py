@@ -944,6 +944,78 @@ def run_lmtp(args, mails: list[Mail], env: dict, *, processes: bool) -> list[Res
     return [result]
 
 
+def run_in_process(args, mails: list[Mail]) -> list[Result]:
+    """Store every message, then process them one after another in this process: the CPU
+    and the statements of processing alone, without a server, a client or a second process
+    competing (`time.process_time`, stable on a busy machine), with cProfile on request."""
+    import cProfile
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django_scopes import scope, scopes_disabled
+
+    from karcis.messaging import services
+    from karcis.messaging.models import Mailbox
+
+    fresh_data()
+    with scopes_disabled():
+        mailbox_of = {m.address: m for m in Mailbox.objects.select_related("organisation")}
+    print(f"  in-process ({len(mails):,} messages, one process)…", flush=True)
+    meter = Meter()  # this process is "the bench process"
+    meter.start()
+    cpu, started = time.process_time(), time.perf_counter()
+    stored = []
+    for mail in mails:
+        mailbox = mailbox_of[mail.recipient]
+        with scope(organisation=mailbox.organisation_id):
+            inbound, _created = services.inbound_store(
+                mailbox=mailbox, raw=mail.raw, source="mailgate", recipients=[mail.recipient]
+            )
+        stored.append((inbound.pk, mailbox.organisation_id, mail.expect))
+    store_cpu, store_seconds = time.process_time() - cpu, time.perf_counter() - started
+    store_note = meter.stop(len(mails), "-")
+
+    statements: dict[str, list[int]] = {}
+    # CPU time, not wall time: on a shared machine the wall clock measures the neighbours.
+    profiler = cProfile.Profile(time.process_time) if args.profile else None
+    meter.start()
+    cpu, started = time.process_time(), time.perf_counter()
+    for inbound_id, organisation_id, expect in stored:
+        connection.queries_log.clear()  # a bounded deque: a full one counts nothing
+        with CaptureQueriesContext(connection) as queries, scope(organisation=organisation_id):
+            if profiler is not None:
+                profiler.enable()
+            services.inbound_process(inbound_id=inbound_id)
+            if profiler is not None:
+                profiler.disable()
+        statements.setdefault(expect, []).append(len(queries.captured_queries))
+    process_cpu, process_seconds = time.process_time() - cpu, time.perf_counter() - started
+    process_note = meter.stop(len(mails), "-")
+    if profiler is not None:
+        profiler.dump_stats(args.profile)
+        print(f"    profile written to {args.profile}", flush=True)
+    ok, check = check_stored(mails, wire=False)
+    per_kind = ", ".join(
+        f"{kind} {sum(counts) / len(counts):.1f}" for kind, counts in sorted(statements.items())
+    )
+    result = Result(
+        "In-process, processing alone",
+        "`inbound_process` for each stored message, one after another in one process",
+        len(mails),
+        process_seconds,
+        ok,
+        check,
+        f"CPU per message (time.process_time): {process_cpu * 1000 / len(mails):.2f} ms "
+        f"processing, {store_cpu * 1000 / len(mails):.2f} ms storing "
+        f"({len(mails) / store_seconds:.0f} stored/s); statements per message by outcome: "
+        f"{per_kind}; processing: {process_note}",
+        target=False,
+    )
+    result.extra.append(f"Storing: {store_note}")
+    print(f"    {result.note}", flush=True)
+    return [result]
+
+
 # --- report ---------------------------------------------------------------------------------------
 
 
@@ -1025,7 +1097,8 @@ def parse_args(argv: list[str]):
     )
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=3)
-    parser.add_argument("--only", choices=["gate", "lmtp"])
+    parser.add_argument("--only", choices=["gate", "lmtp", "inprocess"])
+    parser.add_argument("--profile", help="with --only inprocess: write a cProfile here")
     parser.add_argument(
         "--spawn", type=int, default=300, help="messages sent through a process per message"
     )
@@ -1061,6 +1134,9 @@ def main(argv: list[str]) -> None:
         if args.only in (None, "gate"):
             print("==> mail-gate", flush=True)
             results += run_gate(args, mails, folder, env)
+        if args.only == "inprocess":
+            print("==> in-process", flush=True)
+            results += run_in_process(args, mails)
         if args.only in (None, "lmtp"):
             print("==> LMTP server", flush=True)
             for processes in (False, True):
