@@ -7,9 +7,10 @@ the message and tries again later. A message delivered twice is stored once
 
 Processing (parsing, threading, the ticket) happens after the answer, in a bounded pool of
 threads — or of processes (`processes=True`): processing is Python-bound, and the threads
-of one process share one CPU — so a slow ticket never holds up the MTA. A row left waiting
-because the process died is processed by the periodic sweep
-(`services.inbound_pending_process`).
+of one process share one CPU — so a slow ticket never holds up the MTA. Each worker claims
+the waiting rows a batch at a time (`services.inbound_waiting_process`, one commit per
+batch, a savepoint per message) until none is left. A row left waiting because the process
+died is processed by the periodic sweep (`services.inbound_pending_process`).
 
 The server neither relays nor authenticates: it must listen on 127.0.0.1 (or a private
 address only the MTA can reach). Anyone who can connect to it can open tickets.
@@ -73,8 +74,8 @@ def _with_connection(function: Callable, *args):
         close_old_connections()
 
 
-def _process_stored_job(inbound_id: int, organisation_id: int) -> None:
-    _with_connection(_process_stored, inbound_id, organisation_id)
+def _process_waiting_job() -> bool:
+    return _with_connection(_process_waiting)
 
 
 def _worker_process_start(settings_module: str, database_name: str) -> None:
@@ -89,14 +90,15 @@ def _worker_process_start(settings_module: str, database_name: str) -> None:
     connections["default"].settings_dict["NAME"] = database_name
 
 
-def _process_stored(inbound_id: int, organisation_id: int) -> None:
+def _process_waiting() -> bool:
+    """Process one batch of waiting rows; whether more may be waiting (the batch was full)."""
     from karcis.messaging import services
 
     try:
-        with scope(organisation=organisation_id):
-            services.inbound_process(inbound_id=inbound_id)
-    except Exception:  # the database went away: the row stays waiting for the sweep
-        logger.exception("Processing incoming e-mail %s failed; the sweep will retry", inbound_id)
+        return services.inbound_waiting_process() == services.PROCESS_BATCH
+    except Exception:  # the database went away: the rows stay waiting for the sweep
+        logger.exception("Processing incoming e-mail failed; the sweep will retry")
+        return False
 
 
 class MailIntake:
@@ -112,7 +114,11 @@ class MailIntake:
         self.workers, self.processes = workers, processes
         self._intake = ThreadPoolExecutor(INTAKE_THREADS, thread_name_prefix="karcis-intake")
         self._processing = self._processing_pool()
-        self._queued: set[Future] = set()
+        # Workers draining the waiting rows, at most one per worker; messages stored so far
+        # (a worker that started before the latest ones were stored is followed by another).
+        self._draining = 0
+        self._stored = 0
+        self._closing = False
         self._idle = threading.Condition()
 
     def _processing_pool(self) -> Executor:
@@ -178,15 +184,13 @@ class MailIntake:
         except Exception:  # the database, or a bug: either way the sender must keep it
             logger.exception("Storing an incoming e-mail failed; answered 451")
             return REPLY_TRY_LATER
-        # Queued here rather than on the event loop: if the client hangs up before our
-        # answer, the stored message is still processed now, not by the sweep later.
-        for inbound_id, organisation_id in waiting:
-            self._process_later(inbound_id, organisation_id)
+        # Here rather than on the event loop: if the client hangs up before our answer, the
+        # stored message is still processed now, not by the sweep later.
+        if waiting:
+            self._process_later()
         return REPLY_STORED
 
-    def _store_all(
-        self, groups: list[tuple[Mailbox, list[str]]], raw: bytes
-    ) -> list[tuple[int, int]]:
+    def _store_all(self, groups: list[tuple[Mailbox, list[str]]], raw: bytes) -> list[int]:
         from karcis.messaging import services
 
         stored = []
@@ -198,45 +202,61 @@ class MailIntake:
                     )
                 stored.append(inbound)
         # A redelivery of a message processed long ago needs nothing more.
-        return [(i.pk, i.organisation_id) for i in stored if i.state == "pending"]
+        return [i.pk for i in stored if i.state == "pending"]
 
-    def _process_later(self, inbound_id: int, organisation_id: int) -> None:
-        try:
-            future = self._submit(inbound_id, organisation_id)
-        except RuntimeError:  # shutting down: the sweep processes the waiting row
-            return
+    def _process_later(self) -> None:
+        """Messages were stored: make sure a worker will claim them."""
         with self._idle:
-            self._queued.add(future)
-        future.add_done_callback(self._processed)
+            self._stored += 1
+            if self._draining < self.workers:
+                self._drain_start()
 
-    def _submit(self, inbound_id: int, organisation_id: int) -> Future:
+    def _drain_start(self) -> None:
+        """Hand the pool one more drain of the waiting rows (call holding self._idle)."""
+        if self._closing:  # the sweep processes what is left waiting
+            return
+        stored_before = self._stored
+        try:
+            future = self._submit()
+        except RuntimeError:  # the pool is shutting down
+            return
+        self._draining += 1
+        future.add_done_callback(lambda done: self._drained(done, stored_before))
+
+    def _drained(self, future: Future, stored_before: int) -> None:
+        more = not future.cancelled() and future.exception() is None and future.result()
+        with self._idle:
+            self._draining -= 1
+            # A full batch leaves more waiting; and messages stored after this batch began
+            # may have been committed after its claim looked: another batch takes them.
+            if more or self._stored != stored_before:
+                self._drain_start()
+            if not self._draining:
+                self._idle.notify_all()
+
+    def _submit(self) -> Future:
         pool = self._processing
         try:
-            return pool.submit(_process_stored_job, inbound_id, organisation_id)
+            return pool.submit(_process_waiting_job)
         except BrokenProcessPool:
             # A worker process died (killed, out of memory): start a new pool, once.
             logger.error("A mail processing process died; starting new ones")
-            with self._idle:
-                if self._processing is pool:
-                    self._processing = self._processing_pool()
-            return self._processing.submit(_process_stored_job, inbound_id, organisation_id)
-
-    def _processed(self, future: Future) -> None:
-        with self._idle:
-            self._queued.discard(future)
-            if not self._queued:
-                self._idle.notify_all()
+            if self._processing is pool:
+                self._processing = self._processing_pool()
+            return self._processing.submit(_process_waiting_job)
 
     def wait_processed(self, timeout: float | None = None) -> bool:
         """Block until every stored message handed to the pool is processed (True), or
         the timeout passes (False)."""
         with self._idle:
-            return self._idle.wait_for(lambda: not self._queued, timeout)
+            return self._idle.wait_for(lambda: not self._draining, timeout)
 
     def shutdown(self) -> None:
-        """Finish the messages being stored and processed; leave the queued ones waiting
-        (stored, state pending) for the sweep."""
+        """Finish the messages being stored and the batch being processed; leave the rest
+        waiting (stored, state pending) for the sweep."""
         self._intake.shutdown(wait=True)
+        with self._idle:
+            self._closing = True
         self._processing.shutdown(wait=True, cancel_futures=True)
 
 

@@ -406,19 +406,24 @@ def inbound_waiting_process(*, limit: int = PROCESS_BATCH) -> int:
                 .filter(state=InboundState.PENDING)
                 .order_by("id")[:limit]
             )
+        # Each organisation's mailbox addresses read once for the batch.
+        ours_of: dict[int, set[str]] = {}
         for inbound in claimed:
             with scope(organisation=inbound.organisation_id):
-                _process_locked(inbound, bypass_rate_limit=False)
+                _process_locked(inbound, bypass_rate_limit=False, ours_of=ours_of)
     return len(claimed)
 
 
-def _process_locked(inbound: InboundEmail, *, bypass_rate_limit: bool) -> None:
-    """Process a waiting row, locked by the caller's transaction, and record the outcome."""
+def _process_locked(
+    inbound: InboundEmail, *, bypass_rate_limit: bool, ours_of: dict[int, set[str]] | None = None
+) -> None:
+    """Process a waiting row, locked by the caller's transaction, and record the outcome.
+    `ours_of`: the organisations' mailbox addresses read so far in this transaction."""
     inbound.attempts += 1
     try:
         # A savepoint: a failure undoes the half-made ticket, never the stored message.
         with transaction.atomic():
-            outcome = _process(inbound, bypass_rate_limit=bypass_rate_limit)
+            outcome = _process(inbound, bypass_rate_limit=bypass_rate_limit, ours_of=ours_of or {})
     except Rejected as rejection:
         inbound.state, inbound.reason = InboundState.REJECTED, str(rejection)
     except ValidationError as error:
@@ -450,7 +455,9 @@ def _process_locked(inbound: InboundEmail, *, bypass_rate_limit: bool) -> None:
     )
 
 
-def _process(inbound: InboundEmail, *, bypass_rate_limit: bool) -> Outcome:
+def _process(
+    inbound: InboundEmail, *, bypass_rate_limit: bool, ours_of: dict[int, set[str]]
+) -> Outcome:
     parsed = email_parse(bytes(inbound.raw))
     organisation = inbound.organisation
     inbound.from_address = parsed.from_address[:254]
@@ -461,7 +468,9 @@ def _process(inbound: InboundEmail, *, bypass_rate_limit: bool) -> Outcome:
             return _bounce_record(organisation, parsed)
         if not _is_address(parsed.from_address):
             raise Rejected(_("The message has no sender address, so nobody could be answered."))
-        ours = mailbox_addresses_of(organisation_id=organisation.pk)
+        ours = ours_of.get(organisation.pk)
+        if ours is None:
+            ours = ours_of[organisation.pk] = mailbox_addresses_of(organisation_id=organisation.pk)
         if addresses.base_address(parsed.from_address) in ours:
             raise Rejected(_("The message comes from one of our own addresses (a mail loop)."))
         if not bypass_rate_limit:
