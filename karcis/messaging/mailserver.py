@@ -109,6 +109,8 @@ class MailIntake:
     """
 
     def __init__(self, *, lmtp: bool = False, workers: int = 2, processes: bool = False):
+        """`workers`: threads (or processes) that process what is stored; 0 stores only,
+        leaving the processing to the periodic sweep or to another server."""
         self.lmtp = lmtp
         self.source = "lmtp" if lmtp else "smtp"
         self.workers, self.processes = workers, processes
@@ -121,7 +123,9 @@ class MailIntake:
         self._closing = False
         self._idle = threading.Condition()
 
-    def _processing_pool(self) -> Executor:
+    def _processing_pool(self) -> Executor | None:
+        if not self.workers:
+            return None
         if not self.processes:
             return ThreadPoolExecutor(self.workers, thread_name_prefix="karcis-process")
         # Spawned, not forked: this process has threads (and database connections).
@@ -206,6 +210,8 @@ class MailIntake:
 
     def _process_later(self) -> None:
         """Messages were stored: make sure a worker will claim them."""
+        if not self.workers:
+            return
         with self._idle:
             self._stored += 1
             if self._draining < self.workers:
@@ -236,14 +242,15 @@ class MailIntake:
 
     def _submit(self) -> Future:
         pool = self._processing
+        assert pool is not None  # only with workers
         try:
             return pool.submit(_process_waiting_job)
         except BrokenProcessPool:
             # A worker process died (killed, out of memory): start a new pool, once.
             logger.error("A mail processing process died; starting new ones")
             if self._processing is pool:
-                self._processing = self._processing_pool()
-            return self._processing.submit(_process_waiting_job)
+                self._processing = pool = self._processing_pool()
+            return pool.submit(_process_waiting_job)  # type: ignore[union-attr]
 
     def wait_processed(self, timeout: float | None = None) -> bool:
         """Block until every stored message handed to the pool is processed (True), or
@@ -257,7 +264,8 @@ class MailIntake:
         self._intake.shutdown(wait=True)
         with self._idle:
             self._closing = True
-        self._processing.shutdown(wait=True, cancel_futures=True)
+        if self._processing is not None:
+            self._processing.shutdown(wait=True, cancel_futures=True)
 
 
 def _mailboxes(envelope: Envelope) -> dict[str, Mailbox]:
