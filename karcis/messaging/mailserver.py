@@ -23,6 +23,7 @@ recipients are refused at RCPT (550 5.1.1), messages over KARCIS_MAIL_MAX_BYTES 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -198,7 +199,9 @@ class MailIntake:
         from karcis.messaging import services
 
         stored = []
-        with transaction.atomic():
+        # For two mailboxes or more, one transaction: stored for every one, or for none. For
+        # one (nearly all mail), inbound_store's own transaction is the whole of it.
+        with transaction.atomic() if len(groups) > 1 else contextlib.nullcontext():
             for mailbox, recipients in groups:
                 with scope(organisation=mailbox.organisation_id):
                     inbound, _created = services.inbound_store(
