@@ -123,6 +123,7 @@ def ticket_acknowledge(
         if not origin.get("acknowledge", False):
             return None
         current = intake.of(origin["inbound_email"])
+        inbound: InboundEmail | None
         if current is not None:  # being processed here: no need to read it again
             inbound, ours = current.inbound, current.ours
         else:

@@ -722,6 +722,7 @@ def inbound_ticket_opened(*, inbound_id: int, ticket_id: int, message_id: int) -
     """A ticket was just opened from this stored e-mail: remember its Message-ID, so that the
     answers to it thread into the ticket (call inside the transaction that opens it)."""
     current = intake.of(inbound_id)
+    row: tuple[str, int] | None
     if current is not None:  # being processed here: no need to read it again
         current.first_message_id = message_id
         row = (current.inbound.message_id, current.inbound.organisation_id)
