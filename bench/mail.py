@@ -733,6 +733,8 @@ class MailServer:
             self.options.insert(0, "--lmtp")
         if processes:
             self.options.append("--processes")
+        # As the report shows them: without the bench's port.
+        self.shown = " ".join(o for o in self.options if o not in ("--port", str(port)))
         self.command = [KARCIS, "mailserver", *self.options]
         self.port = port
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed in stop())
@@ -745,6 +747,13 @@ class MailServer:
         if "Karcis mail server:" not in line:
             self.stop()
             raise SystemExit(f"The mail server did not start: {line!r}; see {self.log.name}")
+
+    def metered(self) -> "Meter":
+        """A meter of the CPU of the server's processes, started now."""
+        meter = Meter()
+        meter.pids.add(self.process.pid)
+        meter.start()
+        return meter
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -898,22 +907,13 @@ def run_gate(args, mails: list[Mail], folder: str, env: dict) -> list[Result]:
 def run_server(args, mails: list[Mail], env: dict, *, lmtp: bool, processes: bool) -> list[Result]:
     """The mail server processing what it stores: messages/s from the first message sent
     to the last one processed."""
-    fresh_data()
     protocol = "LMTP" if lmtp else "SMTP"
-    server = MailServer(
-        env, port=args.port, workers=args.lmtp_workers, processes=processes, lmtp=lmtp
+    server = server_started(
+        args, env, protocol, len(mails), workers=args.lmtp_workers, processes=processes, lmtp=lmtp
     )
-    options = " ".join(server.options[:1] + server.options[3:] if lmtp else server.options[2:])
+    options = server.shown
     try:
-        print(
-            f"  {protocol} ({len(mails):,} messages, {args.lmtp_clients} client connections, "
-            f"`karcis mailserver {options}`)…",
-            end="",
-            flush=True,
-        )
-        meter = Meter()
-        meter.pids.add(server.process.pid)
-        meter.start()
+        meter = server.metered()
         started = time.perf_counter()
         problems, retries = mail_send(mails, port=args.port, clients=args.lmtp_clients, lmtp=lmtp)
         accepted = time.perf_counter() - started
@@ -936,6 +936,21 @@ def run_server(args, mails: list[Mail], env: dict, *, lmtp: bool, processes: boo
     finally:
         server.stop()
     return [result]
+
+
+def server_started(
+    args, env: dict, label: str, count: int, *, workers: int, processes: bool, lmtp: bool
+) -> MailServer:
+    """A fresh database, and the mail server started on it."""
+    fresh_data()
+    server = MailServer(env, port=args.port, workers=workers, processes=processes, lmtp=lmtp)
+    print(
+        f"  {label} ({count:,} messages, {args.lmtp_clients} client connections, "
+        f"`karcis mailserver {server.shown}`)…",
+        end="",
+        flush=True,
+    )
+    return server
 
 
 def resend_check(args, mails: list[Mail], result: "Result", *, lmtp: bool) -> None:
@@ -967,19 +982,12 @@ def run_store_only(args, mails: list[Mail], env: dict) -> list[Result]:
     so the usual checks hold on this path too."""
     from karcis.messaging import services
 
-    fresh_data()
-    server = MailServer(env, port=args.port, workers=0, processes=False, lmtp=True)
-    options = " ".join(server.options[:1] + server.options[3:])
+    server = server_started(
+        args, env, "store only", len(mails), workers=0, processes=False, lmtp=True
+    )
+    options = server.shown
     try:
-        print(
-            f"  store only ({len(mails):,} messages, {args.lmtp_clients} client connections, "
-            f"`karcis mailserver {options}`)…",
-            end="",
-            flush=True,
-        )
-        meter = Meter()
-        meter.pids.add(server.process.pid)
-        meter.start()
+        meter = server.metered()
         started = time.perf_counter()
         problems, retries = mail_send(mails, port=args.port, clients=args.lmtp_clients)
         seconds = time.perf_counter() - started
