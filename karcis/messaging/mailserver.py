@@ -7,9 +7,9 @@ the message and tries again later. A message delivered twice is stored once
 
 Processing (parsing, threading, the ticket) happens after the answer, in a bounded pool of
 threads — or of processes (`processes=True`): processing is Python-bound, and the threads
-of one process share one CPU — so a slow ticket never holds up the MTA. Each worker claims
-the waiting rows a batch at a time (`services.inbound_waiting_process`, one commit per
-batch, a savepoint per message) until none is left. A row left waiting because the process
+of one process share one CPU — so a slow ticket never holds up the MTA. Each worker takes
+the waiting rows a batch at a time (`services.inbound_waiting_process`, each message in its
+own transaction, rows another worker holds skipped) until none is left. A row left waiting because the process
 died is processed by the periodic sweep (`services.inbound_pending_process`).
 
 The server neither relays nor authenticates: it must listen on 127.0.0.1 (or a private

@@ -76,9 +76,7 @@ Message = Any
 
 logger = logging.getLogger(__name__)
 
-# How many waiting messages one transaction of the processing worker takes
-# (inbound_waiting_process): enough to share the commit, few enough that a reply rarely
-# waits for a batch that holds its parent.
+# How many waiting messages the processing worker lists at a time (inbound_waiting_process).
 PROCESS_BATCH = 20
 # A stored row waits this long for the process that stored it before the sweep takes it.
 PENDING_GRACE = timedelta(seconds=30)
@@ -392,26 +390,30 @@ def _locked_rows(*, skip_locked: bool = False) -> QuerySet[InboundEmail]:
 
 
 def inbound_waiting_process(*, limit: int = PROCESS_BATCH) -> int:
-    """Process up to `limit` waiting messages, oldest first; returns how many it took.
+    """Process up to `limit` waiting messages, oldest first; returns how many were waiting.
 
-    One statement claims them (rows another worker holds are skipped, not waited for) and
-    one commit ends them: the per-message cost of a transaction is shared. Each message
-    still has its own savepoint, so a failure marks only that one failed. Rows of any
-    organisation: each is processed in its own organisation's scope.
+    One statement lists them; each is then processed in its own transaction, as
+    `inbound_process` does, except that a row another worker holds is skipped rather than
+    waited for (that worker is processing it). Not one transaction for the batch: opening a
+    ticket takes its organisation's numbering lock (decision 0002) until the commit, so two
+    workers with batches of two organisations would deadlock, and two with batches of one
+    would take turns. Rows of any organisation: each is processed in its own scope.
     """
-    with transaction.atomic():
-        with scopes_disabled():
-            claimed = list(
-                _locked_rows(skip_locked=True)
-                .filter(state=InboundState.PENDING)
-                .order_by("id")[:limit]
-            )
-        # Each organisation's mailbox addresses read once for the batch.
-        ours_of: dict[int, set[str]] = {}
-        for inbound in claimed:
-            with scope(organisation=inbound.organisation_id):
+    with scopes_disabled():
+        waiting = list(
+            InboundEmail.objects.filter(state=InboundState.PENDING)
+            .order_by("id")
+            .values_list("pk", "organisation_id")[:limit]
+        )
+    # Each organisation's mailbox addresses read once for the batch (a fraction of a second).
+    ours_of: dict[int, set[str]] = {}
+    for inbound_id, organisation_id in waiting:
+        with scope(organisation=organisation_id), transaction.atomic():
+            inbound = _locked_rows(skip_locked=True).filter(pk=inbound_id).first()
+            # None: another worker has it. Not waiting: processed since the list was read.
+            if inbound is not None and inbound.state == InboundState.PENDING:
                 _process_locked(inbound, bypass_rate_limit=False, ours_of=ours_of)
-    return len(claimed)
+    return len(waiting)
 
 
 def _process_locked(
