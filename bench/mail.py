@@ -724,11 +724,17 @@ def gate_in_process(
 # --- LMTP ------------------------------------------------------------------------------------------
 
 
-class LmtpServer:
-    def __init__(self, env: dict, *, port: int, workers: int, processes: bool):
-        self.options = ["--lmtp", "--port", str(port), "--workers", str(workers)]
+class MailServer:
+    """`karcis mailserver`, started for one run and stopped after it."""
+
+    def __init__(self, env: dict, *, port: int, workers: int, processes: bool, lmtp: bool):
+        self.options = ["--port", str(port), "--workers", str(workers)]
+        if lmtp:
+            self.options.insert(0, "--lmtp")
         if processes:
             self.options.append("--processes")
+        # As the report shows them: without the bench's port.
+        self.shown = " ".join(o for o in self.options if o not in ("--port", str(port)))
         self.command = [KARCIS, "mailserver", *self.options]
         self.port = port
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed in stop())
@@ -738,9 +744,16 @@ class LmtpServer:
             self.command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=self.log, text=True
         )
         line = self.process.stdout.readline()
-        if "LMTP on" not in line:
+        if "Karcis mail server:" not in line:
             self.stop()
             raise SystemExit(f"The mail server did not start: {line!r}; see {self.log.name}")
+
+    def metered(self) -> "Meter":
+        """A meter of the CPU of the server's processes, started now."""
+        meter = Meter()
+        meter.pids.add(self.process.pid)
+        meter.start()
+        return meter
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -758,9 +771,11 @@ class LmtpServer:
             os.unlink(self.log.name)
 
 
-def lmtp_send(mails: list[Mail], *, port: int, clients: int) -> tuple[list[str], int]:
-    """Deliver over `clients` concurrent LMTP connections, in order, one message per
-    transaction, retrying 4xx answers as an MTA would; (problems, retries)."""
+def mail_send(
+    mails: list[Mail], *, port: int, clients: int, lmtp: bool = True
+) -> tuple[list[str], int]:
+    """Deliver over `clients` concurrent LMTP (or SMTP) connections, in order, one message
+    per transaction, retrying 4xx answers as an MTA would; (problems, retries)."""
     todo: queue.Queue = queue.Queue()
     for mail in mails:
         todo.put(mail)
@@ -768,7 +783,7 @@ def lmtp_send(mails: list[Mail], *, port: int, clients: int) -> tuple[list[str],
     retries = Counter()
 
     def client_loop() -> None:
-        client = smtplib.LMTP("127.0.0.1", port, timeout=120)
+        client = (smtplib.LMTP if lmtp else smtplib.SMTP)("127.0.0.1", port, timeout=120)
         client.ehlo_or_helo_if_needed()
         try:
             while True:
@@ -889,29 +904,25 @@ def run_gate(args, mails: list[Mail], folder: str, env: dict) -> list[Result]:
     return results
 
 
-def run_lmtp(args, mails: list[Mail], env: dict, *, processes: bool) -> list[Result]:
-    fresh_data()
-    server = LmtpServer(env, port=args.port, workers=args.lmtp_workers, processes=processes)
-    options = " ".join(server.options[:1] + server.options[3:])
+def run_server(args, mails: list[Mail], env: dict, *, lmtp: bool, processes: bool) -> list[Result]:
+    """The mail server processing what it stores: messages/s from the first message sent
+    to the last one processed."""
+    protocol = "LMTP" if lmtp else "SMTP"
+    server = server_started(
+        args, env, protocol, len(mails), workers=args.lmtp_workers, processes=processes, lmtp=lmtp
+    )
+    options = server.shown
     try:
-        print(
-            f"  LMTP ({len(mails):,} messages, {args.lmtp_clients} client connections, "
-            f"`karcis mailserver {options}`)…",
-            end="",
-            flush=True,
-        )
-        meter = Meter()
-        meter.pids.add(server.process.pid)
-        meter.start()
+        meter = server.metered()
         started = time.perf_counter()
-        problems, retries = lmtp_send(mails, port=args.port, clients=args.lmtp_clients)
+        problems, retries = mail_send(mails, port=args.port, clients=args.lmtp_clients, lmtp=lmtp)
         accepted = time.perf_counter() - started
         seconds = wait_processed(len(mails)) - started
         note = meter.stop(len(mails), "mail server")
         ok, check = check_stored(mails, wire=True)
         result = Result(
-            "LMTP server, processing " + ("processes" if processes else "threads"),
-            f"`karcis mailserver {options}`, {args.lmtp_clients} concurrent LMTP connections",
+            f"{protocol} server, processing " + ("processes" if processes else "threads"),
+            f"`karcis mailserver {options}`, {args.lmtp_clients} concurrent {protocol} connections",
             len(mails),
             seconds,
             ok and not problems,
@@ -921,26 +932,261 @@ def run_lmtp(args, mails: list[Mail], env: dict, *, processes: bool) -> list[Res
             + note,
         )
         print(f" {result.rate:.0f} messages/s", flush=True)
-
-        sample = random.Random(args.seed + 2).sample(mails, min(args.resend, len(mails)))
-        before = counts()
-        problems, _retries = lmtp_send(sample, port=args.port, clients=args.lmtp_clients)
-        time.sleep(1)
-        wait_processed(len(mails))
-        after = counts()
-        resend_ok = before == after and not problems
-        result.extra.append(
-            f"Re-sent {len(sample)} messages: "
-            + (
-                "OK, every one answered 250, nothing added (e-mails, tickets, desk messages: "
-                f"{after[0]:,}, {after[1]:,}, {after[2]:,})"
-                if resend_ok
-                else f"FAILED: before {before}, after {after}, {problems[:3]}"
-            )
-        )
-        result.ok = result.ok and resend_ok
+        resend_check(args, mails, result, lmtp=lmtp)
     finally:
         server.stop()
+    return [result]
+
+
+def server_started(
+    args, env: dict, label: str, count: int, *, workers: int, processes: bool, lmtp: bool
+) -> MailServer:
+    """A fresh database, and the mail server started on it."""
+    fresh_data()
+    server = MailServer(env, port=args.port, workers=workers, processes=processes, lmtp=lmtp)
+    print(
+        f"  {label} ({count:,} messages, {args.lmtp_clients} client connections, "
+        f"`karcis mailserver {server.shown}`)…",
+        end="",
+        flush=True,
+    )
+    return server
+
+
+def resend_check(args, mails: list[Mail], result: "Result", *, lmtp: bool) -> None:
+    """Send a sample again: every one answered 250, nothing added."""
+    sample = random.Random(args.seed + 2).sample(mails, min(args.resend, len(mails)))
+    before = counts()
+    problems, _retries = mail_send(sample, port=args.port, clients=args.lmtp_clients, lmtp=lmtp)
+    time.sleep(1)
+    wait_processed(len(mails))
+    after = counts()
+    resend_ok = before == after and not problems
+    result.extra.append(
+        f"Re-sent {len(sample)} messages: "
+        + (
+            "OK, every one answered 250, nothing added (e-mails, tickets, desk messages: "
+            f"{after[0]:,}, {after[1]:,}, {after[2]:,})"
+            if resend_ok
+            else f"FAILED: before {before}, after {after}, {problems[:3]}"
+        )
+    )
+    result.ok = result.ok and resend_ok
+
+
+def run_store_only(args, mails: list[Mail], env: dict) -> list[Result]:
+    """The raw store alone: `karcis mailserver --lmtp --workers 0` stores each message and
+    answers 250 once its bytes are committed, with no processing competing for the CPUs.
+    The rate is from the first message sent to the last 250. Then the stored backlog is
+    processed here, batch after batch (inbound_waiting_process, as a server's worker does),
+    so the usual checks hold on this path too."""
+    from karcis.messaging import services
+
+    server = server_started(
+        args, env, "store only", len(mails), workers=0, processes=False, lmtp=True
+    )
+    options = server.shown
+    try:
+        meter = server.metered()
+        started = time.perf_counter()
+        problems, retries = mail_send(mails, port=args.port, clients=args.lmtp_clients)
+        seconds = time.perf_counter() - started
+        note = meter.stop(len(mails), "mail server")
+        stored = counts()[0]
+        print(f" {len(mails) / seconds:.0f} messages/s", flush=True)
+        print("    processing the stored backlog in this process…", end="", flush=True)
+        cpu, drain_started = time.process_time(), time.perf_counter()
+        while services.inbound_waiting_process():
+            pass
+        drain_seconds = time.perf_counter() - drain_started
+        drain_cpu = time.process_time() - cpu
+        print(f" {len(mails) / drain_seconds:.0f} messages/s", flush=True)
+        ok, check = check_stored(mails, wire=True)
+        result = Result(
+            "LMTP server, storing only",
+            f"`karcis mailserver {options}`, {args.lmtp_clients} concurrent LMTP connections; "
+            "250 after the bytes are committed",
+            len(mails),
+            seconds,
+            ok and not problems and stored == len(mails),
+            check + ("; " + "; ".join(problems[:5]) if problems else ""),
+            f"{stored:,} rows stored when the last 250 came, {retries} 4xx answers retried; {note}",
+            target=False,
+        )
+        result.extra.append(
+            f"The backlog processed afterwards in one process, batch after batch: "
+            f"{len(mails) / drain_seconds:.0f} messages/s, {drain_cpu * 1000 / len(mails):.1f} "
+            "ms of CPU per message in that process (the auto-replies sent in it too)"
+        )
+        resend_check(args, mails, result, lmtp=True)
+    finally:
+        server.stop()
+    return [result]
+
+
+# --- the floor: Python's parser and one INSERT, over the same LMTP client ---------------------
+
+FLOOR_TABLE = "bench_mail_floor"
+
+
+def floor_server(url: str, port: int, ready) -> None:
+    """One process of the floor: an aiosmtpd LMTP server whose DATA parses the message with
+    Python's `email` package (the Message-ID read, so the headers are parsed) and INSERTs
+    the raw bytes, committed, before answering 250. No mailbox lookup, no deduplication."""
+    import asyncio
+    import email
+    import email.policy
+
+    from aiosmtpd.lmtp import LMTP
+
+    conn = desk_bench._connect(url)
+    conn.autocommit = True
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            raw = envelope.original_content
+            message = email.message_from_bytes(raw, policy=email.policy.default)
+            conn.execute(
+                f"INSERT INTO {FLOOR_TABLE} (message_id, raw) VALUES (%s, %s)",
+                (str(message.get("Message-ID", "")), raw),
+            )
+            return "250 2.0.0 OK: stored"
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        await loop.create_server(
+            lambda: LMTP(Handler(), loop=loop), host="127.0.0.1", port=port, reuse_port=True
+        )
+        ready.put(os.getpid())
+        await asyncio.Event().wait()
+
+    asyncio.run(serve())
+
+
+def run_floor(args, mails: list[Mail]) -> list[Result]:
+    """The floor measured as the store path is: the same client and connections, a server of
+    2 processes sharing the port (SO_REUSEPORT), each parsing and INSERTing."""
+    with desk_bench._connect(args.database_url) as conn:
+        conn.execute(f"DROP TABLE IF EXISTS {FLOOR_TABLE}")
+        conn.execute(
+            f"CREATE TABLE {FLOOR_TABLE} (id bigserial PRIMARY KEY, message_id text, raw bytea)"
+        )
+    context = multiprocessing.get_context("spawn")
+    ready = context.Queue()
+    processes = [
+        context.Process(
+            target=floor_server, args=(args.database_url, args.port, ready), daemon=True
+        )
+        for _n in range(2)
+    ]
+    for process in processes:
+        process.start()
+    meter = Meter()
+    for _process in processes:
+        meter.pids.add(ready.get(timeout=60))
+    try:
+        print(f"  floor ({len(mails):,} messages, 2 server processes)…", end="", flush=True)
+        meter.start()
+        started = time.perf_counter()
+        problems, retries = mail_send(mails, port=args.port, clients=args.lmtp_clients)
+        seconds = time.perf_counter() - started
+        note = meter.stop(len(mails), "floor server")
+        print(f" {len(mails) / seconds:.0f} messages/s", flush=True)
+    finally:
+        for process in processes:
+            process.terminate()
+            process.join(timeout=10)
+    with desk_bench._connect(args.database_url) as conn:
+        rows = conn.execute(f"SELECT raw FROM {FLOOR_TABLE}").fetchall()
+    stored = Counter(bytes(row[0]) for row in rows)
+    lost = sum(1 for mail in mails if not stored[mail.wire])
+    ok = not problems and len(rows) == len(mails) and not lost
+    return [
+        Result(
+            "Floor: Python's email parser + one INSERT",
+            f"2 aiosmtpd LMTP processes on one port, {args.lmtp_clients} concurrent LMTP "
+            "connections; 250 after the INSERT commits",
+            len(mails),
+            seconds,
+            ok,
+            f"{'OK' if ok else 'FAILED'}: {len(rows):,} rows for {len(mails):,} sent, "
+            f"{lost} not found byte for byte"
+            + ("; " + "; ".join(problems[:5]) if problems else ""),
+            f"{retries} 4xx answers retried; {note}",
+            target=False,
+        )
+    ]
+
+
+def run_in_process(args, mails: list[Mail]) -> list[Result]:
+    """Store every message, then process them one after another in this process: the CPU
+    and the statements of processing alone, without a server, a client or a second process
+    competing (`time.process_time`, stable on a busy machine), with cProfile on request."""
+    import cProfile
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django_scopes import scope, scopes_disabled
+
+    from karcis.messaging import services
+    from karcis.messaging.models import Mailbox
+
+    fresh_data()
+    with scopes_disabled():
+        mailbox_of = {m.address: m for m in Mailbox.objects.select_related("organisation")}
+    print(f"  in-process ({len(mails):,} messages, one process)…", flush=True)
+    meter = Meter()  # this process is "the bench process"
+    meter.start()
+    cpu, started = time.process_time(), time.perf_counter()
+    stored = []
+    for mail in mails:
+        mailbox = mailbox_of[mail.recipient]
+        with scope(organisation=mailbox.organisation_id):
+            inbound, _created = services.inbound_store(
+                mailbox=mailbox, raw=mail.raw, source="mailgate", recipients=[mail.recipient]
+            )
+        stored.append((inbound.pk, mailbox.organisation_id, mail.expect))
+    store_cpu, store_seconds = time.process_time() - cpu, time.perf_counter() - started
+    store_note = meter.stop(len(mails), "-")
+
+    statements: dict[str, list[int]] = {}
+    # CPU time, not wall time: on a shared machine the wall clock measures the neighbours.
+    profiler = cProfile.Profile(time.process_time) if args.profile else None
+    meter.start()
+    cpu, started = time.process_time(), time.perf_counter()
+    for inbound_id, organisation_id, expect in stored:
+        connection.queries_log.clear()  # a bounded deque: a full one counts nothing
+        with CaptureQueriesContext(connection) as queries, scope(organisation=organisation_id):
+            if profiler is not None:
+                profiler.enable()
+            services.inbound_process(inbound_id=inbound_id)
+            if profiler is not None:
+                profiler.disable()
+        statements.setdefault(expect, []).append(len(queries.captured_queries))
+    process_cpu, process_seconds = time.process_time() - cpu, time.perf_counter() - started
+    process_note = meter.stop(len(mails), "-")
+    if profiler is not None:
+        profiler.dump_stats(args.profile)
+        print(f"    profile written to {args.profile}", flush=True)
+    ok, check = check_stored(mails, wire=False)
+    per_kind = ", ".join(
+        f"{kind} {sum(counts) / len(counts):.1f}" for kind, counts in sorted(statements.items())
+    )
+    result = Result(
+        "In-process, processing alone",
+        "`inbound_process` for each stored message, one after another in one process",
+        len(mails),
+        process_seconds,
+        ok,
+        check,
+        f"CPU per message (time.process_time): {process_cpu * 1000 / len(mails):.2f} ms "
+        f"processing, {store_cpu * 1000 / len(mails):.2f} ms storing "
+        f"({len(mails) / store_seconds:.0f} stored/s); statements per message by outcome: "
+        f"{per_kind}; processing: {process_note}",
+        target=False,
+    )
+    result.extra.append(f"Storing: {store_note}")
+    print(f"    {result.note}", flush=True)
     return [result]
 
 
@@ -1025,7 +1271,8 @@ def parse_args(argv: list[str]):
     )
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=3)
-    parser.add_argument("--only", choices=["gate", "lmtp"])
+    parser.add_argument("--only", choices=["gate", "lmtp", "smtp", "store", "floor", "inprocess"])
+    parser.add_argument("--profile", help="with --only inprocess: write a cProfile here")
     parser.add_argument(
         "--spawn", type=int, default=300, help="messages sent through a process per message"
     )
@@ -1061,10 +1308,22 @@ def main(argv: list[str]) -> None:
         if args.only in (None, "gate"):
             print("==> mail-gate", flush=True)
             results += run_gate(args, mails, folder, env)
+        if args.only == "inprocess":
+            print("==> in-process", flush=True)
+            results += run_in_process(args, mails)
         if args.only in (None, "lmtp"):
             print("==> LMTP server", flush=True)
             for processes in (False, True):
-                results += run_lmtp(args, mails, env, processes=processes)
+                results += run_server(args, mails, env, lmtp=True, processes=processes)
+        if args.only in (None, "smtp"):
+            print("==> SMTP server", flush=True)
+            results += run_server(args, mails, env, lmtp=False, processes=True)
+        if args.only in (None, "store"):
+            print("==> the raw store alone", flush=True)
+            results += run_store_only(args, mails, env)
+        if args.only in (None, "floor"):
+            print("==> the floor", flush=True)
+            results += run_floor(args, mails)
         info["load_after"] = desk_bench.load_average()
         command = (".venv/bin/python bench/mail.py " + shlex.join(argv)).rstrip()
         section = report(args, mails, results, info, command)

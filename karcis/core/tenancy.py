@@ -42,6 +42,10 @@ SCOPES_DISABLED_ALLOWLIST: dict[str, str] = {
     "karcis.messaging.selectors.mailbox_for_recipient": (
         "an incoming e-mail belongs to no organisation until its recipient says which"
     ),
+    "karcis.messaging.services.inbound_waiting_process": (
+        "the mail server's workers claim waiting e-mail of every organisation in one "
+        "statement; each message is then processed in its own organisation's scope"
+    ),
     "karcis.messaging.services._mailbox_check": (
         "mailbox addresses are unique across organisations"
     ),

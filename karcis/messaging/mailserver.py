@@ -7,9 +7,10 @@ the message and tries again later. A message delivered twice is stored once
 
 Processing (parsing, threading, the ticket) happens after the answer, in a bounded pool of
 threads — or of processes (`processes=True`): processing is Python-bound, and the threads
-of one process share one CPU — so a slow ticket never holds up the MTA. A row left waiting
-because the process died is processed by the periodic sweep
-(`services.inbound_pending_process`).
+of one process share one CPU — so a slow ticket never holds up the MTA. Each worker takes
+the waiting rows a batch at a time (`services.inbound_waiting_process`, each message in its
+own transaction, rows another worker holds skipped) until none is left. A row left waiting because the process
+died is processed by the periodic sweep (`services.inbound_pending_process`).
 
 The server neither relays nor authenticates: it must listen on 127.0.0.1 (or a private
 address only the MTA can reach). Anyone who can connect to it can open tickets.
@@ -22,6 +23,7 @@ recipients are refused at RCPT (550 5.1.1), messages over KARCIS_MAIL_MAX_BYTES 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -73,8 +75,8 @@ def _with_connection(function: Callable, *args):
         close_old_connections()
 
 
-def _process_stored_job(inbound_id: int, organisation_id: int) -> None:
-    _with_connection(_process_stored, inbound_id, organisation_id)
+def _process_waiting_job() -> bool:
+    return _with_connection(_process_waiting)
 
 
 def _worker_process_start(settings_module: str, database_name: str) -> None:
@@ -89,14 +91,15 @@ def _worker_process_start(settings_module: str, database_name: str) -> None:
     connections["default"].settings_dict["NAME"] = database_name
 
 
-def _process_stored(inbound_id: int, organisation_id: int) -> None:
+def _process_waiting() -> bool:
+    """Process one batch of waiting rows; whether more may be waiting (the batch was full)."""
     from karcis.messaging import services
 
     try:
-        with scope(organisation=organisation_id):
-            services.inbound_process(inbound_id=inbound_id)
-    except Exception:  # the database went away: the row stays waiting for the sweep
-        logger.exception("Processing incoming e-mail %s failed; the sweep will retry", inbound_id)
+        return services.inbound_waiting_process() == services.PROCESS_BATCH
+    except Exception:  # the database went away: the rows stay waiting for the sweep
+        logger.exception("Processing incoming e-mail failed; the sweep will retry")
+        return False
 
 
 class MailIntake:
@@ -107,15 +110,23 @@ class MailIntake:
     """
 
     def __init__(self, *, lmtp: bool = False, workers: int = 2, processes: bool = False):
+        """`workers`: threads (or processes) that process what is stored; 0 stores only,
+        leaving the processing to the periodic sweep or to another server."""
         self.lmtp = lmtp
         self.source = "lmtp" if lmtp else "smtp"
         self.workers, self.processes = workers, processes
         self._intake = ThreadPoolExecutor(INTAKE_THREADS, thread_name_prefix="karcis-intake")
         self._processing = self._processing_pool()
-        self._queued: set[Future] = set()
+        # Workers draining the waiting rows, at most one per worker; messages stored so far
+        # (a worker that started before the latest ones were stored is followed by another).
+        self._draining = 0
+        self._stored = 0
+        self._closing = False
         self._idle = threading.Condition()
 
-    def _processing_pool(self) -> Executor:
+    def _processing_pool(self) -> Executor | None:
+        if not self.workers:
+            return None
         if not self.processes:
             return ThreadPoolExecutor(self.workers, thread_name_prefix="karcis-process")
         # Spawned, not forked: this process has threads (and database connections).
@@ -178,19 +189,19 @@ class MailIntake:
         except Exception:  # the database, or a bug: either way the sender must keep it
             logger.exception("Storing an incoming e-mail failed; answered 451")
             return REPLY_TRY_LATER
-        # Queued here rather than on the event loop: if the client hangs up before our
-        # answer, the stored message is still processed now, not by the sweep later.
-        for inbound_id, organisation_id in waiting:
-            self._process_later(inbound_id, organisation_id)
+        # Here rather than on the event loop: if the client hangs up before our answer, the
+        # stored message is still processed now, not by the sweep later.
+        if waiting:
+            self._process_later()
         return REPLY_STORED
 
-    def _store_all(
-        self, groups: list[tuple[Mailbox, list[str]]], raw: bytes
-    ) -> list[tuple[int, int]]:
+    def _store_all(self, groups: list[tuple[Mailbox, list[str]]], raw: bytes) -> list[int]:
         from karcis.messaging import services
 
         stored = []
-        with transaction.atomic():
+        # For two mailboxes or more, one transaction: stored for every one, or for none. For
+        # one (nearly all mail), inbound_store's own transaction is the whole of it.
+        with transaction.atomic() if len(groups) > 1 else contextlib.nullcontext():
             for mailbox, recipients in groups:
                 with scope(organisation=mailbox.organisation_id):
                     inbound, _created = services.inbound_store(
@@ -198,46 +209,66 @@ class MailIntake:
                     )
                 stored.append(inbound)
         # A redelivery of a message processed long ago needs nothing more.
-        return [(i.pk, i.organisation_id) for i in stored if i.state == "pending"]
+        return [i.pk for i in stored if i.state == "pending"]
 
-    def _process_later(self, inbound_id: int, organisation_id: int) -> None:
-        try:
-            future = self._submit(inbound_id, organisation_id)
-        except RuntimeError:  # shutting down: the sweep processes the waiting row
+    def _process_later(self) -> None:
+        """Messages were stored: make sure a worker will claim them."""
+        if not self.workers:
             return
         with self._idle:
-            self._queued.add(future)
-        future.add_done_callback(self._processed)
+            self._stored += 1
+            if self._draining < self.workers:
+                self._drain_start()
 
-    def _submit(self, inbound_id: int, organisation_id: int) -> Future:
-        pool = self._processing
+    def _drain_start(self) -> None:
+        """Hand the pool one more drain of the waiting rows (call holding self._idle)."""
+        if self._closing:  # the sweep processes what is left waiting
+            return
+        stored_before = self._stored
         try:
-            return pool.submit(_process_stored_job, inbound_id, organisation_id)
+            future = self._submit()
+        except RuntimeError:  # the pool is shutting down
+            return
+        self._draining += 1
+        future.add_done_callback(lambda done: self._drained(done, stored_before))
+
+    def _drained(self, future: Future, stored_before: int) -> None:
+        more = not future.cancelled() and future.exception() is None and future.result()
+        with self._idle:
+            self._draining -= 1
+            # A full batch leaves more waiting; and messages stored after this batch began
+            # may have been committed after its claim looked: another batch takes them.
+            if more or self._stored != stored_before:
+                self._drain_start()
+            if not self._draining:
+                self._idle.notify_all()
+
+    def _submit(self) -> Future:
+        pool = self._processing
+        assert pool is not None  # only with workers
+        try:
+            return pool.submit(_process_waiting_job)
         except BrokenProcessPool:
             # A worker process died (killed, out of memory): start a new pool, once.
             logger.error("A mail processing process died; starting new ones")
-            with self._idle:
-                if self._processing is pool:
-                    self._processing = self._processing_pool()
-            return self._processing.submit(_process_stored_job, inbound_id, organisation_id)
-
-    def _processed(self, future: Future) -> None:
-        with self._idle:
-            self._queued.discard(future)
-            if not self._queued:
-                self._idle.notify_all()
+            if self._processing is pool:
+                self._processing = pool = self._processing_pool()
+            return pool.submit(_process_waiting_job)  # type: ignore[union-attr]
 
     def wait_processed(self, timeout: float | None = None) -> bool:
         """Block until every stored message handed to the pool is processed (True), or
         the timeout passes (False)."""
         with self._idle:
-            return self._idle.wait_for(lambda: not self._queued, timeout)
+            return self._idle.wait_for(lambda: not self._draining, timeout)
 
     def shutdown(self) -> None:
-        """Finish the messages being stored and processed; leave the queued ones waiting
-        (stored, state pending) for the sweep."""
+        """Finish the messages being stored and the batch being processed; leave the rest
+        waiting (stored, state pending) for the sweep."""
         self._intake.shutdown(wait=True)
-        self._processing.shutdown(wait=True, cancel_futures=True)
+        with self._idle:
+            self._closing = True
+        if self._processing is not None:
+            self._processing.shutdown(wait=True, cancel_futures=True)
 
 
 def _mailboxes(envelope: Envelope) -> dict[str, Mailbox]:

@@ -165,6 +165,11 @@ class InboundEmail(models.Model):
             models.Index(fields=["organisation", "state", "-received_at"], name="inbound_state"),
             models.Index(fields=["mailbox", "from_address", "received_at"], name="inbound_sender"),
             models.Index(fields=["desk_message"], name="inbound_desk_message"),
+            # The processing worker's claim: what still waits, oldest first (a handful of
+            # rows at any time, however large the table grows).
+            models.Index(
+                fields=["id"], name="inbound_waiting", condition=models.Q(state="pending")
+            ),
             # The retention job's scan: what still has its bytes, oldest first.
             models.Index(
                 fields=["received_at"],

@@ -26,7 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -39,7 +39,7 @@ from karcis.core.tenancy import for_each_organisation, organisation_ids_where
 from karcis.core.text import one_line
 from karcis.desk import selectors as desk_selectors
 from karcis.desk import services as desk
-from karcis.messaging import addresses, events
+from karcis.messaging import addresses, events, intake
 from karcis.messaging.models import (
     Delivery,
     DeliveryKind,
@@ -115,18 +115,23 @@ def ticket_acknowledge(
     pipeline, says so). Other channels start no e-mail conversation.
     """
     origin = origin or {}
-    in_reply_to = ""
+    in_reply_to, ours = "", None
     if channel == Channel.WEB:
         ticket = desk_selectors.ticket_get(ticket_id=ticket_id)
         mailbox = _default_mailbox(ticket.organisation_id) if ticket else None
     elif channel == Channel.EMAIL and "inbound_email" in origin:
         if not origin.get("acknowledge", False):
             return None
-        inbound = (
-            InboundEmail.objects.select_related("mailbox")
-            .filter(pk=origin["inbound_email"])
-            .first()
-        )
+        current = intake.of(origin["inbound_email"])
+        inbound: InboundEmail | None
+        if current is not None:  # being processed here: no need to read it again
+            inbound, ours = current.inbound, current.ours
+        else:
+            inbound = (
+                InboundEmail.objects.select_related("mailbox")
+                .filter(pk=origin["inbound_email"])
+                .first()
+            )
         if inbound is None:
             return None
         ticket = desk_selectors.ticket_get(ticket_id=ticket_id)
@@ -135,7 +140,7 @@ def ticket_acknowledge(
         return None
     if ticket is None or mailbox is None:
         return None
-    return auto_reply_queue(ticket=ticket, mailbox=mailbox, in_reply_to=in_reply_to)
+    return auto_reply_queue(ticket=ticket, mailbox=mailbox, in_reply_to=in_reply_to, ours=ours)
 
 
 def auto_reply_queue(
@@ -344,7 +349,9 @@ Recipient = tuple[str, str]
 
 def _requester_address(ticket: Any, ours: set[str]) -> tuple[Contact, ContactIdentity] | None:
     """The requester and their e-mail address, unless they have none or it is one of ours."""
-    requester = Contact.objects.prefetch_related("identities").get(pk=ticket.requester_id)
+    # The ticket's requester, as the ticket was read (ticket_get joins it), and its addresses.
+    requester = ticket.requester
+    prefetch_related_objects([requester], "identities")
     address = requester.identity_of(IdentityKind.EMAIL)
     if address is None or addresses.base_address(address.value) in ours:
         return None

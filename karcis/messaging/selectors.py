@@ -26,11 +26,9 @@ def mailbox_for_recipient(address: str) -> Mailbox | None:
     if "@" not in address:
         return None
     with scopes_disabled():
-        return (
-            Mailbox.objects.filter(address=base_address(address), is_active=True)
-            .select_related("organisation")
-            .first()
-        )
+        # Without its organisation: the mail server asks this for every recipient, and its
+        # callers need only the organisation's id.
+        return Mailbox.objects.filter(address=base_address(address), is_active=True).first()
 
 
 def original_message_ids(*, ticket: Any) -> set[int]:

@@ -31,13 +31,13 @@ def mail_server(monkeypatch):
     """
     servers = []
     go = threading.Event()
-    real_process_stored = mailserver._process_stored
+    real_process_waiting = mailserver._process_waiting
 
-    def process_when_told(inbound_id, organisation_id):
+    def process_when_told():
         go.wait(30)
-        real_process_stored(inbound_id, organisation_id)
+        return real_process_waiting()
 
-    monkeypatch.setattr(mailserver, "_process_stored", process_when_told)
+    monkeypatch.setattr(mailserver, "_process_waiting", process_when_told)
 
     def start(*, lmtp: bool = False, processes: bool = False) -> MailServerThread:
         server = MailServerThread(lmtp=lmtp, workers=1, processes=processes)

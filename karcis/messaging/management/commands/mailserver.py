@@ -25,7 +25,9 @@ class Command(BaseCommand):
             "--workers",
             type=int,
             default=2,
-            help="threads (or processes) that turn stored messages into tickets (default 2)",
+            help="threads (or processes) that turn stored messages into tickets (default 2); "
+            "0 only stores and acknowledges, leaving the processing to the periodic sweep "
+            "(the process-waiting-mail job) or to another server",
         )
         parser.add_argument(
             "--processes",
@@ -37,14 +39,15 @@ class Command(BaseCommand):
     def handle(
         self, *args, host: str, port: int, lmtp: bool, workers: int, processes: bool, **options
     ):
-        if workers < 1:
-            raise CommandError("--workers must be at least 1.")
+        if workers < 0:
+            raise CommandError("--workers must be 0 or more.")
         protocol = "LMTP" if lmtp else "SMTP"
 
         def ready(bound_host: str, bound_port: int) -> None:
             self.stdout.write(
                 f"Karcis mail server: {protocol} on {bound_host}:{bound_port}, "
-                f"{workers} processing {'processes' if processes else 'threads'}. Ctrl+C stops."
+                f"{workers} processing {'processes' if processes else 'threads'}"
+                f"{' (storing only)' if not workers else ''}. Ctrl+C stops."
             )
             self.stdout.flush()
 
