@@ -437,6 +437,10 @@ class Event(models.Model):
     # that no later commit can slip behind (core.eventlog). SQLite writes one transaction at
     # a time, and leaves it 0.
     tx_id = models.BigIntegerField(default=0, editable=False)
+    # Not stored: the subject itself, on an event just written in this process, so that an
+    # in-transaction subscriber (core.eventlog.subscribe) uses the object in hand instead of
+    # reading it again. None on an event read from the log.
+    instance: models.Model | None = None
 
     objects: ClassVar["ScopedManagerType[Event]"] = ScopedManager(organisation="organisation")
     _default_manager: ClassVar["ScopedManagerType[Event]"]

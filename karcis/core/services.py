@@ -92,6 +92,7 @@ def event_record(
     row_insert(event)
     # The expression is not read back: subscribers and callers never need the value.
     event.tx_id = 0
+    event.instance = obj
     eventlog.publish(event)
     return event
 

@@ -104,7 +104,7 @@ def reply_queue(*, message_id: int) -> Delivery | None:
 
 
 def ticket_acknowledge(
-    *, ticket_id: int, channel: str, origin: dict[str, Any] | None = None
+    *, ticket_id: int, channel: str, origin: dict[str, Any] | None = None, ticket: Any = None
 ) -> Delivery | None:
     """The one way a new ticket gets its automatic reply (its number and tracking link).
 
@@ -112,12 +112,15 @@ def ticket_acknowledge(
     acknowledged from the organisation's default mailbox; one from an e-mail from the
     mailbox it came to, as an answer to it, unless the e-mail was itself automatic or was
     written too long ago for its sender to be waiting (its `origin`, set by the incoming
-    pipeline, says so). Other channels start no e-mail conversation.
+    pipeline, says so). Other channels start no e-mail conversation. `ticket`: the new
+    ticket itself, when the caller has it (the event's subscriber does), else it is read.
     """
     origin = origin or {}
+    if ticket is None or ticket.pk != ticket_id:
+        ticket = None
     in_reply_to, ours = "", None
     if channel == Channel.WEB:
-        ticket = desk_selectors.ticket_get(ticket_id=ticket_id)
+        ticket = ticket or desk_selectors.ticket_get(ticket_id=ticket_id)
         mailbox = _default_mailbox(ticket.organisation_id) if ticket else None
     elif channel == Channel.EMAIL and "inbound_email" in origin:
         if not origin.get("acknowledge", False):
@@ -134,7 +137,7 @@ def ticket_acknowledge(
             )
         if inbound is None:
             return None
-        ticket = desk_selectors.ticket_get(ticket_id=ticket_id)
+        ticket = ticket or desk_selectors.ticket_get(ticket_id=ticket_id)
         mailbox, in_reply_to = inbound.mailbox, inbound.message_id
     else:
         return None

@@ -27,7 +27,7 @@ def _ticket_created(event: Event) -> None:
             message_id=payload["message_id"],
         )
     outbound.ticket_acknowledge(
-        ticket_id=event.object_id, channel=payload["channel"], origin=origin
+        ticket_id=event.object_id, channel=payload["channel"], origin=origin, ticket=event.instance
     )
 
 

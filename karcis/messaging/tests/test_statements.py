@@ -67,13 +67,12 @@ def test_an_email_from_a_new_sender_opening_a_ticket(
     # d  UPDATE the ticket counter (+ SELECT it, SQLite), INSERT ticket, INSERT message,
     #    (INSERT the search document, SQLite), INSERT event
     # m  (the event's subscriber) INSERT its Message-ID
-    # m  (the event's subscriber, the automatic reply) SELECT the ticket with requester
-    #    (desk.ticket_get), SELECT the requester's identities, INSERT the Delivery, INSERT
-    #    its Message-ID
-    # Before issue 9 (per message, no list): 28 on PostgreSQL, 30 on SQLite (the e-mail row read twice more, the
-    # mailbox addresses once more, the first message, the requester again, the ids in two
-    # lookups).
-    with django_assert_num_queries(PROCESSING + 4 + 4 + on_sqlite(2) + 1 + 4):
+    # m  (the event's subscriber, the automatic reply) INSERT the Delivery, INSERT its
+    #    Message-ID: the ticket and its requester's addresses come with the event
+    # Before issue 9 (per message, no list): 28 on PostgreSQL, 30 on SQLite (the e-mail row
+    # read twice more, the mailbox addresses once more, the first message, the ticket and
+    # the requester again, the ids in two lookups).
+    with django_assert_num_queries(PROCESSING + 4 + 4 + on_sqlite(2) + 1 + 2):
         assert services.inbound_waiting_process() == 1
     inbound.refresh_from_db()
     assert inbound.action == InboundAction.TICKET_CREATED
