@@ -6,10 +6,11 @@ import hashlib
 from typing import TYPE_CHECKING, cast
 
 from django.core.cache import cache
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
+
+from karcis.core.caching import forget
 
 if TYPE_CHECKING:
     from rest_framework.authtoken.models import Token
@@ -26,14 +27,8 @@ def _cache_key(key: str) -> str:
 
 
 def tokens_forget(keys: list[str]) -> None:
-    """Forget the cached look-ups of these tokens: now, for the rest of the transaction that
-    changes them, and again after its commit, in case another request cached the old rows
-    in between."""
-    names = [_cache_key(key) for key in keys]
-    if not names:
-        return
-    cache.delete_many(names)
-    transaction.on_commit(lambda: cache.delete_many(names))
+    """Forget the cached look-ups of these tokens (core.caching)."""
+    forget(*(_cache_key(key) for key in keys))
 
 
 class TokenAuthentication(authentication.TokenAuthentication):

@@ -127,11 +127,9 @@ def custom_roles_of(organisation_id: int) -> dict[str, frozenset[str]]:
 
 def custom_roles_changed(organisation_id: int) -> None:
     """Forget the cached roles (call in the transaction that changes one)."""
-    from django.db import transaction
+    from karcis.core.caching import forget
 
-    key = _custom_roles_key(organisation_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    forget(_custom_roles_key(organisation_id))
 
 
 def role_capabilities(*, organisation_id: int | None, role: str) -> frozenset[str]:

@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from karcis.core.caching import forget
 from karcis.core.content import Body, CheckedFile, body_from
 from karcis.core.models import (
     Channel,
@@ -130,11 +131,7 @@ def _active_custom_fields(organisation_id: int) -> list[CustomField]:
 
 
 def _custom_fields_changed(organisation_id: int) -> None:
-    # Now, for the rest of this transaction; and again after commit, in case another
-    # request cached the old definitions in between.
-    key = _custom_fields_cache_key(organisation_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    forget(_custom_fields_cache_key(organisation_id))
 
 
 def custom_fields_clean(

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 
+from karcis.core.caching import forget
 from karcis.core.models import Organisation
 from karcis.desk.selectors import categories_of, custom_fields_of
 
@@ -77,29 +77,22 @@ def form_choices(*, organisation: Organisation) -> FormChoices:
 # --- forgetting on change ---------------------------------------------------------------
 
 
-def _forget(key: str) -> None:
-    # Now, for the rest of the transaction; and again after its commit, in case another
-    # request cached the old rows in between.
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key), robust=True)
-
-
 def _organisation_renamed(sender: Any, instance: Organisation, **kwargs: Any) -> None:
     # Only the Django admin changes a slug; the portal must stop answering to the old one.
     if instance.pk is None:
         return
     old = Organisation.objects.filter(pk=instance.pk).values_list("slug", flat=True).first()
     if old and old != instance.slug:
-        _forget(_organisation_key(old))
+        forget(_organisation_key(old))
 
 
 def _organisation_changed(sender: Any, instance: Organisation, **kwargs: Any) -> None:
-    _forget(_organisation_key(instance.slug))
-    _forget(_form_key(instance.pk))
+    forget(_organisation_key(instance.slug))
+    forget(_form_key(instance.pk))
 
 
 def _form_row_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
-    _forget(_form_key(instance.organisation_id))
+    forget(_form_key(instance.organisation_id))
 
 
 def forget_on_change() -> None:
