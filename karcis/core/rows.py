@@ -26,6 +26,19 @@ M = TypeVar("M", bound=Model)
 
 def row_insert(instance: M) -> M:
     """INSERT `instance` as a new row and set its primary key; returns it."""
+    _insert(instance, unless_taken=())
+    return instance
+
+
+def row_insert_unless_taken(instance: M, unique: tuple[str, ...]) -> M | None:
+    """As row_insert, unless a row with the same values of these fields (a unique
+    constraint's) is there already, or another transaction commits one meanwhile
+    (PostgreSQL waits for it): then nothing is written and None is returned, with no error
+    to recover from (no savepoint needed around it)."""
+    return instance if _insert(instance, unless_taken=unique) else None
+
+
+def _insert(instance: Model, *, unless_taken: tuple[str, ...]) -> bool:
     model = type(instance)
     using = router.db_for_write(model, instance=instance)
     connection = connections[using]
@@ -42,13 +55,16 @@ def row_insert(instance: M) -> M:
         else:
             placeholders.append("%s")
             params.append(field.get_db_prep_save(value, connection=connection))
-    sql = _statement(model, tuple(placeholders))
+    sql = _statement(model, tuple(placeholders), unless_taken)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        instance.pk = cursor.fetchone()[0]
+        row = cursor.fetchone()
+    if row is None:  # taken
+        return False
+    instance.pk = row[0]
     instance._state.adding = False
     instance._state.db = using
-    return instance
+    return True
 
 
 @functools.cache
@@ -60,14 +76,20 @@ def _insert_fields(model: type[Model]) -> tuple:
 
 
 @functools.cache
-def _statement(model: type[Model], placeholders: tuple[str, ...]) -> str:
+def _statement(
+    model: type[Model], placeholders: tuple[str, ...], unless_taken: tuple[str, ...]
+) -> str:
     # Keyed by the placeholders too: a column written as an expression changes the text.
     # Names quoted as SQL does, which PostgreSQL and SQLite both read.
     meta = model._meta
     columns = ", ".join(f'"{field.column}"' for field in _insert_fields(model))
+    conflict = ""
+    if unless_taken:
+        taken = ", ".join(f'"{meta.get_field(name).column}"' for name in unless_taken)
+        conflict = f" ON CONFLICT ({taken}) DO NOTHING"
     return (
         f'INSERT INTO "{meta.db_table}" ({columns}) '
-        f'VALUES ({", ".join(placeholders)}) RETURNING "{meta.pk.column}"'
+        f'VALUES ({", ".join(placeholders)}){conflict} RETURNING "{meta.pk.column}"'
     )
 
 

@@ -37,7 +37,7 @@ from karcis.core.models import (
     Verification,
     as_member,
 )
-from karcis.core.rows import row_insert
+from karcis.core.rows import row_insert, row_insert_unless_taken
 from karcis.core.text import one_line
 
 if TYPE_CHECKING:
@@ -258,8 +258,8 @@ def contact_resolve(
     at = at or timezone.now()
     key_kind, key_value = (IdentityKind.EMAIL, email) if email else (IdentityKind.PHONE, phone)
     display_name = one_line(name or "", 150) or (email.split("@")[0] if email else phone)
-    # No savepoint of its own (only around a new contact's INSERT, which a parallel creator
-    # may win): the rest is rolled back only with the caller.
+    # No savepoint: a new contact's address, which a parallel creator may win, is written
+    # unless taken (no error to recover from); the rest is rolled back only with the caller.
     with transaction.atomic(savepoint=False):
         held = _holder_identities(organisation=organisation, kind=key_kind, value=key_value)
         identity = next((i for i in held if i.kind == key_kind and i.value == key_value), None)
@@ -451,29 +451,29 @@ def _contact_with_identity_create(
     """A new contact with this address, and the address; the contact that has it, when
     another transaction created one with it at the same moment (two e-mails of a new sender
     processed at once), and None."""
-    try:
-        with transaction.atomic():  # a savepoint: losing the race must not spoil the caller's
-            contact = row_insert(
-                Contact(organisation=organisation, name=name, created_at=at or timezone.now())
-            )
-            identity = row_insert(
-                ContactIdentity(
-                    organisation=organisation,
-                    contact=contact,
-                    kind=kind,
-                    value=value,
-                    verified_at=(at or timezone.now()) if proof else None,
-                    verified_by=proof,
-                )
-            )
-            return contact, identity
-    except IntegrityError:
-        # PostgreSQL made the INSERT wait for the other transaction; it committed, so the
-        # address is now there to read.
-        winner = ContactIdentity.objects.select_related("contact").get(
-            organisation=organisation, kind=kind, value=value
-        )
-        return winner.contact, None
+    contact = row_insert(
+        Contact(organisation=organisation, name=name, created_at=at or timezone.now())
+    )
+    identity = row_insert_unless_taken(
+        ContactIdentity(
+            organisation=organisation,
+            contact=contact,
+            kind=kind,
+            value=value,
+            verified_at=(at or timezone.now()) if proof else None,
+            verified_by=proof,
+        ),
+        unique=("organisation", "kind", "value"),
+    )
+    if identity is not None:
+        return contact, identity
+    # Taken by the other transaction, which has committed: its contact is the one. Ours,
+    # created a moment ago and referenced by nothing, goes.
+    contact.delete()
+    winner = ContactIdentity.objects.select_related("contact").get(
+        organisation=organisation, kind=kind, value=value
+    )
+    return winner.contact, None
 
 
 # --- proving an address with a code -------------------------------------------------------

@@ -143,3 +143,5 @@ def test_two_first_messages_of_a_new_sender_at_once_make_one_contact(org):
     assert errors == []
     assert second.pk == found[0].pk
     assert Contact.objects.filter(identities__value="baru@example.com").count() == 1
+    # The loser's own contact, made a moment before it lost, is not left behind.
+    assert Contact.objects.count() == 1
