@@ -45,8 +45,5 @@ def select_options(choices: Iterable[tuple[Any, Any]], selected: Any = None) -> 
     return format_html_join(
         "",
         '<option value="{}"{}>{}</option>',
-        (
-            (value, " selected" if str(value) == chosen else "", label)
-            for value, label in choices
-        ),
+        ((value, " selected" if str(value) == chosen else "", label) for value, label in choices),
     )
