@@ -85,7 +85,8 @@ def _statement(
     columns = ", ".join(f'"{field.column}"' for field in _insert_fields(model))
     conflict = ""
     if unless_taken:
-        taken = ", ".join(f'"{meta.get_field(name).column}"' for name in unless_taken)
+        by_name = {field.name: field.column for field in meta.concrete_fields}
+        taken = ", ".join(f'"{by_name[name]}"' for name in unless_taken)
         conflict = f" ON CONFLICT ({taken}) DO NOTHING"
     return (
         f'INSERT INTO "{meta.db_table}" ({columns}) '

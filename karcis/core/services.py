@@ -321,10 +321,14 @@ def _holder_identities(
     for row in rows:
         identity, contact_row, user_row = _split_row(row, _HOLDER_MODELS)
         if contact is None:
-            contact = Contact.from_db(connection.alias, None, contact_row)
-            user = None if user_row[0] is None else User.from_db(connection.alias, None, user_row)
+            contact = Contact.from_db(connection.alias, _attnames(Contact), contact_row)
+            user = (
+                None
+                if user_row[0] is None
+                else User.from_db(connection.alias, _attnames(User), user_row)
+            )
             contact.user = user
-        held.append(ContactIdentity.from_db(connection.alias, None, identity))
+        held.append(ContactIdentity.from_db(connection.alias, _attnames(ContactIdentity), identity))
         held[-1].contact = contact  # the rows are one contact: one object
     return held
 
@@ -350,7 +354,12 @@ def _holder_identities_sql() -> str:
     )
 
 
-def _split_row(row: tuple, models: tuple[type[Model], ...]) -> list[tuple]:
+@functools.cache
+def _attnames(model: type[Model]) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]
+
+
+def _split_row(row: tuple[Any, ...], models: tuple[type[Model], ...]) -> list[tuple[Any, ...]]:
     """A joined row cut into each model's columns, in the order the models are given."""
     parts, start = [], 0
     for model in models:
@@ -365,7 +374,7 @@ def _identities_known(contact: Contact, identities: list[ContactIdentity]) -> No
     so the caller's answer (the API shows the requester's addresses) costs no query."""
     addresses = contact.identities.all()
     addresses._result_cache = list(identities)
-    addresses._prefetch_done = True
+    addresses._prefetch_done = True  # type: ignore[attr-defined]  # as prefetching marks it
     contact.__dict__.setdefault("_prefetched_objects_cache", {})["identities"] = addresses
 
 
