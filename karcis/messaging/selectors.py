@@ -1,11 +1,14 @@
 """Reads of the messaging app that carry rules."""
 
+from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
+from karcis.core.caching import forget
 from karcis.core.models import DeliveryState
 from karcis.core.permissions import user_can
 from karcis.messaging.addresses import base_address
@@ -63,16 +66,48 @@ def original_links(*, ticket: Any, user: Any) -> dict[int, list[dict[str, Any]]]
 def mailbox_addresses_of(*, organisation_id: int) -> set[str]:
     """Every address of the organisation's mailboxes: mail from them is a loop, and mail is
     never sent to them."""
-    return set(
-        Mailbox.objects.filter(organisation_id=organisation_id).values_list("address", flat=True)
-    )
+    return set(_mailboxes_of(organisation_id).addresses)
 
 
 def default_mailbox(*, organisation_id: int) -> Mailbox | None:
     """The address the organisation chose to send from; none while it is switched off."""
-    return Mailbox.objects.filter(
-        organisation_id=organisation_id, is_default=True, is_active=True
-    ).first()
+    return _mailboxes_of(organisation_id).default
+
+
+@dataclass(frozen=True)
+class _Mailboxes:
+    default: Mailbox | None
+    addresses: frozenset[str]
+
+
+MAILBOXES_CACHE_SECONDS = 600
+
+
+def mailboxes_cache_key(organisation_id: int) -> str:
+    return f"karcis:messaging:mailboxes:{organisation_id}"
+
+
+def _mailboxes_of(organisation_id: int) -> _Mailboxes:
+    """The organisation's mailboxes as every new ticket's automatic reply needs them, read
+    in one query and cached (core.caching): they change when an admin edits a mailbox,
+    which forgets them (MessagingConfig.ready). The cached mailbox's IMAP polling state
+    (last poll, UIDs) may be older than the row's; nothing that reads it here uses that."""
+    key = mailboxes_cache_key(organisation_id)
+    found: _Mailboxes | None = cache.get(key)
+    if found is None:
+        mailboxes = list(Mailbox.objects.filter(organisation_id=organisation_id).order_by("pk"))
+        found = _Mailboxes(
+            default=next((m for m in mailboxes if m.is_default and m.is_active), None),
+            addresses=frozenset(m.address for m in mailboxes),
+        )
+        cache.set(key, found, timeout=MAILBOXES_CACHE_SECONDS)
+    return found
+
+
+def mailboxes_changed(sender: Any, instance: Mailbox, **kwargs: Any) -> None:
+    """Forget the organisation's cached mailboxes (connected to every save and delete of a
+    mailbox, whoever makes it: the settings pages, the Django admin, a shell)."""
+    forget(mailboxes_cache_key(instance.organisation_id))
 
 
 def acknowledgement_address(*, ticket: Any) -> str:

@@ -42,7 +42,6 @@ def earlier_ticket(mailbox):
 #  m  SAVEPOINT: the message's transaction (BEGIN in production)
 #  m  SELECT … FOR UPDATE SKIP LOCKED: lock its row, with mailbox and organisation
 #  m  SAVEPOINT: a failure undoes its ticket, not the row's "failed"
-#  m  SELECT the organisation's mailbox addresses (once per organisation per batch)
 #  m  SELECT the sender's 20th processed message in the window (the rate-limit probe)
 #  m  SELECT the Message-IDs it has and names, with their tickets (received? threading)
 #  c  SELECT the sender's e-mail identity (contact_resolve)
@@ -50,7 +49,8 @@ def earlier_ticket(mailbox):
 #  m  RELEASE this message's savepoint
 #  m  UPDATE the stored row: processed, its ticket and message
 #  m  RELEASE the message's transaction (COMMIT in production)
-PROCESSING = 11
+# (The organisation's mailbox addresses come from the cache: messaging.selectors.)
+PROCESSING = 10
 
 
 def on_sqlite(extra: int) -> int:

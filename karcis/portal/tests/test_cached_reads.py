@@ -27,14 +27,14 @@ pytestmark = pytest.mark.django_db
 #   7  INSERT message
 #   8  INSERT event                    desk.ticket.created, handed to messaging with the
 #                                     ticket and its requester in hand (nothing read again)
-#   9  SELECT default mailbox         messaging's automatic reply: the default mailbox
-#  10  SELECT mailbox addresses         … the organisation's addresses (never mail to them)
-#  11  INSERT delivery                  the automatic reply in the outbox
-#  12  INSERT e-mail Message-ID         its Message-ID, for threading the answer
-#  13  RELEASE SAVEPOINT
+#   9  INSERT delivery                messaging's automatic reply in the outbox, from the
+#                                     default mailbox (cached with the organisation's
+#                                     addresses: messaging.selectors)
+#  10  INSERT e-mail Message-ID         its Message-ID, for threading the answer
+#  11  RELEASE SAVEPOINT
 #
 # Nothing about the organisation, its categories or custom fields: they were 3 more.
-SUBMISSION_STATEMENTS = 13
+SUBMISSION_STATEMENTS = 11
 # SQLite (the default test database) has no UPDATE … RETURNING here and keeps the search
 # document in a separate table: a SELECT of the number, an INSERT of the search row.
 SQLITE_EXTRA = {"sqlite": 2}
