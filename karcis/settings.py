@@ -152,8 +152,6 @@ if DATABASE_URL:
             "max_size": int(os.environ.get("KARCIS_DB_POOL_MAX", 10)),
             "timeout": 10,
         }
-        if os.environ.get("KARCIS_DB_SERVER_BINDING"):
-            DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
 else:
     DATABASES = {
         "default": {
