@@ -984,7 +984,7 @@ def measure(args, state: dict) -> tuple[list[Result], dict]:
         cpu_profile=args.cpu_profile,
     )
     info["server"] = " ".join(server.command[1:])
-    info["server"] += f"` with DJANGO_SETTINGS_MODULE={args.settings} `"
+    info["server"] += f"` with `DJANGO_SETTINGS_MODULE={args.settings}"
     print(f"==> server: {shlex.join(server.command)}", flush=True)
     print(f"==> load average before: {info['load_before']}", flush=True)
     results: list[Result] = []
