@@ -75,7 +75,8 @@ def _insert_fields(model: type[Model]) -> tuple:
     return tuple(f for f in meta.concrete_fields if not f.primary_key)
 
 
-@functools.cache
+# Bounded: the text depends on how each expression compiles, which a caller could vary.
+@functools.lru_cache(maxsize=256)
 def _statement(
     model: type[Model], placeholders: tuple[str, ...], unless_taken: tuple[str, ...]
 ) -> str:
