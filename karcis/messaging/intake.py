@@ -3,9 +3,8 @@ transaction on its behalf.
 
 Opening a ticket from an e-mail runs the desk's in-transaction subscribers
 (messaging.subscribers): they record the e-mail's Message-ID and queue its automatic reply.
-They are handed only the ticket's event, and would read the e-mail row, its mailbox and the
-organisation's addresses again; processing already holds them, in this process and this
-transaction. Each reader falls back to the database when the e-mail is not the one being
+They are handed only the ticket's event, and would read the e-mail row and its mailbox
+again; processing already holds them, in this process and this transaction. Each reader falls back to the database when the e-mail is not the one being
 processed here (a subscriber called from elsewhere), so this only saves statements.
 """
 
@@ -20,7 +19,6 @@ from karcis.messaging.models import InboundEmail
 @dataclass
 class Intake:
     inbound: InboundEmail  # locked, with its mailbox and organisation
-    ours: set[str]  # the organisation's mailbox addresses
     # The first message of the ticket it opened, as the ticket's event tells the subscriber.
     first_message_id: int | None = None
 
@@ -29,9 +27,9 @@ _current: ContextVar[Intake | None] = ContextVar("karcis_messaging_intake", defa
 
 
 @contextmanager
-def processing(inbound: InboundEmail, ours: set[str]) -> Iterator[Intake]:
+def processing(inbound: InboundEmail) -> Iterator[Intake]:
     """Mark `inbound` as the e-mail being processed for the duration of the block."""
-    token = _current.set(Intake(inbound=inbound, ours=ours))
+    token = _current.set(Intake(inbound=inbound))
     try:
         yield _current.get()  # type: ignore[misc]
     finally:

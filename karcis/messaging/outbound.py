@@ -118,7 +118,7 @@ def ticket_acknowledge(
     origin = origin or {}
     if ticket is None or ticket.pk != ticket_id:
         ticket = None
-    in_reply_to, ours = "", None
+    in_reply_to = ""
     if channel == Channel.WEB:
         ticket = ticket or desk_selectors.ticket_get(ticket_id=ticket_id)
         mailbox = _default_mailbox(ticket.organisation_id) if ticket else None
@@ -128,7 +128,7 @@ def ticket_acknowledge(
         current = intake.of(origin["inbound_email"])
         inbound: InboundEmail | None
         if current is not None:  # being processed here: no need to read it again
-            inbound, ours = current.inbound, current.ours
+            inbound = current.inbound
         else:
             inbound = (
                 InboundEmail.objects.select_related("mailbox")
@@ -143,22 +143,18 @@ def ticket_acknowledge(
         return None
     if ticket is None or mailbox is None:
         return None
-    return auto_reply_queue(ticket=ticket, mailbox=mailbox, in_reply_to=in_reply_to, ours=ours)
+    return auto_reply_queue(ticket=ticket, mailbox=mailbox, in_reply_to=in_reply_to)
 
 
-def auto_reply_queue(
-    *, ticket: Any, mailbox: Mailbox, in_reply_to: str = "", ours: set[str] | None = None
-) -> Delivery | None:
+def auto_reply_queue(*, ticket: Any, mailbox: Mailbox, in_reply_to: str = "") -> Delivery | None:
     """Queue the automatic answer to a new ticket (its number and tracking link).
 
     Call inside the transaction that creates the ticket. Nothing when the mailbox is off or
-    does not answer automatically, or the requester has no e-mail address. `ours`: the
-    organisation's mailbox addresses, when the caller has them at hand.
+    does not answer automatically, or the requester has no e-mail address.
     """
     if not (mailbox.is_active and mailbox.auto_reply):
         return None
-    if ours is None:
-        ours = mailbox_addresses_of(organisation_id=ticket.organisation_id)
+    ours = mailbox_addresses_of(organisation_id=ticket.organisation_id)  # cached
     found = _requester_address(ticket, ours)
     if found is None:
         return None

@@ -405,27 +405,22 @@ def inbound_waiting_process(*, limit: int = PROCESS_BATCH) -> int:
             .order_by("id")
             .values_list("pk", "organisation_id")[:limit]
         )
-    # Each organisation's mailbox addresses read once for the batch (a fraction of a second).
-    ours_of: dict[int, set[str]] = {}
     for inbound_id, organisation_id in waiting:
         with scope(organisation=organisation_id), transaction.atomic():
             inbound = _locked_rows(skip_locked=True).filter(pk=inbound_id).first()
             # None: another worker has it. Not waiting: processed since the list was read.
             if inbound is not None and inbound.state == InboundState.PENDING:
-                _process_locked(inbound, bypass_rate_limit=False, ours_of=ours_of)
+                _process_locked(inbound, bypass_rate_limit=False)
     return len(waiting)
 
 
-def _process_locked(
-    inbound: InboundEmail, *, bypass_rate_limit: bool, ours_of: dict[int, set[str]] | None = None
-) -> None:
-    """Process a waiting row, locked by the caller's transaction, and record the outcome.
-    `ours_of`: the organisations' mailbox addresses read so far in this transaction."""
+def _process_locked(inbound: InboundEmail, *, bypass_rate_limit: bool) -> None:
+    """Process a waiting row, locked by the caller's transaction, and record the outcome."""
     inbound.attempts += 1
     try:
         # A savepoint: a failure undoes the half-made ticket, never the stored message.
         with transaction.atomic():
-            outcome = _process(inbound, bypass_rate_limit=bypass_rate_limit, ours_of=ours_of or {})
+            outcome = _process(inbound, bypass_rate_limit=bypass_rate_limit)
     except Rejected as rejection:
         inbound.state, inbound.reason = InboundState.REJECTED, str(rejection)
     except ValidationError as error:
@@ -457,9 +452,7 @@ def _process_locked(
     )
 
 
-def _process(
-    inbound: InboundEmail, *, bypass_rate_limit: bool, ours_of: dict[int, set[str]]
-) -> Outcome:
+def _process(inbound: InboundEmail, *, bypass_rate_limit: bool) -> Outcome:
     parsed = email_parse(bytes(inbound.raw))
     organisation = inbound.organisation
     inbound.from_address = parsed.from_address[:254]
@@ -470,15 +463,13 @@ def _process(
             return _bounce_record(organisation, parsed)
         if not _is_address(parsed.from_address):
             raise Rejected(_("The message has no sender address, so nobody could be answered."))
-        ours = ours_of.get(organisation.pk)
-        if ours is None:
-            ours = ours_of[organisation.pk] = mailbox_addresses_of(organisation_id=organisation.pk)
+        ours = mailbox_addresses_of(organisation_id=organisation.pk)  # cached
         if addresses.base_address(parsed.from_address) in ours:
             raise Rejected(_("The message comes from one of our own addresses (a mail loop)."))
         if not bypass_rate_limit:
             _rate_limit_check(inbound)
-        with intake.processing(inbound, ours) as current:
-            return _thread_in(inbound, parsed, current)
+        with intake.processing(inbound) as current:
+            return _thread_in(inbound, parsed, current, ours)
 
 
 def _is_address(value: str) -> bool:
@@ -638,8 +629,10 @@ def _is_participant(ticket: Ticket, address: str) -> bool:
     return address.lower() in desk_selectors.ticket_people_emails(ticket=ticket)
 
 
-def _thread_in(inbound: InboundEmail, parsed: ParsedEmail, current: intake.Intake) -> Outcome:
-    organisation, ours = inbound.organisation, current.ours
+def _thread_in(
+    inbound: InboundEmail, parsed: ParsedEmail, current: intake.Intake, ours: set[str]
+) -> Outcome:
+    organisation = inbound.organisation
     known = _message_ids_known(organisation, parsed)
     # One message sent to two of our addresses (To bantuan@, Cc tagihan@) is one request.
     received = next(

@@ -108,10 +108,10 @@ def test_the_worker_takes_waiting_mail_oldest_first_and_a_failure_stays_its_own(
     last = stored(mailbox, email_bytes(sender="c@example.com", message_id="<w3@x>"))
     real_thread_in = services._thread_in
 
-    def thread_in(inbound, parsed, current):
+    def thread_in(inbound, *args):
         if inbound.pk == broken.pk:
             raise RuntimeError("a bug of ours")
-        return real_thread_in(inbound, parsed, current)
+        return real_thread_in(inbound, *args)
 
     monkeypatch.setattr(services, "_thread_in", thread_in)
 
