@@ -363,7 +363,7 @@ def _split_row(row: tuple[Any, ...], models: tuple[type[Model], ...]) -> list[tu
     """A joined row cut into each model's columns, in the order the models are given."""
     parts, start = [], 0
     for model in models:
-        end = start + len(model._meta.concrete_fields)
+        end = start + len(_attnames(model))
         parts.append(row[start:end])
         start = end
     return parts
@@ -383,7 +383,7 @@ def _others_read(identity: ContactIdentity, held: list[ContactIdentity]) -> bool
     tickets: the portal shows them to whoever has another of the contact's e-mail
     addresses (tracking, links by e-mail) or its customer account. `held`: all the
     contact's addresses."""
-    user = identity.contact.user  # select_related by the caller
+    user = identity.contact.user  # read with it (_holder_identities)
     own_account = (
         identity.kind == IdentityKind.EMAIL and user is not None and user.email == identity.value
     )
