@@ -31,6 +31,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_scopes import scope
 
 from karcis.core.eventlog import EventType
 from karcis.core.models import Channel, Contact, ContactIdentity, IdentityKind, Organisation
@@ -305,11 +306,23 @@ def _queue(delivery: Delivery) -> None:
     from karcis.messaging.tasks import delivery_send_task
 
     organisation_id, delivery_id = delivery.organisation_id, delivery.pk
-    # robust: a broker that is down must not fail the request whose reply is already
-    # committed; the periodic sweep sends whatever is still queued.
-    transaction.on_commit(
-        lambda: delivery_send_task.delay(organisation_id, delivery_id), robust=True
-    )
+    # robust: a broker that is down, or a failure while sending here, must not fail the
+    # request whose reply is already committed; the periodic sweep sends what is still queued.
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        send = lambda: _send_here(organisation_id, delivery_id)  # noqa: E731
+    else:
+        send = lambda: delivery_send_task.delay(organisation_id, delivery_id)  # noqa: E731
+    transaction.on_commit(send, robust=True)
+
+
+def _send_here(organisation_id: int, delivery_id: int) -> None:
+    """No broker (the embedded default): this process sends what its transaction has just
+    queued. Called directly rather than through Celery's eager apply, which cost more CPU
+    than the sending itself (2.7 ms of a portal submission's 18), and without the job's
+    check that the organisation still exists: the delivery's row was committed in it a
+    moment ago, and were it deleted since, its deliveries went with it (nothing to claim)."""
+    with scope(organisation=organisation_id):
+        delivery_send(delivery_id=delivery_id)
 
 
 # --- who and from where ------------------------------------------------------------------
@@ -710,13 +723,24 @@ def _claim(delivery_id: int) -> Delivery | None:
     ).update(attempts=F("attempts") + 1, next_attempt_at=now + SEND_LEASE)
     if not claimed:
         return None
-    return (
-        Delivery.objects.select_related(
-            "mailbox", "organisation", "ticket", "desk_message__ticket__organisation"
-        )
-        .prefetch_related("desk_message__attachments")
-        .get(pk=delivery_id)
-    )
+    delivery = Delivery.objects.select_related(
+        "mailbox", "organisation", "ticket", "desk_message"
+    ).get(pk=delivery_id)
+    # The reply's ticket and organisation are those of the delivery, already read: joining
+    # them a second time through the message doubled the columns Django composes (the
+    # statement's composition was half the CPU of sending an automatic reply).
+    _same_rows_linked(delivery)
+    if delivery.desk_message is not None:
+        prefetch_related_objects([delivery.desk_message], "attachments")
+    return delivery
+
+
+def _same_rows_linked(delivery: Delivery) -> None:
+    ticket, message = delivery.ticket, delivery.desk_message
+    if ticket is not None and ticket.organisation_id == delivery.organisation_id:
+        ticket.organisation = delivery.organisation
+    if message is not None and ticket is not None and message.ticket_id == ticket.pk:
+        message.ticket = ticket
 
 
 def _retry_later(delivery: Delivery, reason: str) -> None:

@@ -599,14 +599,15 @@ def test_a_server_that_is_down_is_retried(
 
 
 def test_a_broker_that_is_down_does_not_fail_the_reply(
-    email_ticket, agent, smtp_sink, monkeypatch, django_capture_on_commit_callbacks
+    email_ticket, agent, smtp_sink, monkeypatch, settings, django_capture_on_commit_callbacks
 ):
     from karcis.messaging import tasks
 
     def broker_down(*args, **kwargs):
         raise ConnectionRefusedError("broker at 127.0.0.1:6379 is down")
 
-    monkeypatch.setattr(tasks.delivery_send_task, "delay", broker_down)
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # a broker is configured…
+    monkeypatch.setattr(tasks.delivery_send_task, "delay", broker_down)  # …and down
 
     reply = agent_reply(email_ticket, agent, django_capture_on_commit_callbacks)
 
@@ -614,6 +615,24 @@ def test_a_broker_that_is_down_does_not_fail_the_reply(
     delivery = Delivery.objects.get(desk_message=reply)
     assert delivery.state == DeliveryState.QUEUED
     assert outbound.deliveries_send_due() == 1
+    assert len(smtp_sink.messages) == 1
+
+
+def test_with_a_broker_the_job_sends_after_the_commit(
+    email_ticket, agent, smtp_sink, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    from karcis.messaging import tasks
+
+    queued = []
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    monkeypatch.setattr(tasks.delivery_send_task, "delay", lambda *ids: queued.append(ids))
+
+    reply = agent_reply(email_ticket, agent, django_capture_on_commit_callbacks)
+
+    delivery = Delivery.objects.get(desk_message=reply)
+    assert queued == [(delivery.organisation_id, delivery.pk)]  # for a worker
+    assert (delivery.state, smtp_sink.messages) == (DeliveryState.QUEUED, [])
+    assert tasks.delivery_send_task(*queued[0]) == DeliveryState.SENT
     assert len(smtp_sink.messages) == 1
 
 
