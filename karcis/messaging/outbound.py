@@ -309,10 +309,11 @@ def _queue(delivery: Delivery) -> None:
     # robust: a broker that is down, or a failure while sending here, must not fail the
     # request whose reply is already committed; the periodic sweep sends what is still queued.
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        send = lambda: _send_here(organisation_id, delivery_id)  # noqa: E731
+        transaction.on_commit(lambda: _send_here(organisation_id, delivery_id), robust=True)
     else:
-        send = lambda: delivery_send_task.delay(organisation_id, delivery_id)  # noqa: E731
-    transaction.on_commit(send, robust=True)
+        transaction.on_commit(
+            lambda: delivery_send_task.delay(organisation_id, delivery_id), robust=True
+        )
 
 
 def _send_here(organisation_id: int, delivery_id: int) -> None:
