@@ -14,16 +14,13 @@ and with PROFILE the Python function calls (deterministic: the figure to compare
 machine). Not part of the test suite (its name does not start with test_).
 """
 
-import cProfile
 import json
 import os
-import pstats
 import time
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from inprocess import report_cost
 from rest_framework.authtoken.models import Token
 
 from karcis.desk.models import Ticket
@@ -50,24 +47,6 @@ def test_api_creation_cost(org, agent):
         assert response.status_code == 201, response.content
 
     for i in range(60):  # warm: the token cache, the known requesters, the sequence's row
-        create(i)
-    with CaptureQueriesContext(connection) as queries:
-        create(60)  # a known requester
-    print(f"\nstatements per creation (known requester): {len(queries)}")
-    for number, query in enumerate(queries.captured_queries, 1):
-        print(f"  {number:2}. {query['sql'][:160]}")
-    started = time.process_time()
-    for i in range(N):
-        create(100 + i)
-    cpu = time.process_time() - started
-    print(f"CPU per creation: {cpu / N * 1000:.2f} ms over {N}")
-    if os.environ.get("PROFILE"):
-        profile = cProfile.Profile(time.process_time)
-        profile.enable()
-        for i in range(200):
-            create(10_000 + i)
-        profile.disable()
-        stats = pstats.Stats(profile)
-        print(f"Python function calls per creation: {stats.total_calls / 200:,.0f}")
-        stats.sort_stats("cumulative").print_stats(60)
+        create(-100 + i)
+    report_cost(lambda i: create(100 + i), what="creation", n=N, profile_n=200)
     assert Ticket.objects.count() >= N

@@ -13,16 +13,13 @@ machine). Each submission comes from its own client address, so the limits never
 Not part of the test suite (its name does not start with test_).
 """
 
-import cProfile
 import os
-import pstats
 import re
 import time
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from inprocess import report_cost
 
 from karcis.desk import services as desk_services
 from karcis.desk.models import Ticket
@@ -66,23 +63,5 @@ def test_portal_submission_cost(org, mailbox):
 
     for i in range(20):  # warm: caches, templates, the sequence's row
         submit(i)
-    with CaptureQueriesContext(connection) as queries:
-        submit(20)
-    print(f"\nstatements per submission: {len(queries)}")
-    for number, query in enumerate(queries.captured_queries, 1):
-        print(f"  {number:2}. {query['sql'][:160]}")
-    started = time.process_time()
-    for i in range(N):
-        submit(100 + i)
-    cpu = time.process_time() - started
-    print(f"CPU per submission: {cpu / N * 1000:.2f} ms over {N}")
-    if os.environ.get("PROFILE"):
-        profile = cProfile.Profile(time.process_time)
-        profile.enable()
-        for i in range(100):
-            submit(10_000 + i)
-        profile.disable()
-        stats = pstats.Stats(profile)
-        print(f"Python function calls per submission: {stats.total_calls / 100:,.0f}")
-        stats.sort_stats("cumulative").print_stats(r"karcis", 40)
+    report_cost(lambda i: submit(100 + i), what="submission", n=N, profile_n=100)
     assert Delivery.objects.count() == Ticket.objects.count()
