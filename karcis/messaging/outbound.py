@@ -35,6 +35,7 @@ from django_scopes import scope
 
 from karcis.core.eventlog import EventType
 from karcis.core.models import Channel, Contact, ContactIdentity, IdentityKind, Organisation
+from karcis.core.rows import row_insert
 from karcis.core.services import event_record
 from karcis.core.tenancy import for_each_organisation, organisation_ids_where
 from karcis.core.text import one_line
@@ -538,27 +539,32 @@ def _delivery_build(
         headers["In-Reply-To"] = f"<{in_reply_to}>"
     if references:
         headers["References"] = " ".join(f"<{value}>" for value in references)
-    delivery = Delivery.objects.create(
-        organisation=organisation,
-        mailbox=mailbox,
-        ticket=ticket,
-        desk_message=desk_message,
-        kind=kind,
-        message_id=message_id,
-        to=[address for _name, address in to],
-        cc=[address for _name, address in cc],
-        subject=" ".join(subject.split())[:255],
-        text=text,
-        html=html,
-        headers=headers,
+    # row_insert: every new ticket's automatic reply writes these two rows (core.rows).
+    delivery = row_insert(
+        Delivery(
+            organisation=organisation,
+            mailbox=mailbox,
+            ticket=ticket,
+            desk_message=desk_message,
+            kind=kind,
+            message_id=message_id,
+            to=[address for _name, address in to],
+            cc=[address for _name, address in cc],
+            subject=" ".join(subject.split())[:255],
+            text=text,
+            html=html,
+            headers=headers,
+        )
     )
     # Known before it is sent: an answer can arrive before the sender records success.
-    EmailMessageId.objects.create(
-        organisation=organisation,
-        value=message_id,
-        ticket=ticket,
-        desk_message=desk_message,
-        direction=Direction.OUT,
+    row_insert(
+        EmailMessageId(
+            organisation=organisation,
+            value=message_id,
+            ticket=ticket,
+            desk_message=desk_message,
+            direction=Direction.OUT,
+        )
     )
     return delivery
 
