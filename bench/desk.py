@@ -209,16 +209,19 @@ def worker_class() -> str:
 
 
 def server_command(
-    port: int, workers: int, asgi: bool = False, cpu_profile: bool = False
+    port: int, workers: int, asgi: bool = False, cpu_profile: bool = False, threads: int = 1
 ) -> list[str]:
     # HTTP as production serves it (docs/decisions/0006): gunicorn's sync workers on
     # karcis.wsgi. --asgi compares uvicorn workers on karcis.asgi, which production uses
-    # for websockets only. --cpu-profile serves karcis.wsgi through bench/desk_sampler.py.
+    # for websockets only; --threads N, gunicorn's gthread workers with N threads each.
+    # --cpu-profile serves karcis.wsgi through bench/desk_sampler.py.
+    threaded = []
     if asgi:
         app, worker = "karcis.asgi:application", worker_class()
     else:
         app = "desk_sampler:application" if cpu_profile else "karcis.wsgi:application"
-        worker = "sync"
+        worker = "gthread" if threads > 1 else "sync"
+        threaded = ["--threads", str(threads)] if threads > 1 else []
     return [
         str(Path(sys.executable).parent / "gunicorn"),
         app,
@@ -226,6 +229,7 @@ def server_command(
         worker,
         "-w",
         str(workers),
+        *threaded,
         "-b",
         f"127.0.0.1:{port}",
         "--log-level",
@@ -266,8 +270,9 @@ class Server:
         settings: str,
         asgi: bool = False,
         cpu_profile: bool = False,
+        threads: int = 1,
     ):
-        self.command = server_command(port, workers, asgi, cpu_profile)
+        self.command = server_command(port, workers, asgi, cpu_profile, threads)
         self.base = f"http://127.0.0.1:{port}"
         env = server_env(url, settings)
         self.samples = None
@@ -982,6 +987,7 @@ def measure(args, state: dict) -> tuple[list[Result], dict]:
         settings=args.settings,
         asgi=args.asgi,
         cpu_profile=args.cpu_profile,
+        threads=args.threads,
     )
     info["server"] = " ".join(server.command[1:])
     info["server"] += f"` with `DJANGO_SETTINGS_MODULE={args.settings}"
@@ -1306,6 +1312,12 @@ def parse_args(argv: list[str]):
         "--asgi",
         action="store_true",
         help="serve karcis.asgi with uvicorn workers instead of karcis.wsgi with sync workers",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per worker: more than 1 serves with gunicorn's gthread workers",
     )
     parser.add_argument(
         "--cpu-profile",

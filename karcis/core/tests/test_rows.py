@@ -1,11 +1,12 @@
-"""core.rows.row_insert: a new row as Model.save() would write it, in a statement built once."""
+"""core.rows: a new row as Model.save() would write it, and a row with those it points to as
+select_related would read it, each in a statement built once."""
 
 import pytest
 from django.db import connection
 from django.forms.models import model_to_dict
 
 from karcis.core.models import Contact, Event
-from karcis.core.rows import row_insert
+from karcis.core.rows import row_insert, row_with_related
 from karcis.core.services import _TransactionId
 
 
@@ -46,3 +47,40 @@ def test_a_model_whose_key_is_not_generated_is_refused(db):
 
     with pytest.raises(TypeError, match="needs Model.save"):
         row_insert(Session(session_key="x", session_data="", expire_date=None))
+
+
+def _fields(instance) -> dict:
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.fields}
+
+
+def test_a_row_and_its_related_rows_read_as_select_related_reads_them(
+    org, contact, django_assert_num_queries
+):
+    event = row_insert(
+        Event(
+            organisation=org,
+            type="test.thing",
+            object_type="core.contact",
+            object_id=1,
+            actor_contact=contact,
+            payload={"kata": "halo", "angka": [1, 2]},
+            tx_id=_TransactionId(),
+        )
+    )
+    related = ("organisation", "actor", "actor_contact")
+    expected = Event.objects.select_related(*related).get(pk=event.pk)
+
+    read = row_with_related(Event, event.pk, related)
+
+    assert _fields(read) == _fields(expected)  # JSON decoded, dates aware (SQLite too)
+    assert read.payload == {"kata": "halo", "angka": [1, 2]}
+    assert read.created_at.tzinfo is not None
+    assert _fields(read.organisation) == _fields(expected.organisation)
+    assert _fields(read.actor_contact) == _fields(expected.actor_contact)
+    with django_assert_num_queries(0):
+        assert read.actor is None  # NULL: known, not read again
+        assert read.organisation.pk == org.pk
+
+
+def test_no_row_is_none(org):
+    assert row_with_related(Event, 987654, ("organisation",)) is None
