@@ -18,10 +18,10 @@ for one level of foreign keys, for the same reason: its statement is built once.
 """
 
 import functools
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar, cast
 
 from django.db import connections, router
-from django.db.models import Model
+from django.db.models import ForeignKey, Model
 from django.db.models.fields import AutoFieldMixin
 from django.db.models.sql import InsertQuery
 
@@ -127,7 +127,8 @@ def row_with_related(model: type[M], pk: int, related: tuple[str, ...]) -> M | N
         row = cursor.fetchone()
     if row is None:
         return None
-    instances, start = [], 0
+    instances: list[Model | None] = []
+    start = 0
     for each, columns in zip(statement.models, statement.columns, strict=True):
         values = list(row[start : start + len(columns)])
         start += len(columns)
@@ -138,9 +139,9 @@ def row_with_related(model: type[M], pk: int, related: tuple[str, ...]) -> M | N
             for converter in converters:
                 values[index] = converter(values[index], expression, connection)
         instances.append(each.from_db(using, _attnames(each), values))
-    instance = instances[0]
+    instance = cast(M, instances[0])
     for name, other in zip(related, instances[1:], strict=True):
-        model._meta.get_field(name).set_cached_value(instance, other)
+        _foreign_key(model, name).set_cached_value(instance, other)
     return instance
 
 
@@ -157,7 +158,7 @@ def _joined_statement(model: type[Model], related: tuple[str, ...], using: str) 
     models: list[type[Model]] = [model]
     joins = []
     for number, name in enumerate(related, 1):
-        field = meta.get_field(name)
+        field = _foreign_key(model, name)
         other = field.related_model
         models.append(other)
         joins.append(
@@ -185,6 +186,13 @@ def _joined_statement(model: type[Model], related: tuple[str, ...], using: str) 
         f'WHERE t0."{meta.pk.column}" = %s'
     )
     return _JoinedStatement(sql, models, columns)
+
+
+def _foreign_key(model: type[Model], name: str) -> ForeignKey:
+    field = model._meta.get_field(name)
+    if not isinstance(field, ForeignKey):
+        raise TypeError(f"row_with_related: {model._meta.label}.{name} is no foreign key")
+    return field
 
 
 @functools.cache

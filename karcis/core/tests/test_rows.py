@@ -23,8 +23,8 @@ def test_the_row_is_the_one_save_would_write(org):
     assert stored.created_at is not None  # the field's default, as save() would
 
 
-def test_json_values_and_expressions_are_written(org):
-    event = row_insert(
+def _event_inserted(org, **fields) -> Event:
+    return row_insert(
         Event(
             organisation=org,
             type="test.thing",
@@ -32,8 +32,13 @@ def test_json_values_and_expressions_are_written(org):
             object_id=1,
             payload={"kata": "halo", "angka": [1, 2]},
             tx_id=_TransactionId(),
+            **fields,
         )
     )
+
+
+def test_json_values_and_expressions_are_written(org):
+    event = _event_inserted(org)
     stored = Event.objects.get(pk=event.pk)
     assert stored.payload == {"kata": "halo", "angka": [1, 2]}
     if connection.vendor == "postgresql":
@@ -56,17 +61,7 @@ def _fields(instance) -> dict:
 def test_a_row_and_its_related_rows_read_as_select_related_reads_them(
     org, contact, django_assert_num_queries
 ):
-    event = row_insert(
-        Event(
-            organisation=org,
-            type="test.thing",
-            object_type="core.contact",
-            object_id=1,
-            actor_contact=contact,
-            payload={"kata": "halo", "angka": [1, 2]},
-            tx_id=_TransactionId(),
-        )
-    )
+    event = _event_inserted(org, actor_contact=contact)
     related = ("organisation", "actor", "actor_contact")
     expected = Event.objects.select_related(*related).get(pk=event.pk)
 
