@@ -1,12 +1,13 @@
 """Reads of the messaging app that carry rules."""
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 
 from karcis.core.caching import forget
 from karcis.core.models import DeliveryState
@@ -22,16 +23,37 @@ def mailbox_for_recipient(address: str) -> Mailbox | None:
     bantuan+KRC-000123.1a2b3c4d5e@x.test belongs to bantuan@x.test: a ticket's reply
     address reaches its mailbox. Case does not matter (MTAs change it).
 
+    The mail server asks this for every recipient, so a known address is answered from the
+    cache: which organisation it belonged to when last looked up (a hint), then that
+    organisation's cached mailboxes (`_mailboxes_of`, forgotten on every change of one of
+    them). The hint needs no forgetting: an address its organisation no longer receives
+    on is looked up again. An unknown address is always looked up, so a new mailbox
+    receives from its first message.
+
     Looks across all organisations on purpose: an incoming message is not in any
     organisation's scope until its recipient says which one it is.
     """
     address = (address or "").strip().strip("<>").strip()
     if "@" not in address:
         return None
+    address = base_address(address)
+    hint = recipient_cache_key(address)
+    organisation_id = cache.get(hint)
+    if organisation_id is not None:
+        mailbox = _mailboxes_of(organisation_id).receiving.get(address)
+        if mailbox is not None:
+            return mailbox
     with scopes_disabled():
-        # Without its organisation: the mail server asks this for every recipient, and its
-        # callers need only the organisation's id.
-        return Mailbox.objects.filter(address=base_address(address), is_active=True).first()
+        mailbox = Mailbox.objects.filter(address=address, is_active=True).first()
+    if mailbox is not None:
+        cache.set(hint, mailbox.organisation_id, timeout=MAILBOXES_CACHE_SECONDS)
+    return mailbox
+
+
+def recipient_cache_key(address: str) -> str:
+    # Hashed: an address may hold characters and lengths a cache key may not.
+    digest = hashlib.sha256(address.encode()).hexdigest()[:32]
+    return f"karcis:messaging:recipient:{digest}"
 
 
 def original_message_ids(*, ticket: Any) -> set[int]:
@@ -78,27 +100,34 @@ def default_mailbox(*, organisation_id: int) -> Mailbox | None:
 class _Mailboxes:
     default: Mailbox | None
     addresses: frozenset[str]
+    # The active ones by address: those that receive mail (mailbox_for_recipient).
+    receiving: dict[str, Mailbox]
 
 
 MAILBOXES_CACHE_SECONDS = 600
 
 
 def mailboxes_cache_key(organisation_id: int) -> str:
-    return f"karcis:messaging:mailboxes:{organisation_id}"
+    # v2: with the receiving mailboxes (an entry cached before them has none).
+    return f"karcis:messaging:mailboxes:v2:{organisation_id}"
 
 
 def _mailboxes_of(organisation_id: int) -> _Mailboxes:
-    """The organisation's mailboxes as every new ticket's automatic reply needs them, read
-    in one query and cached (core.caching): they change when an admin edits a mailbox,
-    which forgets them (MessagingConfig.ready). The cached mailbox's IMAP polling state
-    (last poll, UIDs) may be older than the row's; nothing that reads it here uses that."""
+    """The organisation's mailboxes as every new ticket's automatic reply and every
+    recipient the mail server accepts need them, read in one query and cached
+    (core.caching): they change when an admin edits a mailbox, which forgets them
+    (MessagingConfig.ready). The cached mailbox's IMAP polling state (last poll, UIDs) may
+    be older than the row's; nothing that reads it here uses that."""
     key = mailboxes_cache_key(organisation_id)
     found: _Mailboxes | None = cache.get(key)
     if found is None:
-        mailboxes = list(Mailbox.objects.filter(organisation_id=organisation_id).order_by("pk"))
+        # In the organisation's scope: the mail server asks before any scope is entered.
+        with scope(organisation=organisation_id):
+            mailboxes = list(Mailbox.objects.filter(organisation_id=organisation_id).order_by("pk"))
         found = _Mailboxes(
             default=next((m for m in mailboxes if m.is_default and m.is_active), None),
             addresses=frozenset(m.address for m in mailboxes),
+            receiving={m.address: m for m in mailboxes if m.is_active},
         )
         cache.set(key, found, timeout=MAILBOXES_CACHE_SECONDS)
     return found
