@@ -23,31 +23,55 @@ def mailbox_for_recipient(address: str) -> Mailbox | None:
     bantuan+KRC-000123.1a2b3c4d5e@x.test belongs to bantuan@x.test: a ticket's reply
     address reaches its mailbox. Case does not matter (MTAs change it).
 
-    The mail server asks this for every recipient, so a known address is answered from the
-    cache: which organisation it belonged to when last looked up (a hint), then that
-    organisation's cached mailboxes (`_mailboxes_of`, forgotten on every change of one of
-    them). The hint needs no forgetting: an address its organisation no longer receives
-    on is looked up again. An unknown address is always looked up, so a new mailbox
-    receives from its first message.
+    A known address is answered from the cache (`mailbox_for_recipient_cached`); an
+    unknown one is always looked up, so a new mailbox receives from its first message.
 
     Looks across all organisations on purpose: an incoming message is not in any
     organisation's scope until its recipient says which one it is.
     """
-    address = (address or "").strip().strip("<>").strip()
-    if "@" not in address:
+    address = _base(address)
+    if not address:
         return None
-    address = base_address(address)
-    hint = recipient_cache_key(address)
-    organisation_id = cache.get(hint)
-    if organisation_id is not None:
-        mailbox = _mailboxes_of(organisation_id).receiving.get(address)
-        if mailbox is not None:
-            return mailbox
+    mailbox = _cached(address, load=True)
+    if mailbox is not None:
+        return mailbox
     with scopes_disabled():
         mailbox = Mailbox.objects.filter(address=address, is_active=True).first()
     if mailbox is not None:
-        cache.set(hint, mailbox.organisation_id, timeout=MAILBOXES_CACHE_SECONDS)
+        cache.set(recipient_cache_key(address), mailbox.organisation_id, MAILBOXES_CACHE_SECONDS)
     return mailbox
+
+
+def mailbox_for_recipient_cached(address: str) -> Mailbox | None:
+    """The active mailbox of this address when the cache knows it, without the database
+    (the mail server asks on its event loop); None: ask `mailbox_for_recipient`.
+
+    Which organisation the address belonged to when last looked up is a hint, checked
+    against that organisation's cached mailboxes (`_mailboxes_of`, forgotten on every change
+    of one of them): the hint needs no forgetting, since an address its organisation no
+    longer receives on is looked up again.
+    """
+    address = _base(address)
+    return _cached(address, load=False) if address else None
+
+
+def _base(address: str) -> str:
+    """The mailbox's own address a recipient names; "" for no address."""
+    address = (address or "").strip().strip("<>").strip()
+    return base_address(address) if "@" in address else ""
+
+
+def _cached(address: str, *, load: bool) -> Mailbox | None:
+    """The hinted organisation's active mailbox of this address; `load`: read the
+    organisation's mailboxes from the database when the cache has none."""
+    organisation_id = cache.get(recipient_cache_key(address))
+    if organisation_id is None:
+        return None
+    if load:
+        mailboxes: _Mailboxes | None = _mailboxes_of(organisation_id)
+    else:
+        mailboxes = cache.get(mailboxes_cache_key(organisation_id))
+    return mailboxes.receiving.get(address) if mailboxes is not None else None
 
 
 def recipient_cache_key(address: str) -> str:
