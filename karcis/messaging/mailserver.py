@@ -433,7 +433,7 @@ class ListenerProcesses:
         self._wake, self._woken = socket.socketpair()
         self._not_accepting = threading.Event()
         self._thread: threading.Thread | None = None
-        self._stopping = False
+        self.running = False  # from a successful start() to stop()
 
     def start(self) -> tuple[str, int]:
         try:
@@ -443,6 +443,7 @@ class ListenerProcesses:
             raise
         self._thread = threading.Thread(target=self._run, name="karcis-listeners", daemon=True)
         self._thread.start()
+        self.running = True
         return self.host, self.port
 
     def _spawn(self) -> None:
@@ -505,7 +506,7 @@ class ListenerProcesses:
         except (EOFError, OSError):  # the listener exited
             process = pipes.pop(pipe)
             process.join()
-            if not self._stopping:
+            if self.running:
                 logger.error(
                     "Mail listener %s stopped (exit code %s)", process.name, process.exitcode
                 )
@@ -517,7 +518,7 @@ class ListenerProcesses:
     def stop(self) -> None:
         """Accept no more; every listener finishes what it is storing and exits; then the
         workers finish their batch (MailIntake.shutdown)."""
-        self._stopping = True
+        self.running = False
         if self._thread is not None:
             self._wake.send(b"x")
             self._not_accepting.wait()

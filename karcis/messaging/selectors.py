@@ -37,9 +37,12 @@ def mailbox_for_recipient(address: str) -> Mailbox | None:
         return mailbox
     with scopes_disabled():
         mailbox = Mailbox.objects.filter(address=address, is_active=True).first()
-    if mailbox is not None:
-        cache.set(recipient_cache_key(address), mailbox.organisation_id, MAILBOXES_CACHE_SECONDS)
-    return mailbox
+    if mailbox is None:
+        return None
+    cache.set(recipient_cache_key(address), mailbox.organisation_id, MAILBOXES_CACHE_SECONDS)
+    # The organisation's mailboxes cached now, so that its next message is answered from
+    # the cache alone (on the mail server's event loop).
+    return _mailboxes_of(mailbox.organisation_id).receiving.get(address, mailbox)
 
 
 def mailbox_for_recipient_cached(address: str) -> Mailbox | None:
