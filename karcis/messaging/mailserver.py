@@ -202,18 +202,22 @@ class MailIntake:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = cast(bytes, envelope.original_content)  # aiosmtpd sets it before this hook
         groups = _recipients_by_mailbox(envelope)
-        loop = asyncio.get_running_loop()
         if not self.lmtp:
             # One answer for the whole message: stored for every mailbox, or for none.
-            return await loop.run_in_executor(self._intake, self._store, groups, raw)
+            return await self._store_in_pool(groups, raw)
         # LMTP answers once per recipient, in the order of the RCPT commands.
         status: dict[str, str] = {}
         for mailbox, recipients in groups:
-            reply = await loop.run_in_executor(
-                self._intake, self._store, [(mailbox, recipients)], raw
-            )
+            reply = await self._store_in_pool([(mailbox, recipients)], raw)
             status.update(dict.fromkeys(recipients, reply))
         return "\r\n".join(status[address] for address in envelope.rcpt_tos)
+
+    async def _store_in_pool(self, groups: list[tuple[Mailbox, list[str]]], raw: bytes) -> str:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._intake, self._store, groups, raw)
+        except RuntimeError:  # shutting down: the pool takes no more, the MTA tries again
+            return REPLY_TRY_LATER
 
     # --- storing and processing (pool threads) -------------------------------------------
 
@@ -453,18 +457,18 @@ class ListenerProcesses:
             ours, theirs = context.Pipe()
             process = context.Process(
                 target=_listener_main,
-                args=(*_django_of_this_process(), self.lmtp, theirs),
+                args=(*_django_of_this_process(), self.lmtp, self.handler.workers > 0, theirs),
                 name=f"karcis-mail-listener-{number}",
             )
             process.start()
             theirs.close()
             self._listeners.append((process, ours))
-        for process, ours in self._listeners:
+        for listener, ours in self._listeners:
             try:
                 said = ours.recv_bytes().decode()
             except EOFError:
-                process.join()
-                said = f"exited with code {process.exitcode}"
+                listener.join()
+                said = f"exited with code {listener.exitcode}"
             if said != LISTENER_READY.decode():
                 raise OSError(f"a mail listener process did not start: {said}")
 
@@ -482,7 +486,7 @@ class ListenerProcesses:
                 self._hand_over(list(pipes))
             for pipe in ready:
                 if pipe in pipes:
-                    self._heard(cast(Connection, pipe), pipes)
+                    self._heard(pipe, pipes)
 
     def _hand_over(self, pipes: list[Connection]) -> None:
         try:
@@ -591,20 +595,22 @@ async def _serve_with_listeners(
         raise ListenerLost("a mail listener process stopped; the others were stopped too")
 
 
-def _listener_main(settings_module: str, database_name: str, lmtp: bool, parent: Connection):
+def _listener_main(
+    settings_module: str, database_name: str, lmtp: bool, tell: bool, parent: Connection
+) -> None:
     """A listener process: speak SMTP/LMTP on the connections the parent hands over and
-    store, until SIGTERM (or the parent is gone); each stored message that waits is told
-    to the parent."""
+    store, until SIGTERM (or the parent is gone); `tell`: each stored message that waits is
+    told to the parent (which has workers to process it)."""
     # Ctrl+C reaches the whole process group: the parent decides, and stops accepting first.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _django_start(settings_module, database_name)
     try:
-        asyncio.run(_listen(lmtp=lmtp, parent=parent))
+        asyncio.run(_listen(lmtp=lmtp, tell=tell, parent=parent))
     finally:
         parent.close()
 
 
-async def _listen(*, lmtp: bool, parent: Connection) -> None:
+async def _listen(*, lmtp: bool, tell: bool, parent: Connection) -> None:
     loop = asyncio.get_running_loop()
     telling = threading.Lock()  # the intake threads share the pipe
 
@@ -615,7 +621,7 @@ async def _listen(*, lmtp: bool, parent: Connection) -> None:
         except OSError:  # the parent is gone: the periodic sweep processes what waits
             logger.warning("The mail server's main process is gone; stored mail waits")
 
-    handler = MailIntake(lmtp=lmtp, workers=0, on_stored=stored)
+    handler = MailIntake(lmtp=lmtp, workers=0, on_stored=stored if tell else None)
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     sessions: set[asyncio.Task] = set()
