@@ -476,17 +476,20 @@ class ListenerProcesses:
         """Hand each new connection to the next listener, and the workers each message a
         listener stored, until every listener is gone."""
         pipes = {pipe: process for process, pipe in self._listeners}
-        while pipes:
-            accepting = not self._not_accepting.is_set()
-            ready = wait([*pipes, self._socket, self._woken] if accepting else list(pipes))
-            if self._woken in ready:
-                self._socket.close()
-                self._not_accepting.set()
-            elif self._socket in ready:
-                self._hand_over(list(pipes))
-            for pipe in ready:
-                if pipe in pipes:
-                    self._heard(pipe, pipes)
+        try:
+            while pipes:
+                accepting = not self._not_accepting.is_set()
+                ready = wait([*pipes, self._socket, self._woken] if accepting else list(pipes))
+                if self._woken in ready:
+                    self._socket.close()
+                    self._not_accepting.set()
+                elif self._socket in ready:
+                    self._hand_over(list(pipes))
+                for pipe in ready:
+                    if pipe in pipes:
+                        self._heard(pipe, pipes)
+        finally:  # every listener gone (or this thread broke): stop() waits for nothing
+            self._not_accepting.set()
 
     def _hand_over(self, pipes: list[Connection]) -> None:
         try:

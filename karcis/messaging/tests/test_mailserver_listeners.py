@@ -156,6 +156,13 @@ def test_a_listener_that_dies_is_reported(mailbox, listeners):
     with smtplib.LMTP(group.host, group.port, timeout=30) as client:
         assert send(client, email_bytes(message_id="<after@x.test>")) == 250
 
+    # with every listener gone, stopping still returns
+    os.kill(listener_processes()[0].pid, signal.SIGKILL)
+    stopping = threading.Thread(target=group.stop)
+    stopping.start()
+    stopping.join(timeout=30)
+    assert not stopping.is_alive()
+
 
 def test_the_command_wants_one_listener_at_least():
     with pytest.raises(CommandError, match="--listeners"):
