@@ -727,12 +727,16 @@ def gate_in_process(
 class MailServer:
     """`karcis mailserver`, started for one run and stopped after it."""
 
-    def __init__(self, env: dict, *, port: int, workers: int, processes: bool, lmtp: bool):
+    def __init__(
+        self, env: dict, *, port: int, workers: int, processes: bool, lmtp: bool, listeners: int = 1
+    ):
         self.options = ["--port", str(port), "--workers", str(workers)]
         if lmtp:
             self.options.insert(0, "--lmtp")
         if processes:
             self.options.append("--processes")
+        if listeners > 1:
+            self.options += ["--listeners", str(listeners)]
         # As the report shows them: without the bench's port.
         self.shown = " ".join(o for o in self.options if o not in ("--port", str(port)))
         self.command = [KARCIS, "mailserver", *self.options]
@@ -939,11 +943,21 @@ def run_server(args, mails: list[Mail], env: dict, *, lmtp: bool, processes: boo
 
 
 def server_started(
-    args, env: dict, label: str, count: int, *, workers: int, processes: bool, lmtp: bool
+    args,
+    env: dict,
+    label: str,
+    count: int,
+    *,
+    workers: int,
+    processes: bool,
+    lmtp: bool,
+    listeners: int = 1,
 ) -> MailServer:
     """A fresh database, and the mail server started on it."""
     fresh_data()
-    server = MailServer(env, port=args.port, workers=workers, processes=processes, lmtp=lmtp)
+    server = MailServer(
+        env, port=args.port, workers=workers, processes=processes, lmtp=lmtp, listeners=listeners
+    )
     print(
         f"  {label} ({count:,} messages, {args.lmtp_clients} client connections, "
         f"`karcis mailserver {server.shown}`)…",
@@ -975,15 +989,23 @@ def resend_check(args, mails: list[Mail], result: "Result", *, lmtp: bool) -> No
 
 
 def run_store_only(args, mails: list[Mail], env: dict) -> list[Result]:
-    """The raw store alone: `karcis mailserver --lmtp --workers 0` stores each message and
-    answers 250 once its bytes are committed, with no processing competing for the CPUs.
-    The rate is from the first message sent to the last 250. Then the stored backlog is
-    processed here, batch after batch (inbound_waiting_process, as a server's worker does),
-    so the usual checks hold on this path too."""
+    """The raw store alone: `karcis mailserver --lmtp --workers 0 --listeners 2` stores each
+    message and answers 250 once its bytes are committed, with no processing competing for
+    the CPUs; two listener processes on one port, as the floor has two. The rate is from
+    the first message sent to the last 250. Then the stored backlog is processed here,
+    batch after batch (inbound_waiting_process, as a server's worker does), so the usual
+    checks hold on this path too."""
     from karcis.messaging import services
 
     server = server_started(
-        args, env, "store only", len(mails), workers=0, processes=False, lmtp=True
+        args,
+        env,
+        "store only",
+        len(mails),
+        workers=0,
+        processes=False,
+        lmtp=True,
+        listeners=args.store_listeners,
     )
     options = server.shown
     try:
@@ -1004,7 +1026,13 @@ def run_store_only(args, mails: list[Mail], env: dict) -> list[Result]:
         ok, check = check_stored(mails, wire=True)
         result = Result(
             "LMTP server, storing only",
-            f"`karcis mailserver {options}`, {args.lmtp_clients} concurrent LMTP connections; "
+            f"`karcis mailserver {options}`"
+            + (
+                f" ({args.store_listeners} listener processes on one port, as the floor's 2)"
+                if args.store_listeners > 1
+                else ""
+            )
+            + f", {args.lmtp_clients} concurrent LMTP connections; "
             "250 after the bytes are committed",
             len(mails),
             seconds,
@@ -1279,6 +1307,12 @@ def parse_args(argv: list[str]):
     parser.add_argument("--gate-workers", type=int, default=2)
     parser.add_argument("--lmtp-clients", type=int, default=4)
     parser.add_argument("--lmtp-workers", type=int, default=2)
+    parser.add_argument(
+        "--store-listeners",
+        type=int,
+        default=2,
+        help="`karcis mailserver --listeners` of the storing-only path (the floor has 2)",
+    )
     parser.add_argument("--port", type=int, default=2524)
     parser.add_argument("--resend", type=int, default=500, help="messages re-sent at the end")
     parser.add_argument(

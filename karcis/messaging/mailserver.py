@@ -12,6 +12,14 @@ the waiting rows a batch at a time (`services.inbound_waiting_process`, each mes
 own transaction, rows another worker holds skipped) until none is left. A row left waiting because the process
 died is processed by the periodic sweep (`services.inbound_pending_process`).
 
+Storing is one process's work by default: its event loop speaks SMTP for every session and
+one CPU is all it uses. `listeners=N` (`karcis mailserver --listeners N`) runs N listener
+processes that speak SMTP and store, each on the connections this process accepts and
+hands it in turn (`ListenerProcesses`); this process keeps the port, the processing
+workers (told of each stored message through a pipe) and the signals. On SIGTERM or
+SIGINT it accepts no more, each listener finishes what it is storing and exits, then the
+workers finish their batch (decision 0017).
+
 The server neither relays nor authenticates: it must listen on 127.0.0.1 (or a private
 address only the MTA can reach). Anyone who can connect to it can open tickets.
 
@@ -33,6 +41,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any, cast
 
 from aiosmtpd.controller import Controller
@@ -84,11 +93,25 @@ def _worker_process_start(settings_module: str, database_name: str) -> None:
     # The parent decides when to stop: Ctrl+C or SIGTERM must not break a ticket in half.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _django_start(settings_module, database_name)
+
+
+def _django_start(settings_module: str, database_name: str) -> None:
+    """Django in a spawned process, on the parent's settings and database."""
     os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
     import django
 
     django.setup()
     connections["default"].settings_dict["NAME"] = database_name
+
+
+def _django_of_this_process() -> tuple[str, str]:
+    """What a spawned process needs to set Django up as this one is (_django_start)."""
+    return (
+        # The environment's module: settings overridden at run time (tests) report none.
+        os.environ.get("DJANGO_SETTINGS_MODULE") or settings.SETTINGS_MODULE,
+        connections["default"].settings_dict["NAME"],
+    )
 
 
 def _process_waiting() -> bool:
@@ -109,10 +132,20 @@ class MailIntake:
     stores the message once per mailbox, then hands the stored rows to the processing pool.
     """
 
-    def __init__(self, *, lmtp: bool = False, workers: int = 2, processes: bool = False):
+    def __init__(
+        self,
+        *,
+        lmtp: bool = False,
+        workers: int = 2,
+        processes: bool = False,
+        on_stored: Callable[[], None] | None = None,
+    ):
         """`workers`: threads (or processes) that process what is stored; 0 stores only,
-        leaving the processing to the periodic sweep or to another server."""
+        leaving the processing to the periodic sweep or to another server. `on_stored`:
+        called (from a pool thread) for each stored message that waits to be processed,
+        in place of this handler's own workers (a listener process tells its parent)."""
         self.lmtp = lmtp
+        self.on_stored = on_stored
         self.source = "lmtp" if lmtp else "smtp"
         self.workers, self.processes = workers, processes
         self._intake = ThreadPoolExecutor(INTAKE_THREADS, thread_name_prefix="karcis-intake")
@@ -134,11 +167,7 @@ class MailIntake:
             self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_worker_process_start,
-            initargs=(
-                # The environment's module: settings overridden at run time (tests) report none.
-                os.environ.get("DJANGO_SETTINGS_MODULE") or settings.SETTINGS_MODULE,
-                connections["default"].settings_dict["NAME"],
-            ),
+            initargs=_django_of_this_process(),
         )
 
     # --- the SMTP conversation (runs on the event loop) -----------------------------------
@@ -148,11 +177,16 @@ class MailIntake:
     ) -> str:
         if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
             return REPLY_TOO_MANY_RECIPIENTS
-        from karcis.messaging.selectors import mailbox_for_recipient
+        from karcis.messaging.selectors import (
+            mailbox_for_recipient,
+            mailbox_for_recipient_cached,
+        )
 
         loop = asyncio.get_running_loop()
         try:
-            mailbox = await loop.run_in_executor(
+            # A known address from the cache, here on the event loop (no thread to hand it
+            # to and back); the database, in a pool thread.
+            mailbox = mailbox_for_recipient_cached(address) or await loop.run_in_executor(
                 self._intake, _with_connection, mailbox_for_recipient, address
             )
         except Exception:
@@ -168,18 +202,22 @@ class MailIntake:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = cast(bytes, envelope.original_content)  # aiosmtpd sets it before this hook
         groups = _recipients_by_mailbox(envelope)
-        loop = asyncio.get_running_loop()
         if not self.lmtp:
             # One answer for the whole message: stored for every mailbox, or for none.
-            return await loop.run_in_executor(self._intake, self._store, groups, raw)
+            return await self._store_in_pool(groups, raw)
         # LMTP answers once per recipient, in the order of the RCPT commands.
         status: dict[str, str] = {}
         for mailbox, recipients in groups:
-            reply = await loop.run_in_executor(
-                self._intake, self._store, [(mailbox, recipients)], raw
-            )
+            reply = await self._store_in_pool([(mailbox, recipients)], raw)
             status.update(dict.fromkeys(recipients, reply))
         return "\r\n".join(status[address] for address in envelope.rcpt_tos)
+
+    async def _store_in_pool(self, groups: list[tuple[Mailbox, list[str]]], raw: bytes) -> str:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._intake, self._store, groups, raw)
+        except RuntimeError:  # shutting down: the pool takes no more, the MTA tries again
+            return REPLY_TRY_LATER
 
     # --- storing and processing (pool threads) -------------------------------------------
 
@@ -192,7 +230,7 @@ class MailIntake:
         # Here rather than on the event loop: if the client hangs up before our answer, the
         # stored message is still processed now, not by the sweep later.
         if waiting:
-            self._process_later()
+            (self.on_stored or self.process_later)()
         return REPLY_STORED
 
     def _store_all(self, groups: list[tuple[Mailbox, list[str]]], raw: bytes) -> list[int]:
@@ -211,8 +249,9 @@ class MailIntake:
         # A redelivery of a message processed long ago needs nothing more.
         return [i.pk for i in stored if i.state == "pending"]
 
-    def _process_later(self) -> None:
-        """Messages were stored: make sure a worker will claim them."""
+    def process_later(self) -> None:
+        """Messages were stored (here, or by a listener process): make sure a worker will
+        claim them."""
         if not self.workers:
             return
         with self._idle:
@@ -312,15 +351,28 @@ async def serve(
     lmtp: bool = False,
     workers: int = 2,
     processes: bool = False,
+    listeners: int = 1,
     on_ready: Callable[[str, int], None] | None = None,
 ) -> None:
-    """Receive mail until SIGINT or SIGTERM; then finish what is being stored or processed."""
+    """Receive mail until SIGINT or SIGTERM; then finish what is being stored or processed.
+
+    `listeners` > 1: that many listener processes receive and store (ListenerProcesses);
+    raises ListenerLost when one of them stops by itself."""
+    if listeners > 1:
+        await _serve_with_listeners(
+            host=host,
+            port=port,
+            lmtp=lmtp,
+            workers=workers,
+            processes=processes,
+            listeners=listeners,
+            on_ready=on_ready,
+        )
+        return
     handler = MailIntake(lmtp=lmtp, workers=workers, processes=processes)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(lambda: protocol(handler, loop=loop), host=host, port=port)
-    stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    stop = _stop_on_signals(loop)
     if on_ready is not None:
         bound_host, bound_port = server.sockets[0].getsockname()[:2]
         on_ready(bound_host, bound_port)
@@ -329,6 +381,277 @@ async def serve(
     finally:
         server.close()
         await server.wait_closed()
+        await loop.run_in_executor(None, handler.shutdown)
+
+
+def _stop_on_signals(loop: asyncio.AbstractEventLoop) -> asyncio.Event:
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+# --- listener processes ---------------------------------------------------------------
+
+# What a listener process tells its parent, over their pipe.
+LISTENER_READY = b"ready"
+LISTENER_STORED = b"stored"
+
+
+class ListenerLost(Exception):
+    """A listener process stopped by itself (killed, out of memory)."""
+
+
+class ListenerProcesses:
+    """`count` listener processes that speak SMTP/LMTP and store, and in this process the
+    listening socket and the workers that process what they store: `start()` (returns the
+    address and port), then `stop()`.
+
+    This process accepts each connection and hands it (its file descriptor, over the
+    listener's pipe) to the listeners in turn, so that a few long-lived connections, as an
+    MTA keeps, are shared evenly; a socket per listener on one port (SO_REUSEPORT) leaves
+    that to a hash of the client's address and port, which put all four of the bench's
+    connections on one listener one time in eight. A listener tells this process of each
+    message it stored that waits to be processed, and stops when told (SIGTERM) or when
+    this process is gone (its pipe closes).
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        lmtp: bool = False,
+        workers: int = 2,
+        processes: bool = False,
+        count: int = 2,
+        on_lost: Callable[[], None] | None = None,
+    ):
+        self.lmtp, self.count, self.on_lost = lmtp, count, on_lost
+        self._socket = _listening_socket(host, port)
+        self.host, self.port = self._socket.getsockname()[:2]
+        self.handler = MailIntake(lmtp=lmtp, workers=workers, processes=processes)
+        self._listeners: list[tuple[multiprocessing.process.BaseProcess, Connection]] = []
+        self._turn = 0
+        # stop() wakes the thread that accepts, which then accepts no more.
+        self._wake, self._woken = socket.socketpair()
+        self._not_accepting = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.running = False  # from a successful start() to stop()
+
+    def start(self) -> tuple[str, int]:
+        try:
+            self._spawn()
+        except BaseException:
+            self.stop()
+            raise
+        self._thread = threading.Thread(target=self._run, name="karcis-listeners", daemon=True)
+        self._thread.start()
+        self.running = True
+        return self.host, self.port
+
+    def _spawn(self) -> None:
+        """Start the listeners and wait until each is ready (or says why it is not)."""
+        context = multiprocessing.get_context("spawn")  # this process has threads
+        for number in range(self.count):
+            ours, theirs = context.Pipe()
+            process = context.Process(
+                target=_listener_main,
+                args=(*_django_of_this_process(), self.lmtp, self.handler.workers > 0, theirs),
+                name=f"karcis-mail-listener-{number}",
+            )
+            process.start()
+            theirs.close()
+            self._listeners.append((process, ours))
+        for listener, ours in self._listeners:
+            try:
+                said = ours.recv_bytes().decode()
+            except EOFError:
+                listener.join()
+                said = f"exited with code {listener.exitcode}"
+            if said != LISTENER_READY.decode():
+                raise OSError(f"a mail listener process did not start: {said}")
+
+    def _run(self) -> None:
+        """Hand each new connection to the next listener, and the workers each message a
+        listener stored, until every listener is gone."""
+        pipes = {pipe: process for process, pipe in self._listeners}
+        try:
+            while pipes:
+                accepting = not self._not_accepting.is_set()
+                ready = wait([*pipes, self._socket, self._woken] if accepting else list(pipes))
+                if self._woken in ready:
+                    self._socket.close()
+                    self._not_accepting.set()
+                elif self._socket in ready:
+                    self._hand_over(list(pipes))
+                for pipe in ready:
+                    if pipe in pipes:
+                        self._heard(pipe, pipes)
+        finally:  # every listener gone (or this thread broke): stop() waits for nothing
+            self._not_accepting.set()
+
+    def _hand_over(self, pipes: list[Connection]) -> None:
+        try:
+            connection, _address = self._socket.accept()
+        except BlockingIOError:  # the client gave up before we accepted
+            return
+        with connection:  # this process's copy, closed once the listener has its own
+            for _attempt in pipes:
+                pipe = pipes[self._turn % len(pipes)]
+                self._turn += 1
+                try:
+                    with socket.fromfd(pipe.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                        socket.send_fds(s, [b"c"], [connection.fileno()])
+                    return
+                except OSError:  # that listener is gone (its pipe's end is read next)
+                    continue
+
+    def _heard(self, pipe: Connection, pipes: dict) -> None:
+        try:
+            pipe.recv_bytes()
+        except (EOFError, OSError):  # the listener exited
+            process = pipes.pop(pipe)
+            process.join()
+            if self.running:
+                logger.error(
+                    "Mail listener %s stopped (exit code %s)", process.name, process.exitcode
+                )
+                if self.on_lost is not None:
+                    self.on_lost()
+            return
+        self.handler.process_later()
+
+    def stop(self) -> None:
+        """Accept no more; every listener finishes what it is storing and exits; then the
+        workers finish their batch (MailIntake.shutdown)."""
+        self.running = False
+        if self._thread is not None:
+            self._wake.send(b"x")
+            self._not_accepting.wait()
+        for process, _pipe in self._listeners:
+            if process.is_alive():
+                process.terminate()  # SIGTERM: the listener's own orderly stop
+        for process, _pipe in self._listeners:
+            process.join()
+        if self._thread is not None:
+            self._thread.join()  # the last "stored" of each listener handed on
+        for _process, pipe in self._listeners:
+            pipe.close()
+        self.handler.shutdown()
+        for each in (self._socket, self._wake, self._woken):
+            each.close()
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """A listening socket on the host's first address (port 0: a free port)."""
+    family, kind, proto, _name, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    listening = socket.socket(family, kind, proto)
+    try:
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind(address)
+        listening.listen(100)
+        listening.setblocking(False)
+    except OSError:
+        listening.close()
+        raise
+    return listening
+
+
+async def _serve_with_listeners(
+    *,
+    host: str,
+    port: int,
+    lmtp: bool,
+    workers: int,
+    processes: bool,
+    listeners: int,
+    on_ready: Callable[[str, int], None] | None,
+) -> None:
+    loop = asyncio.get_running_loop()
+    stop = _stop_on_signals(loop)
+    lost = threading.Event()
+
+    def on_lost() -> None:
+        lost.set()
+        loop.call_soon_threadsafe(stop.set)
+
+    group = ListenerProcesses(
+        host=host,
+        port=port,
+        lmtp=lmtp,
+        workers=workers,
+        processes=processes,
+        count=listeners,
+        on_lost=on_lost,
+    )
+    await loop.run_in_executor(None, group.start)  # stops what it started when it fails
+    if on_ready is not None:
+        on_ready(group.host, group.port)
+    try:
+        await stop.wait()
+    finally:
+        await loop.run_in_executor(None, group.stop)
+    if lost.is_set():
+        raise ListenerLost("a mail listener process stopped; the others were stopped too")
+
+
+def _listener_main(
+    settings_module: str, database_name: str, lmtp: bool, tell: bool, parent: Connection
+) -> None:
+    """A listener process: speak SMTP/LMTP on the connections the parent hands over and
+    store, until SIGTERM (or the parent is gone); `tell`: each stored message that waits is
+    told to the parent (which has workers to process it)."""
+    # Ctrl+C reaches the whole process group: the parent decides, and stops accepting first.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _django_start(settings_module, database_name)
+    try:
+        asyncio.run(_listen(lmtp=lmtp, tell=tell, parent=parent))
+    finally:
+        parent.close()
+
+
+async def _listen(*, lmtp: bool, tell: bool, parent: Connection) -> None:
+    loop = asyncio.get_running_loop()
+    telling = threading.Lock()  # the intake threads share the pipe
+
+    def stored() -> None:
+        try:
+            with telling:
+                parent.send_bytes(LISTENER_STORED)
+        except OSError:  # the parent is gone: the periodic sweep processes what waits
+            logger.warning("The mail server's main process is gone; stored mail waits")
+
+    handler = MailIntake(lmtp=lmtp, workers=0, on_stored=stored if tell else None)
+    stop = asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    sessions: set[asyncio.Task] = set()
+
+    def take() -> None:
+        """A connection handed over by the parent (EOF: the parent is gone)."""
+        try:
+            with socket.fromfd(parent.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                _message, fds, _flags, _address = socket.recv_fds(s, 1, 1)
+        except OSError:
+            fds = []
+        if not fds:
+            stop.set()
+            return
+        connection = socket.socket(fileno=fds[0])
+        task = loop.create_task(
+            loop.connect_accepted_socket(lambda: protocol(handler, loop=loop), connection)
+        )
+        sessions.add(task)  # referenced until it has started the session
+        task.add_done_callback(sessions.discard)
+
+    loop.add_reader(parent.fileno(), take)
+    parent.send_bytes(LISTENER_READY)
+    try:
+        await stop.wait()
+    finally:
+        loop.remove_reader(parent.fileno())
         await loop.run_in_executor(None, handler.shutdown)
 
 

@@ -1,12 +1,13 @@
 """Reads of the messaging app that carry rules."""
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 
 from karcis.core.caching import forget
 from karcis.core.models import DeliveryState
@@ -22,16 +23,64 @@ def mailbox_for_recipient(address: str) -> Mailbox | None:
     bantuan+KRC-000123.1a2b3c4d5e@x.test belongs to bantuan@x.test: a ticket's reply
     address reaches its mailbox. Case does not matter (MTAs change it).
 
+    A known address is answered from the cache (`mailbox_for_recipient_cached`); an
+    unknown one is always looked up, so a new mailbox receives from its first message.
+
     Looks across all organisations on purpose: an incoming message is not in any
     organisation's scope until its recipient says which one it is.
     """
-    address = (address or "").strip().strip("<>").strip()
-    if "@" not in address:
+    address = _base(address)
+    if not address:
         return None
+    mailbox = _cached(address, load=True)
+    if mailbox is not None:
+        return mailbox
     with scopes_disabled():
-        # Without its organisation: the mail server asks this for every recipient, and its
-        # callers need only the organisation's id.
-        return Mailbox.objects.filter(address=base_address(address), is_active=True).first()
+        mailbox = Mailbox.objects.filter(address=address, is_active=True).first()
+    if mailbox is None:
+        return None
+    cache.set(recipient_cache_key(address), mailbox.organisation_id, MAILBOXES_CACHE_SECONDS)
+    # The organisation's mailboxes cached now, so that its next message is answered from
+    # the cache alone (on the mail server's event loop).
+    return _mailboxes_of(mailbox.organisation_id).receiving.get(address, mailbox)
+
+
+def mailbox_for_recipient_cached(address: str) -> Mailbox | None:
+    """The active mailbox of this address when the cache knows it, without the database
+    (the mail server asks on its event loop); None: ask `mailbox_for_recipient`.
+
+    Which organisation the address belonged to when last looked up is a hint, checked
+    against that organisation's cached mailboxes (`_mailboxes_of`, forgotten on every change
+    of one of them): the hint needs no forgetting, since an address its organisation no
+    longer receives on is looked up again.
+    """
+    address = _base(address)
+    return _cached(address, load=False) if address else None
+
+
+def _base(address: str) -> str:
+    """The mailbox's own address a recipient names; "" for no address."""
+    address = (address or "").strip().strip("<>").strip()
+    return base_address(address) if "@" in address else ""
+
+
+def _cached(address: str, *, load: bool) -> Mailbox | None:
+    """The hinted organisation's active mailbox of this address; `load`: read the
+    organisation's mailboxes from the database when the cache has none."""
+    organisation_id = cache.get(recipient_cache_key(address))
+    if organisation_id is None:
+        return None
+    if load:
+        mailboxes: _Mailboxes | None = _mailboxes_of(organisation_id)
+    else:
+        mailboxes = cache.get(mailboxes_cache_key(organisation_id))
+    return mailboxes.receiving.get(address) if mailboxes is not None else None
+
+
+def recipient_cache_key(address: str) -> str:
+    # Hashed: an address may hold characters and lengths a cache key may not.
+    digest = hashlib.sha256(address.encode()).hexdigest()[:32]
+    return f"karcis:messaging:recipient:{digest}"
 
 
 def original_message_ids(*, ticket: Any) -> set[int]:
@@ -78,27 +127,34 @@ def default_mailbox(*, organisation_id: int) -> Mailbox | None:
 class _Mailboxes:
     default: Mailbox | None
     addresses: frozenset[str]
+    # The active ones by address: those that receive mail (mailbox_for_recipient).
+    receiving: dict[str, Mailbox]
 
 
 MAILBOXES_CACHE_SECONDS = 600
 
 
 def mailboxes_cache_key(organisation_id: int) -> str:
-    return f"karcis:messaging:mailboxes:{organisation_id}"
+    # v2: with the receiving mailboxes (an entry cached before them has none).
+    return f"karcis:messaging:mailboxes:v2:{organisation_id}"
 
 
 def _mailboxes_of(organisation_id: int) -> _Mailboxes:
-    """The organisation's mailboxes as every new ticket's automatic reply needs them, read
-    in one query and cached (core.caching): they change when an admin edits a mailbox,
-    which forgets them (MessagingConfig.ready). The cached mailbox's IMAP polling state
-    (last poll, UIDs) may be older than the row's; nothing that reads it here uses that."""
+    """The organisation's mailboxes as every new ticket's automatic reply and every
+    recipient the mail server accepts need them, read in one query and cached
+    (core.caching): they change when an admin edits a mailbox, which forgets them
+    (MessagingConfig.ready). The cached mailbox's IMAP polling state (last poll, UIDs) may
+    be older than the row's; nothing that reads it here uses that."""
     key = mailboxes_cache_key(organisation_id)
     found: _Mailboxes | None = cache.get(key)
     if found is None:
-        mailboxes = list(Mailbox.objects.filter(organisation_id=organisation_id).order_by("pk"))
+        # In the organisation's scope: the mail server asks before any scope is entered.
+        with scope(organisation=organisation_id):
+            mailboxes = list(Mailbox.objects.filter(organisation_id=organisation_id).order_by("pk"))
         found = _Mailboxes(
             default=next((m for m in mailboxes if m.is_default and m.is_active), None),
             addresses=frozenset(m.address for m in mailboxes),
+            receiving={m.address: m for m in mailboxes if m.is_active},
         )
         cache.set(key, found, timeout=MAILBOXES_CACHE_SECONDS)
     return found

@@ -44,6 +44,7 @@ from karcis.core.models import (
     as_member,
 )
 from karcis.core.notifications import recipient_language
+from karcis.core.rows import row_insert_unless_taken
 from karcis.core.services import contact_resolve, event_record
 from karcis.core.tenancy import for_each_organisation, organisation_ids_where
 from karcis.core.text import one_line
@@ -214,23 +215,26 @@ def inbound_store(
     """
     message_id = message_id_of(raw)
     key = _dedupe_key(raw, message_id)
-    # Insert first: a new message is the common case, and the unique constraint tells a
-    # redelivery (or a parallel delivery of the same message) apart.
-    try:
-        with transaction.atomic():
-            inbound = InboundEmail.objects.create(
-                organisation_id=mailbox.organisation_id,
-                mailbox=mailbox,
-                source=source,
-                dedupe_key=key,
-                message_id=message_id,
-                raw=raw,
-                size=len(raw),
-                envelope_recipients=[str(r).replace("\x00", "").lower() for r in recipients][:50],
-                arrived_at=arrived_at,
-                backfill=backfill,
-            )
-    except IntegrityError:  # stored already, by an earlier or a parallel delivery
+    # Insert first, one statement and no savepoint: a new message is the common case, and
+    # the unique constraint tells a redelivery (or a parallel delivery of the same
+    # message, which PostgreSQL waits for) apart. In autocommit (the mail server, the
+    # mail-gate) the statement is its own transaction: the bytes are committed when it returns.
+    inbound = row_insert_unless_taken(
+        InboundEmail(
+            organisation_id=mailbox.organisation_id,
+            mailbox=mailbox,
+            source=source,
+            dedupe_key=key,
+            message_id=message_id,
+            raw=raw,
+            size=len(raw),
+            envelope_recipients=[str(r).replace("\x00", "").lower() for r in recipients][:50],
+            arrived_at=arrived_at,
+            backfill=backfill,
+        ),
+        unique=("mailbox", "dedupe_key"),
+    )
+    if inbound is None:  # stored already, by an earlier or a parallel delivery
         return InboundEmail.objects.get(mailbox=mailbox, dedupe_key=key), False
     return inbound, True
 

@@ -2,10 +2,12 @@
 free port of 127.0.0.1, and the server writes to the test database from its own threads
 (hence transactional tests)."""
 
+import asyncio
 import smtplib
 import threading
 
 import pytest
+from aiosmtpd.smtp import Envelope
 from django.db import OperationalError, connection
 
 from conftest import email_bytes as lf_email_bytes
@@ -291,3 +293,19 @@ def test_worker_processes_process_what_the_server_stored(mailbox, mail_server):
         sorted(InboundEmail.objects.values_list("state", "action"))
         == [("processed", "ticket_created")] * 3
     )
+
+
+def test_a_message_that_arrives_while_the_server_stops_is_deferred_not_refused(mailbox):
+    # A session still open when the server stops: its message must get 4xx (the MTA keeps
+    # it), never 5xx (the MTA would bounce it to the sender).
+    handler = mailserver.MailIntake(lmtp=True, workers=0)
+    handler.shutdown()
+    envelope = Envelope()
+    envelope.rcpt_tos.append(MAILBOX)
+    envelope.karcis_mailboxes = {MAILBOX: mailbox}
+    envelope.original_content = email_bytes()
+
+    reply = asyncio.run(handler.handle_DATA(None, None, envelope))
+
+    assert reply == mailserver.REPLY_TRY_LATER
+    assert not InboundEmail.objects.exists()

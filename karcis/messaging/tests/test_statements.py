@@ -122,3 +122,24 @@ def test_the_worker_takes_waiting_mail_oldest_first_and_a_failure_stays_its_own(
     states = dict(InboundEmail.objects.values_list("pk", "state"))
     assert states == {first.pk: "processed", broken.pk: "failed", last.pk: "processed"}
     assert InboundEmail.objects.get(pk=broken.pk).ticket is None
+
+
+# Storing one e-mail (the mail server's DATA, the mail-gate, IMAP): one INSERT … ON CONFLICT
+# DO NOTHING, its own transaction in autocommit; no savepoint, no SELECT before it.
+def test_storing_an_email_is_one_statement(mailbox, django_assert_num_queries):
+    with django_assert_num_queries(1) as captured:
+        inbound, created = services.inbound_store(
+            mailbox=mailbox, raw=email_bytes(message_id="<s1@x>"), source="lmtp"
+        )
+    assert created and inbound.pk
+    assert "ON CONFLICT" in captured.captured_queries[0]["sql"]
+
+
+def test_storing_an_email_again_adds_the_read_of_the_stored_row(mailbox, django_assert_num_queries):
+    first = stored(mailbox, email_bytes(message_id="<s2@x>"))
+    # the INSERT that finds it taken, and the SELECT of the row stored before
+    with django_assert_num_queries(2):
+        again, created = services.inbound_store(
+            mailbox=mailbox, raw=email_bytes(message_id="<s2@x>"), source="lmtp"
+        )
+    assert not created and again.pk == first.pk

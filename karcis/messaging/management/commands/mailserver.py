@@ -1,4 +1,5 @@
-"""`karcis mailserver [--host 127.0.0.1] [--port 2525] [--lmtp] [--workers N] [--processes]`:
+"""`karcis mailserver [--host 127.0.0.1] [--port 2525] [--lmtp] [--workers N] [--processes]
+[--listeners N]`:
 receive the mail of our mailboxes from the MTA over SMTP or LMTP (see
 karcis/messaging/mailserver.py)."""
 
@@ -35,17 +36,36 @@ class Command(BaseCommand):
             help="process in worker processes instead of threads: uses every CPU, where "
             "the threads of one process share one",
         )
+        parser.add_argument(
+            "--listeners",
+            type=int,
+            default=1,
+            help="processes that receive and store mail, all on the one port (SO_REUSEPORT, "
+            "Linux); default 1, this process. One process stores on one CPU: give as many "
+            "as the CPUs that should store. The processing workers stay in this process",
+        )
 
     def handle(
-        self, *args, host: str, port: int, lmtp: bool, workers: int, processes: bool, **options
+        self,
+        *args,
+        host: str,
+        port: int,
+        lmtp: bool,
+        workers: int,
+        processes: bool,
+        listeners: int,
+        **options,
     ):
         if workers < 0:
             raise CommandError("--workers must be 0 or more.")
+        if listeners < 1:
+            raise CommandError("--listeners must be 1 or more.")
         protocol = "LMTP" if lmtp else "SMTP"
 
         def ready(bound_host: str, bound_port: int) -> None:
             self.stdout.write(
-                f"Karcis mail server: {protocol} on {bound_host}:{bound_port}, "
+                f"Karcis mail server: {protocol} on {bound_host}:{bound_port}"
+                f"{f' in {listeners} listener processes' if listeners > 1 else ''}, "
                 f"{workers} processing {'processes' if processes else 'threads'}"
                 f"{' (storing only)' if not workers else ''}. Ctrl+C stops."
             )
@@ -59,9 +79,12 @@ class Command(BaseCommand):
                     lmtp=lmtp,
                     workers=workers,
                     processes=processes,
+                    listeners=listeners,
                     on_ready=ready,
                 )
             )
         except OSError as error:  # the port is taken, or the address is not ours
             raise CommandError(f"Cannot listen on {host}:{port}: {error}") from error
+        except mailserver.ListenerLost as error:  # a supervisor (systemd) starts it again
+            raise CommandError(str(error)) from error
         self.stdout.write("Karcis mail server stopped.")
