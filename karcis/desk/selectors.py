@@ -4,17 +4,21 @@ Other apps read tickets through these functions (messaging threads mail into tic
 them), never through the desk's models.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.signals import post_delete, post_save
 from django.http import Http404
 
+from karcis.core.caching import forget
 from karcis.core.eventlog import describe_events
-from karcis.core.models import Contact, Event, FieldKind, Organisation, User, as_member
+from karcis.core.models import Contact, Event, FieldKind, Organisation, Team, User, as_member
 from karcis.core.permissions import user_can
-from karcis.core.selectors import team_ids_of
+from karcis.core.selectors import staff_of, team_ids_of, teams_of
 from karcis.core.services import normalise_email, normalise_phone
 from karcis.desk import numbers, permissions, search
 from karcis.desk.models import (
@@ -179,6 +183,83 @@ def custom_fields_of(
 ) -> QuerySet[CustomField]:
     fields = CustomField.objects.filter(organisation=organisation, is_active=True)
     return fields.filter(visible_to_customer=True) if for_customer else fields
+
+
+# --- what the agent pages offer, cached per organisation -----------------------------------
+
+PAGE_OPTIONS_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class Agent:
+    """An active staff member as the pages offer them (the inbox's filters and bulk bar, the
+    properties form): their id and name only, so the cache holds no more of an account.
+    What a form saves is taken from the database again (views.ticket_properties,
+    views.tickets_bulk), never from here."""
+
+    pk: int
+    name: str
+    label: str  # what str(user) says: the name, or the address for an account without one
+
+    def __str__(self) -> str:
+        return self.label
+
+
+@dataclass(frozen=True)
+class PageOptions:
+    """What the inbox and the ticket page offer: the organisation's active staff (the same
+    rule as desk.services.assignable_agents), its teams, every category (inactive ones too,
+    in path order) and the active custom fields."""
+
+    agents: list[Agent]
+    teams: list[Team]
+    categories: list[Category]
+    custom_fields: list[CustomField]
+
+    @property
+    def active_categories(self) -> list[Category]:
+        return [category for category in self.categories if category.is_active]
+
+
+def _page_options_key(organisation_id: int) -> str:
+    return f"karcis:desk:page-options:{organisation_id}"
+
+
+def page_options_of(*, organisation: Organisation) -> PageOptions:
+    """The organisation's PageOptions, read in four queries once, then from Django's cache
+    until one of their rows changes (`forget_on_change`; decision 0019's mechanism): every
+    inbox and ticket page showed them, and they change only when somebody edits settings,
+    staff or teams."""
+    key = _page_options_key(organisation.pk)
+    options: PageOptions | None = cache.get(key)
+    if options is None:
+        options = PageOptions(
+            agents=[
+                Agent(pk=user.pk, name=user.name, label=str(user))
+                for user in staff_of(organisation=organisation).only("name", "email")
+            ],
+            teams=list(teams_of(organisation=organisation)),
+            categories=list(categories_of(organisation=organisation, active_only=False)),
+            custom_fields=list(custom_fields_of(organisation=organisation)),
+        )
+        cache.set(key, options, timeout=PAGE_OPTIONS_SECONDS)
+    return options
+
+
+def _page_options_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    if instance.organisation_id is not None:
+        forget(_page_options_key(instance.organisation_id))
+
+
+def forget_on_change() -> None:
+    """Forget an organisation's PageOptions on every save and delete of the rows behind
+    them, whoever makes them (the services, the Django admin, a shell; a sign-in saves its
+    user too). Cache invalidation only: no domain flow hangs on these receivers."""
+    for signal in (post_save, post_delete):
+        for model in ("core.User", "core.Team", "desk.Category", "desk.CustomField"):
+            signal.connect(
+                _page_options_changed, sender=model, dispatch_uid=f"desk-page-options-{model}"
+            )
 
 
 def custom_fields_shown_to_customer(*, organisation: Organisation) -> QuerySet[CustomField]:

@@ -25,7 +25,7 @@ from karcis.core import extensions
 from karcis.core.content import body_from
 from karcis.core.downloads import file_response
 from karcis.core.forms import field_of, service_errors_to_form
-from karcis.core.models import Channel, Organisation
+from karcis.core.models import Channel
 from karcis.core.permissions import CONTACTS_MANAGE, CONTACTS_VIEW, user_can, user_can_somewhere
 from karcis.core.selectors import contacts_visible_to, teams_of
 from karcis.core.text import time_ago
@@ -58,6 +58,7 @@ from karcis.desk.permissions import (
 )
 from karcis.desk.search import tickets_matching
 from karcis.desk.selectors import (
+    PageOptions,
     attachment_get_for_staff,
     categories_of,
     contact_by_address,
@@ -66,6 +67,7 @@ from karcis.desk.selectors import (
     inbox_counts,
     message_of_ticket,
     messages_for,
+    page_options_of,
     ticket_find_for_user,
     ticket_get_for_user,
     ticket_history,
@@ -207,7 +209,7 @@ def inbox(request: StaffRequest) -> HttpResponse:
         "page": _ticket_page_of(request, tickets, total=total),
         "sort_links": _sort_links(request, values),
         "may_update": user_can_somewhere(user, TICKET_UPDATE),
-        **_filter_options(organisation),
+        **_filter_options(page_options_of(organisation=organisation)),
     }
     context["bulk_form"] = BulkActionForm(agents=context["agents"], teams=context["teams"])
     template = "desk/inbox.html" if full_page else "desk/partials/inbox_main.html"
@@ -216,12 +218,10 @@ def inbox(request: StaffRequest) -> HttpResponse:
     return response
 
 
-def _filter_options(organisation: Organisation) -> dict:
+def _filter_options(options: PageOptions) -> dict:
     """The inbox filters' options as (value, label) pairs, and the agents and teams (the bulk
     bar offers them too)."""
-    agents = list(assignable_agents(organisation=organisation))
-    teams = list(teams_of(organisation=organisation))
-    categories = categories_of(organisation=organisation)
+    agents, teams, categories = options.agents, options.teams, options.active_categories
     return {
         "agents": agents,
         "teams": teams,
@@ -334,6 +334,7 @@ def _report_bulk(
 def _properties_form(
     ticket: Ticket, custom_fields: list[CustomField], data=None
 ) -> TicketPropertiesForm:
+    """The properties form that checks a submission: its choices read from the database."""
     organisation = ticket.organisation
     return TicketPropertiesForm(
         data,
@@ -342,6 +343,17 @@ def _properties_form(
         teams=teams_of(organisation=organisation),
         agents=assignable_agents(organisation=organisation),
         custom_fields=custom_fields,
+    )
+
+
+def _properties_form_shown(ticket: Ticket, options: PageOptions) -> TicketPropertiesForm:
+    """The properties form a page shows: its choices from the cached page options."""
+    return TicketPropertiesForm(
+        ticket=ticket,
+        categories=options.categories,
+        teams=options.teams,
+        agents=options.agents,
+        custom_fields=options.custom_fields,
     )
 
 
@@ -354,12 +366,12 @@ def _render_ticket(
     status: int = 200,
 ) -> HttpResponse:
     user = request.user
-    organisation = ticket.organisation
-    custom_fields = list(custom_fields_of(organisation=organisation))
+    options = page_options_of(organisation=ticket.organisation)
+    custom_fields = options.custom_fields
     prefetch_related_objects([ticket], "tags", "requester__identities")
-    # A closed ticket shows its properties as text: no form, no option lists to load.
+    # A closed ticket shows its properties as text: no form.
     if properties is None and not ticket.is_closed and user_can(user, TICKET_UPDATE, ticket):
-        properties = _properties_form(ticket, custom_fields)
+        properties = _properties_form_shown(ticket, options)
     may_reply, may_note = user_can(user, TICKET_REPLY, ticket), user_can(user, TICKET_NOTE, ticket)
     if composer is None:
         composer = ComposerForm(
