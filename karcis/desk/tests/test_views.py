@@ -113,6 +113,24 @@ def test_inbox_lists_what_the_agent_may_see(
     assert "Andi Pratama" in html  # the requester under the subject
 
 
+def test_inbox_rows_show_their_tags_team_assignee_and_labels(
+    client, agent, team_billing, make_ticket
+):
+    assigned = make_ticket(subject="Sudah ditangani", team=team_billing, assignee=agent)
+    services.ticket_update(ticket=assigned, actor=agent, tags=["vip", "gangguan"])
+    waiting = make_ticket(subject="Menunggu")
+    login(client, agent)
+    html = client.get(INBOX + "?view=all").content.decode()
+    row_of = {t.number: t for t in client.get(INBOX + "?view=all").context["page"].object_list}
+    assert row_of[assigned.number].tags == ["gangguan", "vip"]  # by name, as before
+    assert '<span class="tag">gangguan</span><span class="tag">vip</span>' in html
+    assert f'aria-label="Pilih {assigned.number}"' in html  # in the agent's language
+    assert "Budi Santoso" in html and "Tagihan" in html
+    assert row_of[waiting.number].assignee_name is None
+    assert '<span class="muted">Belum ditugaskan</span>' in html
+    assert f'<a href="/desk/tickets/{waiting.number}/">{waiting.number}</a>' in html
+
+
 def test_inbox_defaults_to_mine_when_the_agent_has_unsolved_tickets(client, agent, make_ticket):
     login(client, agent)
     make_ticket(subject="Bukan punya saya")
