@@ -173,9 +173,11 @@ def _ticket_page_of(
 
 
 def _ticket_rows(values: list[dict[str, Any]]) -> list[TicketRow]:
+    """The page's rows from their values, with their tags (one query, by name)."""
     if not values:
         return []
     tags: dict[int, list[str]] = {}
+    # The tickets' own ids, from the visible tickets: the tag links need no scope of their own.
     for ticket_id, name in (
         Ticket.tags.through.objects.filter(ticket_id__in=[row["id"] for row in values])
         .order_by("tag__name")
