@@ -711,6 +711,29 @@ def test_closed_ticket_is_read_only(client, agent, billing_ticket):
     assert billing_ticket.messages.count() == 1
 
 
+def test_ticket_page_shows_only_the_links_the_agent_may_follow(
+    client, admin_user, agent, billing_ticket, tech_ticket, make_ticket
+):
+    # given a billing ticket linked to a ticket of the technical team and to another one
+    shared = make_ticket(subject="Tagihan bulan Juni", team=billing_ticket.team)
+    services.ticket_link_add(
+        ticket=billing_ticket, other=tech_ticket, kind="related", actor=admin_user
+    )
+    services.ticket_link_add(ticket=billing_ticket, other=shared, kind="parent", actor=admin_user)
+    # then the billing agent sees the link they may follow, never the other team's ticket
+    login(client, agent)
+    links = client.get(ticket_url(billing_ticket)).context["links"]
+    assert links == [{"kind": "parent", "ticket": shared}]
+    # and an admin, who sees every ticket, sees both, each with what it is to this ticket
+    login(client, admin_user)
+    links = client.get(ticket_url(billing_ticket)).context["links"]
+    assert links == [
+        {"kind": "parent", "ticket": shared},
+        {"kind": "related", "ticket": tech_ticket},
+    ]
+    assert [link["ticket"].subject for link in links] == ["Tagihan bulan Juni", tech_ticket.subject]
+
+
 def test_ticket_page_statements_are_pinned(client, agent, billing_ticket):
     """The ticket page's statements, counted (issue 9): session, user, the user's teams; the
     ticket; tags and the requester's addresses; messages, their attachments and the original
