@@ -95,14 +95,17 @@ def run_page(label: str, email: str, paths: list[str], args) -> None:
         walls.append((time.perf_counter() - wall) / size * 1000)
     # The Python function calls of a request do not depend on the machine's load: the
     # figure that shows a change of a few per cent.
-    profile = cProfile.Profile(time.process_time)
-    profile.enable()
-    for path in timed:
-        get(path)
-    profile.disable()
-    stats = pstats.Stats(profile, stream=sys.stdout)
+    stats = None
+    if not args.no_calls:
+        profile = cProfile.Profile(time.process_time)
+        profile.enable()
+        for path in timed:
+            get(path)
+        profile.disable()
+        stats = pstats.Stats(profile, stream=sys.stdout)
+    calls = f"{stats.total_calls / len(timed):,.0f} calls; " if stats else ""
     print(
-        f"{label}: {len(queries)} statements; {stats.total_calls / len(timed):,.0f} calls; "
+        f"{label}: {len(queries)} statements; {calls}"
         f"CPU per request, {args.rounds} rounds of {size}: least {min(cpus):.2f} ms, "
         f"median {statistics.median(cpus):.2f} ms; wall median {statistics.median(walls):.2f} ms",
         flush=True,
@@ -110,7 +113,7 @@ def run_page(label: str, email: str, paths: list[str], args) -> None:
     if args.queries:
         for number, sql in enumerate(queries, 1):
             print(f"  {number:2}. {sql[:200]}")
-    if args.profile:
+    if args.profile and stats:
         stats.sort_stats("cumulative").print_stats(PROFILE_FILTER, args.profile_lines)
     client.logout()
 
@@ -130,6 +133,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--page", choices=["inbox", "agent", "ticket"], action="append")
     parser.add_argument("--queries", action="store_true", help="print each statement")
     parser.add_argument("--profile", action="store_true", help="print the cProfile")
+    parser.add_argument(
+        "--no-calls", action="store_true", help="skip the counting of calls (under valgrind)"
+    )
     parser.add_argument("--profile-lines", type=int, default=60)
     args = parser.parse_args(argv)
     setup(args.database_url)
