@@ -13,8 +13,15 @@ class DeskConfig(AppConfig):
         # Declaring: the desk's events, capabilities, history sentences and notifications.
         from karcis.core import eventlog
         from karcis.desk import events, history, notifications, permissions  # noqa: F401
-        from karcis.desk.selectors import names_of_categories, names_of_tags, names_of_tickets
+        from karcis.desk.selectors import (
+            forget_on_change,
+            names_of_categories,
+            names_of_tags,
+            names_of_tickets,
+        )
         from karcis.workspace import navigation
+
+        forget_on_change()  # the pages' cached options (selectors.page_options_of)
 
         eventlog.name_resolver("desk.category", names_of_categories)
         eventlog.name_resolver("desk.tag", names_of_tags)

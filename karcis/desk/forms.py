@@ -8,7 +8,7 @@ services, whose ValidationErrors the views put back onto these forms
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -36,6 +36,8 @@ from karcis.desk.models import (
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
+
+    from karcis.desk.selectors import Agent
 
 # --- inbox ------------------------------------------------------------------------------
 
@@ -217,7 +219,8 @@ class BulkActionForm(forms.Form):
     tag = forms.CharField(label=_("Tag"), max_length=50, required=False)
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, agents: list[User], teams: list[Team], **kwargs):
+    def __init__(self, *args, agents: "Sequence[User | Agent]", teams: list[Team], **kwargs):
+        """`agents`: accounts to assign (a submission), or the cached Agents (a page shown)."""
         super().__init__(*args, **kwargs)
         self.agents = {str(agent.pk): agent for agent in agents}
         self.teams = {str(team.pk): team for team in teams}
@@ -280,9 +283,10 @@ class ObjectChoiceField(forms.ChoiceField):
     def __init__(self, *, empty_label: str = "—", **kwargs):
         super().__init__(choices=[], **kwargs)
         self.empty_label = empty_label
-        self.objects: dict[str, Model] = {}
+        self.objects: dict[str, Any] = {}
 
-    def set_objects(self, objects: Iterable[Model]) -> None:
+    def set_objects(self, objects: Iterable[Any]) -> None:
+        """Models, or what stands for them on a page shown (anything with a pk and a str())."""
         self.objects = {str(obj.pk): obj for obj in objects}
         self.choices = [("", self.empty_label), *[(k, str(o)) for k, o in self.objects.items()]]
 
@@ -388,12 +392,13 @@ class TicketPropertiesForm(CustomFieldsMixin, forms.Form):
         ticket: Ticket,
         categories: Iterable[Category],
         teams: Iterable[Team],
-        agents: Iterable[User],
+        agents: "Iterable[User | Agent]",
         custom_fields: list[CustomField],
         **kwargs,
     ):
         """`categories`: all of the organisation's, inactive ones too; `agents`: the active
-        staff (see desk.services.assignable_agents)."""
+        staff (see desk.services.assignable_agents): accounts to validate a submission,
+        the cached Agents (desk.selectors.page_options_of) to show the form."""
         kwargs.setdefault(
             "initial",
             {

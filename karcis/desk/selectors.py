@@ -4,17 +4,21 @@ Other apps read tickets through these functions (messaging threads mail into tic
 them), never through the desk's models.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.signals import post_delete, post_save
 from django.http import Http404
 
+from karcis.core.caching import forget
 from karcis.core.eventlog import describe_events
-from karcis.core.models import Contact, Event, FieldKind, Organisation, User, as_member
+from karcis.core.models import Contact, Event, FieldKind, Organisation, Team, User, as_member
 from karcis.core.permissions import user_can
-from karcis.core.selectors import team_ids_of
+from karcis.core.selectors import staff_of, team_ids_of, teams_of
 from karcis.core.services import normalise_email, normalise_phone
 from karcis.desk import numbers, permissions, search
 from karcis.desk.models import (
@@ -57,14 +61,18 @@ def tickets_visible_to(*, user: User) -> QuerySet[Ticket]:
 def ticket_get_for_user(*, user: User, number: str) -> Ticket:
     """The ticket with this number if the user may see it; 404 otherwise (never 403, so
     numbers of other people's tickets cannot be probed)."""
-    ticket = (
-        tickets_visible_to(user=user)
-        .select_related("requester", "assignee", "team", "category", "organisation")
-        .filter(number=number.strip().upper())
-        .first()
-    )
-    if ticket is None:
-        raise Http404("No such ticket")
+    try:
+        # get(), not first(): a number is unique in an organisation, no ORDER BY needed.
+        ticket = (
+            tickets_visible_to(user=user)
+            .select_related("requester", "assignee", "team", "category")
+            .get(number=number.strip().upper())
+        )
+    except Ticket.DoesNotExist:
+        raise Http404("No such ticket") from None
+    # tickets_visible_to kept the user's organisation's tickets only: the ticket's
+    # organisation is the one the user came with (read with them at sign-in), not a join.
+    ticket.organisation = as_member(user).organisation
     return ticket
 
 
@@ -179,6 +187,83 @@ def custom_fields_of(
 ) -> QuerySet[CustomField]:
     fields = CustomField.objects.filter(organisation=organisation, is_active=True)
     return fields.filter(visible_to_customer=True) if for_customer else fields
+
+
+# --- what the agent pages offer, cached per organisation -----------------------------------
+
+PAGE_OPTIONS_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class Agent:
+    """An active staff member as the pages offer them (the inbox's filters and bulk bar, the
+    properties form): their id and name only, so the cache holds no more of an account.
+    What a form saves is taken from the database again (views.ticket_properties,
+    views.tickets_bulk), never from here."""
+
+    pk: int
+    name: str
+    label: str  # what str(user) says: the name, or the address for an account without one
+
+    def __str__(self) -> str:
+        return self.label
+
+
+@dataclass(frozen=True)
+class PageOptions:
+    """What the inbox and the ticket page offer: the organisation's active staff (the same
+    rule as desk.services.assignable_agents), its teams, every category (inactive ones too,
+    in path order) and the active custom fields."""
+
+    agents: list[Agent]
+    teams: list[Team]
+    categories: list[Category]
+    custom_fields: list[CustomField]
+
+    @property
+    def active_categories(self) -> list[Category]:
+        return [category for category in self.categories if category.is_active]
+
+
+def _page_options_key(organisation_id: int) -> str:
+    return f"karcis:desk:page-options:{organisation_id}"
+
+
+def page_options_of(*, organisation: Organisation) -> PageOptions:
+    """The organisation's PageOptions, read in four queries once, then from Django's cache
+    until one of their rows changes (`forget_on_change`; decision 0019's mechanism): every
+    inbox and ticket page showed them, and they change only when somebody edits settings,
+    staff or teams."""
+    key = _page_options_key(organisation.pk)
+    options: PageOptions | None = cache.get(key)
+    if options is None:
+        options = PageOptions(
+            agents=[
+                Agent(pk=user.pk, name=user.name, label=str(user))
+                for user in staff_of(organisation=organisation).only("name", "email")
+            ],
+            teams=list(teams_of(organisation=organisation)),
+            categories=list(categories_of(organisation=organisation, active_only=False)),
+            custom_fields=list(custom_fields_of(organisation=organisation)),
+        )
+        cache.set(key, options, timeout=PAGE_OPTIONS_SECONDS)
+    return options
+
+
+def _page_options_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    if instance.organisation_id is not None:
+        forget(_page_options_key(instance.organisation_id))
+
+
+def forget_on_change() -> None:
+    """Forget an organisation's PageOptions on every save and delete of the rows behind
+    them, whoever makes them (the services, the Django admin, a shell; a sign-in saves its
+    user too). Cache invalidation only: no domain flow hangs on these receivers."""
+    for signal in (post_save, post_delete):
+        for model in ("core.User", "core.Team", "desk.Category", "desk.CustomField"):
+            signal.connect(
+                _page_options_changed, sender=model, dispatch_uid=f"desk-page-options-{model}"
+            )
 
 
 def custom_fields_shown_to_customer(*, organisation: Organisation) -> QuerySet[CustomField]:
@@ -420,22 +505,27 @@ def ticket_surviving(*, ticket: Ticket) -> Ticket:
 def ticket_links(*, ticket: Ticket, user: User | None = None) -> list[dict[str, Any]]:
     """The tickets linked to this one, as seen from it: {"kind": related | parent | child,
     "ticket": the other ticket}. With `user`, only the tickets that user may see."""
+    # The links' ids first (most tickets have none: one light query), then the other
+    # tickets, those the user may see, in one more.
     rows = TicketLink.objects.filter(
         Q(from_ticket=ticket) | Q(to_ticket=ticket), organisation_id=ticket.organisation_id
-    ).select_related("from_ticket", "to_ticket")
-    links: list[dict[str, Any]] = []
-    for row in rows:
-        outgoing = row.from_ticket_id == ticket.pk
-        other = row.to_ticket if outgoing else row.from_ticket
-        kind = ("parent" if outgoing else "child") if row.kind == "parent" else "related"
-        links.append({"kind": kind, "ticket": other})
-    if user is not None and links:
-        visible = set(
-            tickets_visible_to(user=user)
-            .filter(pk__in=[link["ticket"].pk for link in links])
-            .values_list("pk", flat=True)
-        )
-        links = [link for link in links if link["ticket"].pk in visible]
+    ).values_list("from_ticket_id", "to_ticket_id", "kind")
+    ends: list[tuple[int, str]] = []  # (the other ticket's id, the kind seen from this one)
+    for from_id, to_id, link_kind in rows:
+        outgoing = from_id == ticket.pk
+        kind = ("parent" if outgoing else "child") if link_kind == "parent" else "related"
+        ends.append((to_id if outgoing else from_id, kind))
+    if not ends:
+        return []
+    candidates = (
+        tickets_visible_to(user=user)
+        if user is not None
+        else Ticket.objects.filter(organisation_id=ticket.organisation_id)
+    )
+    others = candidates.in_bulk([other_id for other_id, _kind in ends])
+    links = [
+        {"kind": kind, "ticket": others[other_id]} for other_id, kind in ends if other_id in others
+    ]
     order = {"parent": 0, "child": 1, "related": 2}
     return sorted(links, key=lambda link: (order[link["kind"]], link["ticket"].number))
 

@@ -113,6 +113,24 @@ def test_inbox_lists_what_the_agent_may_see(
     assert "Andi Pratama" in html  # the requester under the subject
 
 
+def test_inbox_rows_show_their_tags_team_assignee_and_labels(
+    client, agent, team_billing, make_ticket
+):
+    assigned = make_ticket(subject="Sudah ditangani", team=team_billing, assignee=agent)
+    services.ticket_update(ticket=assigned, actor=agent, tags=["vip", "gangguan"])
+    waiting = make_ticket(subject="Menunggu")
+    login(client, agent)
+    html = client.get(INBOX + "?view=all").content.decode()
+    row_of = {t.number: t for t in client.get(INBOX + "?view=all").context["page"].object_list}
+    assert row_of[assigned.number].tags == ["gangguan", "vip"]  # by name, as before
+    assert '<span class="tag">gangguan</span><span class="tag">vip</span>' in html
+    assert f'aria-label="Pilih {assigned.number}"' in html  # in the agent's language
+    assert "Budi Santoso" in html and "Tagihan" in html
+    assert row_of[waiting.number].assignee_name is None
+    assert '<span class="muted">Belum ditugaskan</span>' in html
+    assert f'<a href="/desk/tickets/{waiting.number}/">{waiting.number}</a>' in html
+
+
 def test_inbox_defaults_to_mine_when_the_agent_has_unsolved_tickets(client, agent, make_ticket):
     login(client, agent)
     make_ticket(subject="Bukan punya saya")
@@ -262,14 +280,15 @@ def test_inbox_query_count_does_not_grow_with_rows(
 
 def test_inbox_statements_are_pinned(client, agent, team_billing, make_ticket):
     """The inbox's statements, counted: each one costs the page ~1 ms of server CPU (issue 9).
-    Session, user, the user's teams; the view counts; the page of rows and their tags; the
-    agents, teams and categories of the filters and the bulk bar. A fragment (htmx) skips the
-    view counts but must count its rows."""
+    Session, user, the user's teams; the view counts; the page of rows and their tags. The
+    agents, teams and categories of the filters and the bulk bar come from the cache
+    (desk.selectors.page_options_of). A fragment (htmx) skips the view counts but must count
+    its rows."""
     login(client, agent)
     _make_many(make_ticket, 30, team=team_billing, assignee=agent)
     client.get(INBOX)  # the first request of a session does its own bookkeeping
-    assert queries_of(client, INBOX + "?view=all") == 9
-    assert queries_of(client, INBOX + "?view=all", **HTMX) == 9
+    assert queries_of(client, INBOX + "?view=all") == 6
+    assert queries_of(client, INBOX + "?view=all", **HTMX) == 6
 
 
 def test_inbox_plain_view_reuses_the_counts_instead_of_counting_again(
@@ -692,14 +711,38 @@ def test_closed_ticket_is_read_only(client, agent, billing_ticket):
     assert billing_ticket.messages.count() == 1
 
 
+def test_ticket_page_shows_only_the_links_the_agent_may_follow(
+    client, admin_user, agent, billing_ticket, tech_ticket, make_ticket
+):
+    # given a billing ticket linked to a ticket of the technical team and to another one
+    shared = make_ticket(subject="Tagihan bulan Juni", team=billing_ticket.team)
+    services.ticket_link_add(
+        ticket=billing_ticket, other=tech_ticket, kind="related", actor=admin_user
+    )
+    services.ticket_link_add(ticket=billing_ticket, other=shared, kind="parent", actor=admin_user)
+    # then the billing agent sees the link they may follow, never the other team's ticket
+    login(client, agent)
+    links = client.get(ticket_url(billing_ticket)).context["links"]
+    assert links == [{"kind": "parent", "ticket": shared}]
+    # and an admin, who sees every ticket, sees both, each with what it is to this ticket
+    login(client, admin_user)
+    links = client.get(ticket_url(billing_ticket)).context["links"]
+    assert links == [
+        {"kind": "parent", "ticket": shared},
+        {"kind": "related", "ticket": tech_ticket},
+    ]
+    assert [link["ticket"].subject for link in links] == ["Tagihan bulan Juni", tech_ticket.subject]
+
+
 def test_ticket_page_statements_are_pinned(client, agent, billing_ticket):
     """The ticket page's statements, counted (issue 9): session, user, the user's teams; the
-    ticket; custom fields, tags and the requester's addresses; categories, teams and agents
-    of the properties form; messages, their attachments and the original e-mails (messaging);
-    links, the requester's other tickets, participants and the history."""
+    ticket; tags and the requester's addresses; messages, their attachments and the original
+    e-mails (messaging); links, the requester's other tickets, participants and the history.
+    The custom fields and the properties form's categories, teams and agents come from the
+    cache (desk.selectors.page_options_of)."""
     login(client, agent)
     client.get(ticket_url(billing_ticket))
-    assert queries_of(client, ticket_url(billing_ticket)) == 17
+    assert queries_of(client, ticket_url(billing_ticket)) == 13
 
 
 def test_ticket_page_query_count_does_not_grow_with_messages(
