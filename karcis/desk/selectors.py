@@ -11,10 +11,9 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.db.models.signals import post_delete, post_save
 from django.http import Http404
 
-from karcis.core.caching import forget
+from karcis.core.caching import forget_when_changed
 from karcis.core.eventlog import describe_events
 from karcis.core.models import Contact, Event, FieldKind, Organisation, Team, User, as_member
 from karcis.core.permissions import user_can
@@ -250,20 +249,14 @@ def page_options_of(*, organisation: Organisation) -> PageOptions:
     return options
 
 
-def _page_options_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
-    if instance.organisation_id is not None:
-        forget(_page_options_key(instance.organisation_id))
-
-
 def forget_on_change() -> None:
-    """Forget an organisation's PageOptions on every save and delete of the rows behind
-    them, whoever makes them (the services, the Django admin, a shell; a sign-in saves its
-    user too). Cache invalidation only: no domain flow hangs on these receivers."""
-    for signal in (post_save, post_delete):
-        for model in ("core.User", "core.Team", "desk.Category", "desk.CustomField"):
-            signal.connect(
-                _page_options_changed, sender=model, dispatch_uid=f"desk-page-options-{model}"
-            )
+    """Forget an organisation's PageOptions on every change of the rows behind them (a
+    sign-in saves its user too)."""
+    forget_when_changed(
+        ("core.User", "core.Team", "desk.Category", "desk.CustomField"),
+        lambda row: [_page_options_key(row.organisation_id)] if row.organisation_id else [],
+        uid="desk-page-options",
+    )
 
 
 def custom_fields_shown_to_customer(*, organisation: Organisation) -> QuerySet[CustomField]:

@@ -10,7 +10,6 @@ class MessagingConfig(AppConfig):
     verbose_name = _("E-mail")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
         from django.utils.translation import gettext_lazy as _
 
         from karcis.core import extensions, schedule
@@ -23,8 +22,7 @@ class MessagingConfig(AppConfig):
             permissions,
             subscribers,
         )
-        from karcis.messaging.models import Mailbox
-        from karcis.messaging.selectors import mailboxes_changed, original_links
+        from karcis.messaging.selectors import forget_on_change, original_links
         from karcis.messaging.services import (
             email_queue,
             identity_code_email_queue,
@@ -34,8 +32,7 @@ class MessagingConfig(AppConfig):
 
         # Outgoing mail follows the desk's events (a public reply, a new ticket).
         subscribers.register()
-        for signal in (post_save, post_delete):
-            signal.connect(mailboxes_changed, sender=Mailbox, dispatch_uid="messaging-mailboxes")
+        forget_on_change()  # the organisations' cached mailboxes (selectors._mailboxes_of)
         # Verification codes for e-mail addresses go out through the outbox.
         extensions.contribute(IDENTITY_CODE_POINT.format(kind="email"), identity_code_email_queue)
         extensions.contribute("desk.ticket_page.message_links", original_links)

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
-from karcis.core.caching import forget
+from karcis.core.caching import forget_when_changed
 from karcis.core.models import DeliveryState
 from karcis.core.permissions import user_can
 from karcis.messaging.addresses import base_address
@@ -160,10 +160,14 @@ def _mailboxes_of(organisation_id: int) -> _Mailboxes:
     return found
 
 
-def mailboxes_changed(sender: Any, instance: Mailbox, **kwargs: Any) -> None:
-    """Forget the organisation's cached mailboxes (connected to every save and delete of a
-    mailbox, whoever makes it: the settings pages, the Django admin, a shell)."""
-    forget(mailboxes_cache_key(instance.organisation_id))
+def forget_on_change() -> None:
+    """Forget the organisation's cached mailboxes on every save and delete of a mailbox,
+    whoever makes it: the settings pages, the Django admin, a shell."""
+    forget_when_changed(
+        ("messaging.Mailbox",),
+        lambda mailbox: [mailboxes_cache_key(mailbox.organisation_id)],
+        uid="messaging-mailboxes",
+    )
 
 
 def acknowledgement_address(*, ticket: Any) -> str:

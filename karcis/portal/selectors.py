@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import pre_save
 
-from karcis.core.caching import forget
+from karcis.core.caching import forget, forget_when_changed
 from karcis.core.models import Organisation
 from karcis.desk.selectors import categories_of, custom_fields_of
 
@@ -86,21 +86,17 @@ def _organisation_renamed(sender: Any, instance: Organisation, **kwargs: Any) ->
         forget(_organisation_key(old))
 
 
-def _organisation_changed(sender: Any, instance: Organisation, **kwargs: Any) -> None:
-    forget(_organisation_key(instance.slug))
-    forget(_form_key(instance.pk))
-
-
-def _form_row_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
-    forget(_form_key(instance.organisation_id))
-
-
 def forget_on_change() -> None:
-    """Connect the forgetting to every save and delete of the rows cached here, whoever
-    makes them (the settings pages' services, the Django admin, a shell). Cache
-    invalidation only: no domain flow hangs on these receivers."""
+    """Forget what is cached here on every change of the rows behind it, and an old slug
+    before the save that changes it."""
     pre_save.connect(_organisation_renamed, sender=Organisation, dispatch_uid="portal-org-slug")
-    for signal in (post_save, post_delete):
-        signal.connect(_organisation_changed, sender=Organisation, dispatch_uid="portal-org")
-        for model in ("desk.Category", "desk.CustomField"):
-            signal.connect(_form_row_changed, sender=model, dispatch_uid=f"portal-{model}")
+    forget_when_changed(
+        (Organisation,),
+        lambda organisation: [_organisation_key(organisation.slug), _form_key(organisation.pk)],
+        uid="portal-org",
+    )
+    forget_when_changed(
+        ("desk.Category", "desk.CustomField"),
+        lambda row: [_form_key(row.organisation_id)],
+        uid="portal-form",
+    )
