@@ -43,6 +43,10 @@ class ContactSerializer(serializers.Serializer):
     phone = serializers.CharField(read_only=True)
     identities = ContactIdentitySerializer(many=True, read_only=True)
     notes = serializers.CharField(read_only=True)
+    company = serializers.CharField(
+        read_only=True, help_text="The customer's own organisation, as SLA policies name it."
+    )
+    vip = serializers.BooleanField(read_only=True)
     has_account = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField(read_only=True)
 
@@ -55,11 +59,15 @@ class ContactCreateSerializer(serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
+    company = serializers.CharField(required=False, allow_blank=True, default="", max_length=150)
+    vip = serializers.BooleanField(required=False, default=False)
 
 
 class ContactUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=150, required=False)
     notes = serializers.CharField(required=False, allow_blank=True)
+    company = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    vip = serializers.BooleanField(required=False)
 
 
 class ContactFilter(filters.FilterSet):

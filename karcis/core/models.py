@@ -298,6 +298,10 @@ class Contact(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="contact"
     )
     notes = models.TextField(_("notes"), blank=True)
+    # The customer's own organisation ("PT Maju Jaya"), as SLA policies and routing rules
+    # name it; matched without regard to case.
+    company = models.CharField(_("company"), max_length=150, blank=True)
+    vip = models.BooleanField(_("VIP"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects: ClassVar["ScopedManagerType[Contact]"] = ScopedManager(organisation="organisation")

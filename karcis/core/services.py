@@ -927,6 +927,8 @@ def contact_create(
     email: str = "",
     phone: str = "",
     notes: str = "",
+    company: str = "",
+    vip: bool = False,
     actor: User | None = None,
 ) -> Contact:
     """A new contact with an e-mail address and/or a phone number.
@@ -971,7 +973,13 @@ def contact_create(
         raise ValidationError(errors)
     try:
         with transaction.atomic():
-            contact = Contact.objects.create(organisation=organisation, name=name, notes=notes)
+            contact = Contact.objects.create(
+                organisation=organisation,
+                name=name,
+                notes=notes,
+                company=one_line(company, 150),
+                vip=vip,
+            )
             ContactIdentity.objects.bulk_create(
                 [
                     ContactIdentity(
@@ -994,11 +1002,18 @@ def contact_create(
 
 
 def contact_update(
-    *, contact: Contact, actor: User, name: str | None = None, notes: str | None = None
+    *,
+    contact: Contact,
+    actor: User,
+    name: str | None = None,
+    notes: str | None = None,
+    company: str | None = None,
+    vip: bool | None = None,
 ) -> Contact:
-    """Change a contact's name or notes; records core.contact.updated when something changed."""
+    """Change a contact's name, notes, company or VIP flag; records core.contact.updated
+    when something changed."""
     _require(actor, permissions.CONTACTS_MANAGE)
-    changed: dict[str, str] = {}
+    changed: dict[str, Any] = {}
     if name is not None:
         name = one_line(name, 150)
         if not name:
@@ -1007,6 +1022,10 @@ def contact_update(
             changed["name"] = name
     if notes is not None and notes != contact.notes:
         changed["notes"] = notes
+    if company is not None and one_line(company, 150) != contact.company:
+        changed["company"] = one_line(company, 150)
+    if vip is not None and vip != contact.vip:
+        changed["vip"] = vip
     if not changed:
         return contact
     with transaction.atomic():
