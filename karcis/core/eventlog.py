@@ -427,6 +427,10 @@ def actor_name(event: Event) -> str:
         return event.actor.name
     if event.actor_contact is not None:
         return event.actor_contact.name
+    rule = (event.payload or {}).get("by")
+    if isinstance(rule, dict) and rule.get("name"):
+        # A rule's change (desk ticket_update_by_rule): the rule, as it was named then.
+        return _("Rule “%(name)s”") % {"name": rule["name"]}
     return _("Karcis")
 
 

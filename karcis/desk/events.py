@@ -9,6 +9,11 @@ from karcis.core.eventlog import event_type
 
 TICKET = "desk.ticket"
 FROM_TO = {"from": "the value before", "to": "the value after"}
+# A change no person made: a rule did (services.ticket_update_by_rule).
+BY = {
+    "by": "the rule that made the change: {'app': 'sla' or 'routing', 'kind': what kind of "
+    "rule, 'id': its id, 'name': its name at the time}"
+}
 
 TICKET_CREATED = event_type(
     "desk.ticket.created",
@@ -34,29 +39,36 @@ STATUS_CHANGED = event_type(
     "desk.ticket.status_changed",
     subject=TICKET,
     payload={"from": "the status's code before", "to": "the status's code after"},
-    optional={"message_id": "the reply that made the change, when one did"},
+    optional={"message_id": "the reply that made the change, when one did", **BY},
 )
-PRIORITY_CHANGED = event_type("desk.ticket.priority_changed", subject=TICKET, payload=FROM_TO)
-TYPE_CHANGED = event_type("desk.ticket.type_changed", subject=TICKET, payload=FROM_TO)
+PRIORITY_CHANGED = event_type(
+    "desk.ticket.priority_changed", subject=TICKET, payload=FROM_TO, optional=BY
+)
+TYPE_CHANGED = event_type("desk.ticket.type_changed", subject=TICKET, payload=FROM_TO, optional=BY)
 CATEGORY_CHANGED = event_type(
     "desk.ticket.category_changed",
     subject=TICKET,
     payload={"from": "the category's id or null", "to": "the category's id or null"},
     refs={"from": "desk.category", "to": "desk.category"},
+    optional=BY,
 )
 TEAM_CHANGED = event_type(
     "desk.ticket.team_changed",
     subject=TICKET,
     payload={"from": "the team's id or null", "to": "the team's id or null"},
     refs={"from": "core.team", "to": "core.team"},
+    optional=BY,
 )
 ASSIGNED = event_type(
     "desk.ticket.assigned",
     subject=TICKET,
     payload={"from": "the user id or null", "to": "the user id or null"},
     refs={"from": "core.user", "to": "core.user"},
+    optional=BY,
 )
-SUBJECT_CHANGED = event_type("desk.ticket.subject_changed", subject=TICKET, payload=FROM_TO)
+SUBJECT_CHANGED = event_type(
+    "desk.ticket.subject_changed", subject=TICKET, payload=FROM_TO, optional=BY
+)
 # Tags are labels: a history shows the names they had when they changed (kept beside the
 # ids), as the words the agent saw; reports join on the ids.
 TAGS_CHANGED = event_type(
@@ -67,11 +79,13 @@ TAGS_CHANGED = event_type(
         "to": "the tag ids after",
         "names": "each of those tags' name at the time, by id",
     },
+    optional=BY,
 )
 FIELDS_CHANGED = event_type(
     "desk.ticket.fields_changed",
     subject=TICKET,
     payload={"from": "the custom values before, by key", "to": "the values after, by key"},
+    optional=BY,
 )
 PARTICIPANTS_ADDED = event_type(
     "desk.ticket.participants_added",

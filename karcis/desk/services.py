@@ -661,9 +661,11 @@ def _status_change(
     now: datetime,
     actor_contact: Contact | None = None,
     message: Message | None = None,
+    by: dict[str, Any] | None = None,
 ) -> None:
     """Move the ticket to `status`; `message` is the reply that made the move, if any (the
-    e-mail of that reply tells the requester, so no separate notice is needed)."""
+    e-mail of that reply tells the requester, so no separate notice is needed); `by` the
+    rule that did, if one did."""
     _check_choice(status, Status, "status")
     if status not in STATUS_TRANSITIONS[ticket.status]:
         raise ValidationError(
@@ -695,7 +697,8 @@ def _status_change(
         actor=actor,
         actor_contact=actor_contact,
         payload={"from": old, "to": status}
-        | ({"message_id": message.pk} if message is not None else {}),
+        | ({"message_id": message.pk} if message is not None else {})
+        | ({"by": by} if by is not None else {}),
         at=now,
     )
 
@@ -728,11 +731,7 @@ def ticket_update(
 
     `tags` replaces the whole set (names); `custom_fields` merges into the current values.
     """
-    unknown = set(changes) - set(UPDATE_EVENTS)
-    if unknown:
-        raise ValueError(f"Cannot change {', '.join(sorted(unknown))}")
-    organisation = ticket.organisation
-    if not actor.is_staff_member or actor.organisation_id != organisation.pk:
+    if not actor.is_staff_member or actor.organisation_id != ticket.organisation_id:
         raise ValidationError(_("Only the organisation's agents can change tickets."))
     _refuse_unless(
         actor,
@@ -740,9 +739,36 @@ def ticket_update(
         ticket,
         _("Your role does not allow changing this ticket."),
     )
+    return _ticket_change(ticket, actor=actor, by=None, at=at, changes=changes)
+
+
+def ticket_update_by_rule(
+    *, ticket: Ticket, by: dict[str, Any], at: datetime | None = None, **changes: Any
+) -> Ticket:
+    """Change a ticket as a rule decided (an SLA escalation, a routing rule): no person
+    acts, so no permission applies; each event names the rule in its payload's "by"
+    ({"app", "kind", "id", "name"}), and the ticket's history shows it."""
+    if not {"app", "kind", "id", "name"} <= set(by):
+        raise ValueError("by names the rule: app, kind, id and name")
+    return _ticket_change(ticket, actor=None, by=by, at=at, changes=changes)
+
+
+def _ticket_change(
+    ticket: Ticket,
+    *,
+    actor: User | None,
+    by: dict[str, Any] | None,
+    at: datetime | None,
+    changes: dict[str, Any],
+) -> Ticket:
+    unknown = set(changes) - set(UPDATE_EVENTS)
+    if unknown:
+        raise ValueError(f"Cannot change {', '.join(sorted(unknown))}")
+    organisation = ticket.organisation
     if ticket.is_closed:
         raise ValidationError(_("This ticket is closed and can no longer be changed."))
     now = at or timezone.now()
+    rule = {"by": by} if by is not None else {}
     with transaction.atomic():
         ticket = _ticket_lock(ticket)
         fields: list[str] = []
@@ -750,7 +776,7 @@ def ticket_update(
         for name, value in sorted(changes.items(), key=lambda change: change[0] == "status"):
             if name == "status":
                 if value != ticket.status:
-                    _status_change(ticket, value, actor=actor, now=now)
+                    _status_change(ticket, value, actor=actor, now=now, by=by)
                 continue
             if name == "tags":
                 new_tags = tags_resolve(organisation=organisation, names=value)
@@ -766,7 +792,8 @@ def ticket_update(
                             "from": [tag.pk for tag in old_tags],
                             "to": [tag.pk for tag in new_tags],
                             "names": {str(tag.pk): tag.name for tag in [*old_tags, *new_tags]},
-                        },
+                        }
+                        | rule,
                         at=now,
                     )
                     fields.append("updated_at")
@@ -780,7 +807,7 @@ def ticket_update(
                         type=UPDATE_EVENTS[name],
                         obj=ticket,
                         actor=actor,
-                        payload={"from": ticket.custom_fields, "to": merged},
+                        payload={"from": ticket.custom_fields, "to": merged} | rule,
                         at=now,
                     )
                     ticket.custom_fields = merged
@@ -807,13 +834,13 @@ def ticket_update(
                 ticket.priority_rank = PRIORITY_RANK[value]
                 fields.append("priority_rank")
             if name == "assignee" and value is not None and ticket.status == Status.NEW:
-                _status_change(ticket, Status.OPEN, actor=actor, now=now)
+                _status_change(ticket, Status.OPEN, actor=actor, now=now, by=by)
             event_record(
                 organisation=organisation,
                 type=UPDATE_EVENTS[name],
                 obj=ticket,
                 actor=actor,
-                payload={"from": _code(old), "to": _code(value)},
+                payload={"from": _code(old), "to": _code(value)} | rule,
                 at=now,
             )
         if fields:
