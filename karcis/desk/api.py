@@ -35,6 +35,7 @@ from karcis.core.downloads import file_response
 from karcis.core.models import MAX_ID, Channel, DeliveryState
 from karcis.core.permissions import user_can
 from karcis.desk import permissions, selectors, services
+from karcis.sla.api import TARGET_ORDER, SlaClockSerializer, clock_representation
 from karcis.desk.models import (
     Attachment,
     Category,
@@ -89,6 +90,19 @@ class TicketSerializer(serializers.Serializer):
         help_text="The number of the ticket this one was merged into (it is closed), or null.",
     )
     url = serializers.SerializerMethodField(help_text="The ticket's page in the agents' desk.")
+    sla = SlaClockSerializer(
+        many=True,
+        read_only=True,
+        help_text="One entry per SLA target of the policy that applies (karcis.sla); empty "
+        "without a policy, and for customers.",
+    )
+
+    def get_sla(self, ticket: Ticket) -> list[dict]:
+        if self.context.get("customer_field_keys") is not None:
+            return []
+        order = TARGET_ORDER
+        clocks = sorted(ticket.sla_clocks.all(), key=lambda clock: order[clock.target])
+        return [clock_representation(clock) for clock in clocks]
 
     def get_tags(self, ticket: Ticket) -> list[str]:
         if self.context.get("customer_field_keys") is not None:
@@ -143,6 +157,7 @@ class TicketSerializer(serializers.Serializer):
             # Only the number: it opens nothing by itself (the ticket's own rules decide).
             "merged_into": ticket.merged_into.number if ticket.merged_into else None,
             "url": self.get_url(ticket),
+            "sla": self.get_sla(ticket),
         }
 
 
@@ -429,7 +444,9 @@ class TicketViewSet(
         tickets = selectors.tickets_visible_to(user=user).select_related(
             "requester", "assignee", "team", "category", "merged_into"
         )
-        lookups = ["requester__identities"] + (["tags"] if user.is_staff_member else [])
+        lookups = ["requester__identities"] + (
+            ["tags", "sla_clocks"] if user.is_staff_member else []
+        )
         return tickets.prefetch_related(*lookups)
 
     def get_object(self):

@@ -199,6 +199,11 @@ class Ticket(models.Model):
     solved_at = models.DateTimeField(_("solved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     message_count = models.PositiveIntegerField(default=0)
+    # The SLA clocks in one state and one time, for lists (kept by the sla app through
+    # services.ticket_sla_summary_set): the worst state of the running clocks, and the
+    # soonest due time among them (null when none runs).
+    sla_state = models.CharField(_("SLA"), max_length=10, blank=True, default="")
+    sla_due_at = models.DateTimeField(_("due"), null=True, blank=True)
     # PostgreSQL full-text document (subject weighted A, messages B). On SQLite the
     # FTS5 table desk_ticket_fts plays this part; see desk/search.py.
     search_vector = SearchVectorField(null=True, editable=False)
@@ -224,6 +229,12 @@ class Ticket(models.Model):
                 fields=["organisation", "assignee", "team"],
                 condition=models.Q(status__in=["new", "open", "pending", "on_hold"]),
                 name="ticket_unsolved",
+            ),
+            # The inbox's "due soonest": only tickets with a running clock are in it.
+            models.Index(
+                fields=["organisation", "sla_due_at"],
+                condition=models.Q(sla_due_at__isnull=False),
+                name="ticket_sla_due",
             ),
         ]
 

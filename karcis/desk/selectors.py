@@ -567,3 +567,17 @@ def contact_tickets_count(*, contact: Contact) -> int:
 
 def message_of_ticket(*, ticket: Ticket, message_id: int) -> Message | None:
     return Message.objects.select_related("ticket").filter(ticket=ticket, pk=message_id).first()
+
+
+def tickets_for_clocks(*, organisation_id: int, after: int, limit: int) -> list[Ticket]:
+    """The organisation's unsolved tickets after id `after`, in id order, `limit` at most,
+    with their organisation and requester (the SLA recomputes their clocks)."""
+    return list(
+        Ticket.objects.select_related("requester", "organisation")
+        .filter(organisation_id=organisation_id, status__in=UNSOLVED_STATUSES, pk__gt=after)
+        .order_by("pk")[:limit]
+    )
+
+
+def category_ids_of(*, organisation: Organisation) -> set[int]:
+    return set(Category.objects.filter(organisation=organisation).values_list("pk", flat=True))

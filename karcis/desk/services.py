@@ -851,6 +851,15 @@ def _ticket_change(
     return ticket
 
 
+def ticket_sla_summary_set(*, ticket_id: int, state: str, due_at: datetime | None) -> None:
+    """Keep the SLA clocks' summary on the ticket (Ticket.sla_state, sla_due_at) for lists.
+
+    Called by the sla app in the transaction that changed the clocks. Not a change of the
+    ticket by anyone: no event, and updated_at stays (the sla app writes its own events).
+    """
+    Ticket.objects.filter(pk=ticket_id).update(sla_state=state, sla_due_at=due_at)
+
+
 def tickets_bulk_update(
     *, tickets: Iterable[Ticket], actor: User, **changes: Any
 ) -> dict[str, str]:

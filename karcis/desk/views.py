@@ -98,6 +98,8 @@ from karcis.workspace.guards import StaffRequest, capability_required, forbidden
 # Other apps add links beside a message on the ticket page (messaging: the original e-mail):
 # provider(ticket=…, user=…) → {message id: [{"label", "url", "title", "download"}]}.
 MESSAGE_LINKS = "desk.ticket_page.message_links"
+# Panels for the side of the ticket page: provider(ticket=, user=) returns safe HTML or "".
+TICKET_PANELS = "desk.ticket_page.panels"
 
 
 # --- lists ------------------------------------------------------------------------------
@@ -459,6 +461,12 @@ def _render_ticket(
         "may_verify": user_can(user, CONTACTS_MANAGE),
         "participants": ticket_participants(ticket=ticket),
         "history": _history(ticket, properties),
+        # Panels other apps add beside the properties (the SLA's clocks), as HTML.
+        "panels": [
+            panel
+            for provider in extensions.contributions(TICKET_PANELS)
+            if (panel := provider(ticket=ticket, user=user))
+        ],
         "created_iso": created_iso,
         "created_title": created_title,
         "presence_url": f"/ws/desk/tickets/{ticket.number}/",

@@ -1,0 +1,671 @@
+"""Every write of the SLA: policies, the clocks of a ticket, and what time alone brings.
+
+A ticket's clocks are recomputed from its event history (karcis.sla.clocks) inside the
+transaction of each change that can move them (an in-transaction subscriber of the desk's
+events, decision 0023): the ticket and its due times commit together, so the page and the
+API that show the change show its due times too. The periodic scan (`clocks_due_announce`,
+every 20 seconds) announces what time alone brings: a clock at risk, a clock breached,
+exactly once per cycle however many schedulers run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_scopes import scope, scopes_disabled
+
+from karcis.calendars import selectors as calendars
+from karcis.calendars.hours import Hours, always_open
+from karcis.core.caching import forget
+from karcis.core.models import Channel, Contact, Event, Organisation, Team, User
+from karcis.core.permissions import user_can
+from karcis.core.services import event_record
+from karcis.desk import events as desk_events
+from karcis.desk import selectors as desk_selectors
+from karcis.desk import services as desk
+from karcis.sla import clocks as clockwork
+from karcis.sla import events, permissions
+from karcis.sla.models import RUNNING_STATES, ClockState, SlaClock, SlaPolicy, Target
+
+logger = logging.getLogger(__name__)
+
+SCAN_SECONDS = 20.0
+SCAN_BATCH = 200
+
+# --- policies, as the clocks read them -----------------------------------------------------
+
+
+def _policies_key(organisation_id: int) -> str:
+    return f"sla:policies:{organisation_id}"
+
+
+def policies_of(*, organisation_id: int) -> list[SlaPolicy]:
+    """The organisation's active policies, first match first; cached until one changes."""
+    key = _policies_key(organisation_id)
+    policies: list[SlaPolicy] | None = cache.get(key)
+    if policies is None:
+        policies = list(
+            SlaPolicy.objects.filter(organisation_id=organisation_id, is_active=True).order_by(
+                "position", "id"
+            )
+        )
+        cache.set(key, policies, 3600)
+    return policies
+
+
+def forget_policies(organisation_id: int) -> list[str]:
+    return [_policies_key(organisation_id)]
+
+
+def policy_matches(
+    policy: SlaPolicy,
+    *,
+    priority: str,
+    category_id: int | None,
+    team_id: int | None,
+    channel: str,
+    company: str,
+    vip: bool,
+) -> bool:
+    """Whether every condition of the policy holds for a ticket with these properties."""
+    if policy.priorities and priority not in policy.priorities:
+        return False
+    if policy.categories and category_id not in policy.categories:
+        return False
+    if policy.teams and team_id not in policy.teams:
+        return False
+    if policy.channels and channel not in policy.channels:
+        return False
+    if policy.companies and company.casefold() not in {c.casefold() for c in policy.companies}:
+        return False
+    return policy.vip is None or policy.vip == vip
+
+
+def policy_for_ticket(ticket: Any, requester: Contact) -> SlaPolicy | None:
+    """The first active policy whose conditions hold for the ticket as it is now."""
+    for policy in policies_of(organisation_id=ticket.organisation_id):
+        if policy_matches(
+            policy,
+            priority=ticket.priority,
+            category_id=ticket.category_id,
+            team_id=ticket.team_id,
+            channel=ticket.channel,
+            company=requester.company,
+            vip=requester.vip,
+        ):
+            return policy
+    return None
+
+
+def hours_of_policy(policy: SlaPolicy, *, organisation: Organisation, team_id: int | None) -> Hours:
+    """The hours a policy's clocks count: calendar time in the organisation's zone, or the
+    business hours of the policy's calendar, else of the team's, else the organisation's."""
+    if not policy.business_time:
+        return always_open(ZoneInfo(organisation.time_zone))
+    if policy.calendar_id is not None:
+        return calendars.hours_of_id(calendar_id=policy.calendar_id)
+    return calendars.hours_for(organisation_id=organisation.pk, team_id=team_id)
+
+
+def rules_of(policy: SlaPolicy) -> list[clockwork.Rules]:
+    pause = frozenset(policy.pause_statuses or ())
+    return [
+        clockwork.Rules(
+            target=target,
+            minutes=minutes,
+            warning_percent=policy.warning_percent,
+            pause_statuses=pause if target == Target.RESOLUTION else frozenset(),
+        )
+        for target in Target.values
+        if (minutes := policy.minutes_for(target))
+    ]
+
+
+# --- a ticket's history and clocks --------------------------------------------------------
+
+HISTORY_TYPES = (
+    desk_events.TICKET_CREATED.name,
+    desk_events.STATUS_CHANGED.name,
+    desk_events.REPLY_ADDED.name,
+    desk_events.MERGED.name,
+)
+
+
+def history_of(*, ticket_id: int, created_at: datetime, status: str) -> clockwork.History:
+    """What the clocks read of the ticket's event history (one query)."""
+    rows = (
+        Event.objects.filter(object_type="desk.ticket", object_id=ticket_id, type__in=HISTORY_TYPES)
+        .order_by("id")
+        .values_list("type", "created_at", "actor_id", "actor_contact_id", "payload")
+    )
+    statuses: list[tuple[datetime, str]] = []
+    customer: list[datetime] = []
+    agent: list[datetime] = []
+    opened_with: str | None = None
+    for type, when, actor_id, contact_id, payload in rows:
+        payload = payload or {}
+        if type == desk_events.STATUS_CHANGED.name:
+            if opened_with is None:
+                opened_with = payload.get("from")
+            statuses.append((when, payload.get("to", "")))
+        elif type == desk_events.MERGED.name:
+            statuses.append((when, "closed"))
+        elif type == desk_events.REPLY_ADDED.name:
+            if actor_id is not None and "by" not in payload:
+                agent.append(when)
+            elif contact_id is not None and not payload.get("automatic"):
+                customer.append(when)
+    # The status it opened with: the first change says where it came from; without any
+    # change, it is the status it has.
+    statuses.insert(0, (created_at, opened_with or status))
+    return clockwork.History(
+        created_at=created_at, statuses=statuses, customer_messages=customer, agent_replies=agent
+    )
+
+
+def _next_check(clock: SlaClock) -> datetime | None:
+    """When time alone will next change what this clock says (the scan's index)."""
+    if clock.breached_at is not None or clock.due_at is None:
+        return None
+    if clock.state == ClockState.MET:
+        return None
+    if clock.state == ClockState.PAUSED:
+        return None
+    if clock.met_at is not None:  # met late: the breach is still to be announced
+        return clock.due_at
+    if clock.warned_at is None and clock.warn_at is not None and clock.warn_at < clock.due_at:
+        return clock.warn_at
+    return clock.due_at
+
+
+def ticket_clocks_compute(*, ticket: Any, now: datetime | None = None) -> list[SlaClock]:
+    """Recompute a ticket's clocks from its history and the policy that matches it now;
+    keep its summary on the ticket. Call inside the transaction of the change.
+
+    A warning or a breach already announced in a cycle stays announced: a later change (a
+    lower priority, a longer target) moves the due time, never the past.
+    """
+    now = now or timezone.now()
+    requester = ticket.requester  # cached on a new ticket; one query otherwise
+    policy = policy_for_ticket(ticket, requester)
+    existing = {clock.target: clock for clock in SlaClock.objects.filter(ticket_id=ticket.pk)}
+    computed: list[clockwork.Clock] = []
+    if policy is not None:
+        hours = hours_of_policy(policy, organisation=ticket.organisation, team_id=ticket.team_id)
+        history = history_of(
+            ticket_id=ticket.pk, created_at=ticket.created_at, status=ticket.status
+        )
+        computed = clockwork.clocks_of(rules_of(policy), hours, history, now)
+    kept: list[SlaClock] = []
+    for result in computed:
+        clock = existing.pop(result.target, None)
+        same_cycle = clock is not None and clock.cycle == result.cycle
+        if clock is None:
+            clock = SlaClock(organisation_id=ticket.organisation_id, ticket_id=ticket.pk)
+        warned_at = clock.warned_at if same_cycle else None
+        breached_at = clock.breached_at if same_cycle else None
+        clock.target = result.target
+        assert policy is not None
+        clock.policy = policy
+        clock.cycle = result.cycle
+        clock.target_minutes = result.target_minutes
+        clock.business_time = policy.business_time
+        clock.started_at = result.started_at
+        clock.due_at = result.due_at
+        clock.warn_at = result.warn_at
+        clock.met_at = result.met_at
+        clock.remaining_seconds = (
+            int(result.remaining.total_seconds()) if result.remaining is not None else None
+        )
+        clock.warned_at = warned_at
+        clock.breached_at = breached_at
+        # An announced breach stands; the state otherwise follows from the history.
+        clock.state = ClockState.BREACHED if breached_at is not None else result.state
+        clock.next_check_at = _next_check(clock)
+        clock.computed_at = now
+        clock.save()
+        kept.append(clock)
+    if existing:
+        SlaClock.objects.filter(pk__in=[clock.pk for clock in existing.values()]).delete()
+    _summary_keep(ticket, kept)
+    return kept
+
+
+def _summary_keep(ticket: Any, kept: Sequence[SlaClock]) -> None:
+    state, due_at = clockwork.summary_of(
+        (clock.state, clock.due_at, clock.met_at is None and clock.state in RUNNING_STATES)
+        for clock in kept
+    )
+    if state != ticket.sla_state or due_at != ticket.sla_due_at:
+        desk.ticket_sla_summary_set(ticket_id=ticket.pk, state=state, due_at=due_at)
+        ticket.sla_state, ticket.sla_due_at = state, due_at
+
+
+def recompute_on(event: Event) -> None:
+    """In-transaction subscriber: a change that can move the clocks recomputes them."""
+    ticket = event.instance
+    if ticket is None or getattr(ticket, "pk", None) != event.object_id:
+        ticket = desk_selectors.ticket_get(ticket_id=event.object_id)
+        if ticket is None:
+            return
+    ticket_clocks_compute(ticket=ticket, now=event.created_at)
+
+
+RECOMPUTE_ON = (
+    desk_events.TICKET_CREATED,
+    desk_events.STATUS_CHANGED,
+    desk_events.REPLY_ADDED,
+    desk_events.PRIORITY_CHANGED,
+    desk_events.CATEGORY_CHANGED,
+    desk_events.TEAM_CHANGED,
+    desk_events.MERGED,
+)
+
+
+def tickets_recompute(*, organisation: Organisation, batch: int = 500) -> int:
+    """Recompute the clocks of every unsolved ticket of the organisation (after a policy or
+    a calendar changed); returns how many tickets. Each batch commits on its own."""
+    done = 0
+    last = 0
+    while True:
+        with transaction.atomic():
+            tickets = desk_selectors.tickets_for_clocks(
+                organisation_id=organisation.pk, after=last, limit=batch
+            )
+            for ticket in tickets:
+                ticket_clocks_compute(ticket=ticket)
+        if not tickets:
+            return done
+        done += len(tickets)
+        last = tickets[-1].pk
+
+
+# --- what time alone brings -----------------------------------------------------------------
+
+
+def clocks_due_announce(*, now: datetime | None = None, batch: int = SCAN_BATCH) -> int:
+    """Announce every warning and breach whose moment has come; returns how many.
+
+    Two schedulers may run this at once: each clock is locked and checked again before it
+    is announced, and `warned_at`/`breached_at` are set in the same transaction as the
+    event, so each is announced once.
+    """
+    now = now or timezone.now()
+    announced = 0
+    last_seen: tuple[datetime, int] | None = None
+    while True:
+        with scopes_disabled():
+            due = SlaClock.objects.filter(next_check_at__lte=now)
+            if last_seen is not None:
+                moment, pk = last_seen
+                due = due.filter(next_check_at__gte=moment).exclude(
+                    next_check_at=moment, pk__lte=pk
+                )
+            rows = list(
+                due.order_by("next_check_at", "pk").values_list(
+                    "pk", "organisation_id", "next_check_at"
+                )[:batch]
+            )
+        if not rows:
+            return announced
+        by_organisation: dict[int, list[int]] = {}
+        for pk, organisation_id, _moment in rows:
+            by_organisation.setdefault(organisation_id, []).append(pk)
+        for organisation_id, pks in by_organisation.items():
+            with scope(organisation=organisation_id):
+                announced += _announce_batch(pks, now=now)
+        last_seen = (rows[-1][2], rows[-1][0])
+
+
+def _announce_batch(pks: list[int], *, now: datetime) -> int:
+    announced = 0
+    with transaction.atomic():
+        clocks = list(
+            SlaClock.objects.select_for_update()
+            .select_related("policy", "organisation")
+            .filter(pk__in=pks, next_check_at__lte=now)
+            .order_by("pk")
+        )
+        for clock in clocks:
+            announced += _announce(clock, now=now)
+    return announced
+
+
+def _announce(clock: SlaClock, *, now: datetime) -> int:
+    """Announce what has come for one locked clock: its warning or its breach."""
+    said = 0
+    policy = clock.policy
+    payload = {
+        "target": clock.target,
+        "policy": policy.pk,
+        "cycle": clock.cycle,
+        "due_at": clock.due_at.isoformat() if clock.due_at else None,
+    }
+    ticket = None
+    if clock.breached_at is None and clock.due_at is not None and clock.due_at <= now:
+        clock.breached_at = clock.due_at
+        clock.state = ClockState.BREACHED
+        ticket = desk_selectors.ticket_get(ticket_id=clock.ticket_id)
+        event_record(
+            organisation=clock.organisation,
+            type=events.BREACHED,
+            obj=ticket,
+            payload=payload,
+            at=now,
+        )
+        said += 1
+        _escalate(ticket, policy, policy.on_breach, now=now)
+    elif (
+        clock.warned_at is None
+        and clock.breached_at is None
+        and clock.warn_at is not None
+        and clock.warn_at <= now
+        and clock.met_at is None
+    ):
+        clock.warned_at = clock.warn_at
+        clock.state = ClockState.AT_RISK
+        ticket = desk_selectors.ticket_get(ticket_id=clock.ticket_id)
+        event_record(
+            organisation=clock.organisation,
+            type=events.WARNING,
+            obj=ticket,
+            payload={**payload, "percent": policy.warning_percent},
+            at=now,
+        )
+        said += 1
+        _escalate(ticket, policy, policy.on_warning, now=now)
+    if clock.met_at is not None and clock.breached_at is not None:
+        clock.state = ClockState.BREACHED
+    clock.next_check_at = _next_check(clock)
+    clock.save(update_fields=["warned_at", "breached_at", "state", "next_check_at"])
+    if ticket is not None:
+        kept = list(SlaClock.objects.filter(ticket_id=clock.ticket_id))
+        _summary_keep(ticket, kept)
+    return said
+
+
+def _escalate(ticket: Any, policy: SlaPolicy, actions: dict[str, Any], *, now: datetime) -> None:
+    """Do what the policy says on a warning or a breach (notifying is the notifications
+    consumer's part: it reads the event)."""
+    if ticket is None or ticket.is_closed or not actions:
+        return
+    changes: dict[str, Any] = {}
+    if actions.get("raise_priority"):
+        order = ["low", "normal", "high", "urgent"]
+        if ticket.priority in order and ticket.priority != order[-1]:
+            changes["priority"] = order[order.index(ticket.priority) + 1]
+    team_id = actions.get("team")
+    if team_id and team_id != ticket.team_id:
+        team = Team.objects.filter(pk=team_id, organisation_id=ticket.organisation_id).first()
+        if team is not None:
+            changes["team"] = team
+    tag = (actions.get("tag") or "").strip()
+    if tag:
+        names = sorted({t.name for t in ticket.tags.all()} | {tag})
+        changes["tags"] = names
+    if changes:
+        by = {"app": "sla", "kind": "policy", "id": policy.pk, "name": policy.name}
+        desk.ticket_update_by_rule(ticket=ticket, by=by, at=now, **changes)
+
+
+# --- managing policies ----------------------------------------------------------------------
+
+TARGET_FIELDS = ("first_response_minutes", "next_response_minutes", "resolution_minutes")
+ESCALATION_KEYS = {"notify", "raise_priority", "team", "tag"}
+MAX_MINUTES = 366 * 24 * 60
+
+
+def _require(actor: User | None) -> None:
+    if actor is not None and not user_can(actor, permissions.POLICIES_MANAGE):
+        raise ValidationError(_("Your role does not allow managing SLA policies."))
+
+
+def _clean_list(value: Any, allowed: Iterable[Any], field: str, errors: dict[str, Any]) -> list:
+    allowed = set(allowed)
+    items = list(dict.fromkeys(value or []))
+    wrong = [item for item in items if item not in allowed]
+    if wrong:
+        errors[field] = _("Unknown values: %(values)s.") % {
+            "values": ", ".join(str(item) for item in wrong)
+        }
+    return items
+
+
+def _clean_escalation(
+    value: Any, field: str, *, team_ids: set[int], errors: dict[str, Any]
+) -> dict[str, Any]:
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict) or set(value) - ESCALATION_KEYS:
+        errors[field] = _("Escalation takes notify, raise_priority, team and tag.")
+        return {}
+    team = value.get("team")
+    if team not in (None, "") and team not in team_ids:
+        errors[field] = _("Unknown team: %(team)s.") % {"team": team}
+    tag = str(value.get("tag") or "").strip()[:50]
+    return {
+        "notify": bool(value.get("notify")),
+        "raise_priority": bool(value.get("raise_priority")),
+        "team": team or None,
+        "tag": tag,
+    }
+
+
+def _clean(organisation: Organisation, data: dict[str, Any]) -> dict[str, Any]:
+    """Validated policy fields from `data` (only those present); ValidationError names each
+    wrong field in the user's language."""
+    from karcis.calendars.models import BusinessCalendar
+
+    errors: dict[str, Any] = {}
+    clean: dict[str, Any] = {}
+    team_ids = set(Team.objects.filter(organisation=organisation).values_list("pk", flat=True))
+    if "name" in data:
+        name = " ".join(str(data["name"] or "").split())[:100]
+        if not name:
+            errors["name"] = _("A name is required.")
+        clean["name"] = name
+    if "description" in data:
+        clean["description"] = str(data["description"] or "")[:300]
+    if "is_active" in data:
+        clean["is_active"] = bool(data["is_active"])
+    if "priorities" in data:
+        clean["priorities"] = _clean_list(
+            data["priorities"], ["low", "normal", "high", "urgent"], "priorities", errors
+        )
+    if "channels" in data:
+        clean["channels"] = _clean_list(data["channels"], Channel.values, "channels", errors)
+    if "teams" in data:
+        clean["teams"] = _clean_list(data["teams"], team_ids, "teams", errors)
+    if "categories" in data:
+        clean["categories"] = _clean_list(
+            data["categories"],
+            desk_selectors.category_ids_of(organisation=organisation),
+            "categories",
+            errors,
+        )
+    if "companies" in data:
+        clean["companies"] = [
+            " ".join(str(c).split())[:150] for c in data["companies"] or [] if str(c).strip()
+        ]
+    if "vip" in data:
+        clean["vip"] = None if data["vip"] is None else bool(data["vip"])
+    for field in TARGET_FIELDS:
+        if field in data:
+            value = data[field]
+            if value in (None, ""):
+                clean[field] = None
+                continue
+            try:
+                minutes = int(value)
+            except (TypeError, ValueError):
+                minutes = -1
+            if not 1 <= minutes <= MAX_MINUTES:
+                errors[field] = _("A target is a whole number of minutes, from 1 to %(max)d.") % {
+                    "max": MAX_MINUTES
+                }
+            clean[field] = minutes
+    if "business_time" in data:
+        clean["business_time"] = bool(data["business_time"])
+    if "calendar" in data:
+        calendar = data["calendar"]
+        if calendar in (None, ""):
+            clean["calendar"] = None
+        else:
+            calendar_id = calendar.pk if hasattr(calendar, "pk") else calendar
+            found = BusinessCalendar.objects.filter(
+                pk=calendar_id, organisation=organisation
+            ).first()
+            if found is None:
+                errors["calendar"] = _("Unknown calendar.")
+            clean["calendar"] = found
+    if "warning_percent" in data:
+        try:
+            percent = int(data["warning_percent"])
+        except (TypeError, ValueError):
+            percent = 0
+        if not 1 <= percent <= 99:
+            errors["warning_percent"] = _("The warning comes at 1 to 99% of the target.")
+        clean["warning_percent"] = percent
+    if "pause_statuses" in data:
+        clean["pause_statuses"] = _clean_list(
+            data["pause_statuses"], ["new", "open", "pending", "on_hold"], "pause_statuses", errors
+        )
+    for field in ("on_warning", "on_breach"):
+        if field in data:
+            clean[field] = _clean_escalation(data[field], field, team_ids=team_ids, errors=errors)
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def _changed(organisation_id: int) -> None:
+    forget(*forget_policies(organisation_id))
+
+
+def policy_create(*, organisation: Organisation, actor: User | None, **data: Any) -> SlaPolicy:
+    """A new policy, last in the order unless `position` is given."""
+    _require(actor)
+    clean = _clean(organisation, {"is_active": True, **data})
+    if not clean.get("name"):
+        raise ValidationError({"name": _("A name is required.")})
+    if not any(clean.get(field) for field in TARGET_FIELDS):
+        raise ValidationError(
+            {"first_response_minutes": _("Set at least one target: first response, next "
+                                         "response or resolution.")}
+        )
+    with transaction.atomic():
+        last = (
+            SlaPolicy.objects.filter(organisation=organisation)
+            .order_by("-position")
+            .values_list("position", flat=True)
+            .first()
+        )
+        policy = SlaPolicy.objects.create(
+            organisation=organisation, position=(last or 0) + 1, **clean
+        )
+        event_record(organisation=organisation, type=events.POLICY_CREATED, obj=policy, actor=actor)
+        _changed(organisation.pk)
+        recompute_after(organisation)
+    return policy
+
+
+def policy_update(*, policy: SlaPolicy, actor: User | None, **data: Any) -> SlaPolicy:
+    _require(actor)
+    clean = _clean(policy.organisation, data)
+    changed = sorted(
+        field for field, value in clean.items() if getattr(policy, field) != value
+    )
+    if not changed:
+        return policy
+    after = {field: clean[field] for field in changed}
+    if not any(
+        after.get(field, getattr(policy, field)) for field in TARGET_FIELDS
+    ):
+        raise ValidationError(
+            {"first_response_minutes": _("Set at least one target: first response, next "
+                                         "response or resolution.")}
+        )
+    with transaction.atomic():
+        for field in changed:
+            setattr(policy, field, clean[field])
+        policy.updated_at = timezone.now()
+        policy.save(update_fields=[*changed, "updated_at"])
+        event_record(
+            organisation=policy.organisation,
+            type=events.POLICY_UPDATED,
+            obj=policy,
+            actor=actor,
+            payload={"fields": changed},
+        )
+        _changed(policy.organisation_id)
+        recompute_after(policy.organisation)
+    return policy
+
+
+def policy_move(*, policy: SlaPolicy, actor: User | None, position: int) -> SlaPolicy:
+    """Put a policy at `position` (1 is tried first) and renumber the others."""
+    _require(actor)
+    with transaction.atomic():
+        ordered = list(
+            SlaPolicy.objects.select_for_update()
+            .filter(organisation_id=policy.organisation_id)
+            .order_by("position", "id")
+        )
+        ordered = [p for p in ordered if p.pk != policy.pk]
+        index = min(max(int(position), 1), len(ordered) + 1) - 1
+        ordered.insert(index, policy)
+        old = policy.position
+        for number, item in enumerate(ordered, start=1):
+            if item.position != number:
+                item.position = number
+                SlaPolicy.objects.filter(pk=item.pk).update(position=number)
+        policy.position = index + 1
+        if old != policy.position:
+            event_record(
+                organisation=policy.organisation,
+                type=events.POLICY_MOVED,
+                obj=policy,
+                actor=actor,
+                payload={"from": old, "to": policy.position},
+            )
+            recompute_after(policy.organisation)
+        _changed(policy.organisation_id)
+    return policy
+
+
+def policy_delete(*, policy: SlaPolicy, actor: User | None) -> None:
+    """Delete a policy no clock has used; one that has served tickets is deactivated
+    instead (their clocks say which policy set them)."""
+    _require(actor)
+    if SlaClock.objects.filter(policy=policy).exists():
+        raise ValidationError(
+            _("Tickets have run on this policy. Deactivate it instead of deleting it.")
+        )
+    with transaction.atomic():
+        event_record(
+            organisation=policy.organisation,
+            type=events.POLICY_DELETED,
+            obj=policy,
+            actor=actor,
+            payload={"name": policy.name},
+        )
+        policy.delete()
+        _changed(policy.organisation_id)
+
+
+def recompute_after(organisation: Organisation) -> None:
+    """After a policy or a calendar changed: the open tickets' due times follow, after the
+    change commits (in the background with Celery workers)."""
+    from karcis.sla.tasks import tickets_recompute_task
+
+    transaction.on_commit(lambda: tickets_recompute_task.delay(organisation.pk))
+
