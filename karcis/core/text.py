@@ -27,3 +27,11 @@ def time_ago(moment: datetime, now: datetime | None = None) -> str:
     if now - moment < timedelta(minutes=1):
         return _("just now")
     return _("%(time)s ago") % {"time": timesince(moment, now, depth=1)}
+
+
+def time_until(moment: datetime, now: datetime | None = None) -> str:
+    """ "in 5 minutes" (one unit), or "within a minute", in the active language."""
+    now = now or timezone.now()
+    if moment - now < timedelta(minutes=1):
+        return _("within a minute")
+    return _("in %(time)s") % {"time": timesince(now, moment, depth=1)}

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Model, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -57,12 +57,15 @@ SORTS = {
     "created": ("created_at", "id"),
     "priority": ("priority_rank", "updated_at", "id"),
     "number": ("number",),
+    # Tickets without a running SLA clock come last either way (forms.InboxFilterForm).
+    "due": ("sla_due_at", "id"),
 }
 SORT_LABELS = {
     "updated": _("Updated"),
     "created": _("Created"),
     "priority": _("Priority"),
     "number": pgettext_lazy("ticket number", "Number"),
+    "due": _("Due soonest"),
 }
 PER_PAGE = 25
 _ID_OR_NONE = r"^(none|[1-9][0-9]{0,17})$"
@@ -115,7 +118,7 @@ class InboxFilterForm(forms.Form):
         values["view"] = values["view"] or self.default_view
         values["status"] = values["status"] or UNSOLVED
         values["sort"] = values["sort"] or "updated"
-        values["dir"] = values["dir"] or "desc"
+        values["dir"] = values["dir"] or ("asc" if values["sort"] == "due" else "desc")
         return values
 
     @property
@@ -161,6 +164,10 @@ class InboxFilterForm(forms.Form):
                 tickets = tickets.filter(**{f"{name}__isnull": True})
             elif values[name]:
                 tickets = tickets.filter(**{f"{name}_id": int(values[name])})
+        if values["sort"] == "due":
+            due = F("sla_due_at")
+            first = due.desc(nulls_last=True) if values["dir"] == "desc" else due.asc(nulls_last=True)
+            return tickets.order_by(first, "-id" if values["dir"] == "desc" else "id")
         columns = SORTS[values["sort"]]
         if values["dir"] == "desc":
             columns = tuple(f"-{column}" for column in columns)

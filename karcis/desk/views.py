@@ -30,7 +30,7 @@ from karcis.core.forms import field_of, service_errors_to_form
 from karcis.core.models import Channel
 from karcis.core.permissions import CONTACTS_MANAGE, CONTACTS_VIEW, user_can, user_can_somewhere
 from karcis.core.selectors import contacts_visible_to, teams_of
-from karcis.core.text import time_ago
+from karcis.core.text import time_ago, time_until
 from karcis.desk.forms import (
     INBOX_VIEWS,
     LINK_KINDS,
@@ -51,6 +51,7 @@ from karcis.desk.forms import (
 )
 from karcis.desk.identity_views import requester_identities
 from karcis.desk.models import CustomField, MessageKind, Priority, Status, Ticket
+from karcis.sla.clocks import ClockState
 from karcis.desk.permissions import (
     TICKET_CREATE,
     TICKET_NOTE,
@@ -112,6 +113,8 @@ def _full_page_wanted(request: StaffRequest) -> bool:
 # What a row of a ticket list shows (desk/partials/ticket_table.html), and nothing more.
 TICKET_ROW_FIELDS = (
     "id",
+    "sla_state",
+    "sla_due_at",
     "number",
     "subject",
     "status",
@@ -145,6 +148,12 @@ class TicketRow:
     updated_iso: str
     updated_title: str
     updated_ago: str
+    # The SLA's summary (Ticket.sla_state, sla_due_at): "" without a policy.
+    sla_state: str = ""
+    sla_label: str = ""
+    due_iso: str = ""
+    due_title: str = ""
+    due_in: str = ""
 
 
 def _times(moment: datetime) -> tuple[str, str]:
@@ -191,6 +200,7 @@ def _ticket_rows(values: list[dict[str, Any]]) -> list[TicketRow]:
     select_pattern = _("Select %(number)s")
     status_labels = {value: str(label) for value, label in Status.choices}
     priority_labels = {value: str(label) for value, label in Priority.choices}
+    sla_labels = {value: str(label) for value, label in ClockState.choices}
     rows = []
     for row in values:
         number, status, priority = row["number"], row["status"], row["priority"]
@@ -212,9 +222,24 @@ def _ticket_rows(values: list[dict[str, Any]]) -> list[TicketRow]:
                 updated_iso=updated_iso,
                 updated_title=updated_title,
                 updated_ago=time_ago(row["updated_at"], now),
+                **_sla_cells(row, now, sla_labels),
             )
         )
     return rows
+
+
+def _sla_cells(row: dict[str, Any], now: datetime, labels: dict[str, str]) -> dict[str, str]:
+    """The SLA column of a row: the clocks' state and the soonest due time, relative."""
+    state, due = row["sla_state"], row["sla_due_at"]
+    if not state:
+        return {}
+    if due is not None and state in ("on_time", "at_risk") and due <= now:
+        state = "breached"  # time brought it; the scan writes it within seconds
+    cells = {"sla_state": state, "sla_label": labels.get(state, state)}
+    if due is not None:
+        cells["due_iso"], cells["due_title"] = _times(due)
+        cells["due_in"] = time_until(due, now) if due > now else time_ago(due, now)
+    return cells
 
 
 def _default_view(counts: dict[str, int] | None) -> str:
@@ -230,7 +255,10 @@ def _sort_links(request: StaffRequest, values: dict) -> dict[str, dict]:
         params = request.GET.copy()
         params.pop("page", None)
         params["sort"] = key
-        params["dir"] = "asc" if active and values["dir"] == "desc" else "desc"
+        if active:
+            params["dir"] = "asc" if values["dir"] == "desc" else "desc"
+        else:  # the soonest due time first; the newest first otherwise
+            params["dir"] = "asc" if key == "due" else "desc"
         links[key] = {
             "label": SORT_LABELS[key],
             "url": f"?{params.urlencode()}",

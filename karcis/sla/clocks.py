@@ -26,7 +26,23 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from karcis.sla.models import ClockState, Target
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+class Target(models.TextChoices):
+    FIRST_RESPONSE = "first_response", _("First response")
+    NEXT_RESPONSE = "next_response", _("Next response")
+    RESOLUTION = "resolution", _("Resolution")
+
+
+class ClockState(models.TextChoices):
+    ON_TIME = "on_time", _("On time")
+    AT_RISK = "at_risk", _("At risk")
+    BREACHED = "breached", _("Breached")
+    PAUSED = "paused", _("Paused")
+    MET = "met", _("Met")
+
+
 
 SOLVED = "solved"
 CLOSED = "closed"

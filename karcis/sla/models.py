@@ -9,23 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from karcis.core.models import Organisation
+from karcis.sla.clocks import ClockState, Target
 
 if TYPE_CHECKING:
     from karcis.core.models import ScopedManagerType
-
-
-class Target(models.TextChoices):
-    FIRST_RESPONSE = "first_response", _("First response")
-    NEXT_RESPONSE = "next_response", _("Next response")
-    RESOLUTION = "resolution", _("Resolution")
-
-
-class ClockState(models.TextChoices):
-    ON_TIME = "on_time", _("On time")
-    AT_RISK = "at_risk", _("At risk")
-    BREACHED = "breached", _("Breached")
-    PAUSED = "paused", _("Paused")
-    MET = "met", _("Met")
 
 
 # The statuses that pause the resolution clock unless a policy says otherwise.

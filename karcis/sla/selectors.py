@@ -135,10 +135,8 @@ def _hours_label(policy: SlaPolicy, ticket: Any) -> str:
         }
     from karcis.calendars import selectors as calendars
 
-    calendar = (
-        calendars.calendar_get(calendar_id=policy.calendar_id)
-        if policy.calendar_id
-        else calendars.calendar_for(organisation_id=ticket.organisation_id, team_id=ticket.team_id)
+    calendar = policy.calendar or calendars.calendar_for(
+        organisation_id=ticket.organisation_id, team_id=ticket.team_id
     )
     if calendar is None:
         return _(

@@ -54,9 +54,9 @@ def policies_of(*, organisation_id: int) -> list[SlaPolicy]:
     policies: list[SlaPolicy] | None = cache.get(key)
     if policies is None:
         policies = list(
-            SlaPolicy.objects.filter(organisation_id=organisation_id, is_active=True).order_by(
-                "position", "id"
-            )
+            SlaPolicy.objects.filter(organisation_id=organisation_id, is_active=True)
+            .select_related("calendar")
+            .order_by("position", "id")
         )
         cache.set(key, policies, 3600)
     return policies
@@ -111,8 +111,8 @@ def hours_of_policy(policy: SlaPolicy, *, organisation: Organisation, team_id: i
     business hours of the policy's calendar, else of the team's, else the organisation's."""
     if not policy.business_time:
         return always_open(ZoneInfo(organisation.time_zone))
-    if policy.calendar_id is not None:
-        return calendars.hours_of_id(calendar_id=policy.calendar_id)
+    if policy.calendar is not None:
+        return calendars.hours_of(calendar=policy.calendar)
     return calendars.hours_for(organisation_id=organisation.pk, team_id=team_id)
 
 
@@ -187,9 +187,12 @@ def _next_check(clock: SlaClock) -> datetime | None:
     return clock.due_at
 
 
-def ticket_clocks_compute(*, ticket: Any, now: datetime | None = None) -> list[SlaClock]:
+def ticket_clocks_compute(
+    *, ticket: Any, now: datetime | None = None, new: bool = False
+) -> list[SlaClock]:
     """Recompute a ticket's clocks from its history and the policy that matches it now;
-    keep its summary on the ticket. Call inside the transaction of the change.
+    keep its summary on the ticket. Call inside the transaction of the change. `new`: the
+    ticket was opened in this transaction (no clocks yet, no history but its opening).
 
     A warning or a breach already announced in a cycle stays announced: a later change (a
     lower priority, a longer target) moves the due time, never the past.
@@ -197,24 +200,33 @@ def ticket_clocks_compute(*, ticket: Any, now: datetime | None = None) -> list[S
     now = now or timezone.now()
     requester = ticket.requester  # cached on a new ticket; one query otherwise
     policy = policy_for_ticket(ticket, requester)
-    existing = {clock.target: clock for clock in SlaClock.objects.filter(ticket_id=ticket.pk)}
+    existing: dict[str, SlaClock] = {}
+    if not new:
+        existing = {clock.target: clock for clock in SlaClock.objects.filter(ticket_id=ticket.pk)}
     computed: list[clockwork.Clock] = []
     if policy is not None:
         hours = hours_of_policy(policy, organisation=ticket.organisation, team_id=ticket.team_id)
-        history = history_of(
-            ticket_id=ticket.pk, created_at=ticket.created_at, status=ticket.status
-        )
+        if new:
+            history = clockwork.History(
+                created_at=ticket.created_at, statuses=[(ticket.created_at, ticket.status)]
+            )
+        else:
+            history = history_of(
+                ticket_id=ticket.pk, created_at=ticket.created_at, status=ticket.status
+            )
         computed = clockwork.clocks_of(rules_of(policy), hours, history, now)
     kept: list[SlaClock] = []
+    added: list[SlaClock] = []
     for result in computed:
+        assert policy is not None
         clock = existing.pop(result.target, None)
         same_cycle = clock is not None and clock.cycle == result.cycle
         if clock is None:
             clock = SlaClock(organisation_id=ticket.organisation_id, ticket_id=ticket.pk)
+            added.append(clock)
         warned_at = clock.warned_at if same_cycle else None
         breached_at = clock.breached_at if same_cycle else None
         clock.target = result.target
-        assert policy is not None
         clock.policy = policy
         clock.cycle = result.cycle
         clock.target_minutes = result.target_minutes
@@ -232,8 +244,11 @@ def ticket_clocks_compute(*, ticket: Any, now: datetime | None = None) -> list[S
         clock.state = ClockState.BREACHED if breached_at is not None else result.state
         clock.next_check_at = _next_check(clock)
         clock.computed_at = now
-        clock.save()
+        if clock.pk is not None:
+            clock.save()
         kept.append(clock)
+    if added:
+        SlaClock.objects.bulk_create(added)
     if existing:
         SlaClock.objects.filter(pk__in=[clock.pk for clock in existing.values()]).delete()
     _summary_keep(ticket, kept)
@@ -257,7 +272,19 @@ def recompute_on(event: Event) -> None:
         ticket = desk_selectors.ticket_get(ticket_id=event.object_id)
         if ticket is None:
             return
-    ticket_clocks_compute(ticket=ticket, now=event.created_at)
+    new = event.type == desk_events.TICKET_CREATED.name
+    kept = ticket_clocks_compute(ticket=ticket, now=event.created_at, new=new)
+    if new:
+        remember_clocks(ticket, kept)
+
+
+def remember_clocks(ticket: Any, clocks: list[SlaClock]) -> None:
+    """Leave the clocks on the ticket as a prefetch would: the answer that shows the new
+    ticket (the API's 201) reads them without asking the database again."""
+    known = SlaClock.objects.none()
+    known._result_cache = list(clocks)
+    known._prefetch_done = True
+    ticket.__dict__.setdefault("_prefetched_objects_cache", {})["sla_clocks"] = known
 
 
 RECOMPUTE_ON = (
