@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "karcis.api",
     "karcis.calendars",
     "karcis.desk",
+    "karcis.sla",
     "karcis.messaging",
     "karcis.portal",
     "karcis.demo",

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("karcis.core.urls")),
     path("", include("karcis.workspace.urls")),
     path("", include("karcis.desk.urls")),
+    path("", include("karcis.sla.urls")),
     path("", include("karcis.messaging.urls")),
     # Settings lived under /desk/settings/ until the workspace took them over.
     re_path(

@@ -35,7 +35,6 @@ from karcis.core.downloads import file_response
 from karcis.core.models import MAX_ID, Channel, DeliveryState
 from karcis.core.permissions import user_can
 from karcis.desk import permissions, selectors, services
-from karcis.sla.api import TARGET_ORDER, SlaClockSerializer, clock_representation
 from karcis.desk.models import (
     Attachment,
     Category,
@@ -47,6 +46,7 @@ from karcis.desk.models import (
     Ticket,
     TicketType,
 )
+from karcis.sla.api import TARGET_ORDER, SlaClockSerializer, clock_representation
 
 # --- tickets: what the API shows --------------------------------------------------------
 

@@ -166,7 +166,9 @@ class InboxFilterForm(forms.Form):
                 tickets = tickets.filter(**{f"{name}_id": int(values[name])})
         if values["sort"] == "due":
             due = F("sla_due_at")
-            first = due.desc(nulls_last=True) if values["dir"] == "desc" else due.asc(nulls_last=True)
+            first = (
+                due.desc(nulls_last=True) if values["dir"] == "desc" else due.asc(nulls_last=True)
+            )
             return tickets.order_by(first, "-id" if values["dir"] == "desc" else "id")
         columns = SORTS[values["sort"]]
         if values["dir"] == "desc":

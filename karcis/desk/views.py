@@ -51,7 +51,6 @@ from karcis.desk.forms import (
 )
 from karcis.desk.identity_views import requester_identities
 from karcis.desk.models import CustomField, MessageKind, Priority, Status, Ticket
-from karcis.sla.clocks import ClockState
 from karcis.desk.permissions import (
     TICKET_CREATE,
     TICKET_NOTE,
@@ -94,6 +93,7 @@ from karcis.desk.services import (
     tickets_bulk_tag,
     tickets_bulk_update,
 )
+from karcis.sla.clocks import ClockState
 from karcis.workspace.guards import StaffRequest, capability_required, forbidden
 
 # Other apps add links beside a message on the ticket page (messaging: the original e-mail):

@@ -46,8 +46,12 @@ class SlaClockSerializer(serializers.Serializer):
 TARGET_ORDER = {target: index for index, target in enumerate(Target.values)}
 
 
+_DATETIME = serializers.DateTimeField()
+
+
 def _iso(moment: Any) -> str | None:
-    return moment.isoformat() if moment is not None else None
+    """As every date-time of the API: ISO 8601 in the active time zone, with its offset."""
+    return _DATETIME.to_representation(moment) if moment is not None else None
 
 
 def clock_representation(clock: SlaClock) -> dict[str, Any]:

@@ -12,8 +12,7 @@ class SlaConfig(AppConfig):
 
         from karcis.core import eventlog, extensions, schedule
         from karcis.core.caching import forget_when_changed
-        from karcis.sla import events, history, notifications, permissions  # noqa: F401
-        from karcis.sla import services
+        from karcis.sla import events, history, notifications, permissions, services  # noqa: F401
         from karcis.sla.selectors import names_of_policies, ticket_panel
         from karcis.workspace import navigation
 

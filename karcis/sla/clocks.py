@@ -29,6 +29,7 @@ from typing import Protocol
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+
 class Target(models.TextChoices):
     FIRST_RESPONSE = "first_response", _("First response")
     NEXT_RESPONSE = "next_response", _("Next response")
@@ -41,7 +42,6 @@ class ClockState(models.TextChoices):
     BREACHED = "breached", _("Breached")
     PAUSED = "paused", _("Paused")
     MET = "met", _("Met")
-
 
 
 SOLVED = "solved"
@@ -153,7 +153,9 @@ def _clock(
     running = bool(segments) and segments[-1].end is None
     remaining = None
     if stopped_at is not None:
-        state = ClockState.BREACHED if due_at is not None and due_at < stopped_at else ClockState.MET
+        state = (
+            ClockState.BREACHED if due_at is not None and due_at < stopped_at else ClockState.MET
+        )
     elif not running:
         if due_at is not None:
             state = ClockState.BREACHED
@@ -200,9 +202,7 @@ def first_response(rules: Rules, hours: Clockwork, history: History, now: dateti
     )
 
 
-def next_response(
-    rules: Rules, hours: Clockwork, history: History, now: datetime
-) -> Clock | None:
+def next_response(rules: Rules, hours: Clockwork, history: History, now: datetime) -> Clock | None:
     """The latest cycle of the next-response clock, or None when no customer message has
     waited for an answer since the first response."""
     answers = sorted([*history.agent_replies, *_finished_moments(history)])

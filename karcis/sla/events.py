@@ -29,7 +29,9 @@ BREACHED = event_type(
 
 FIELDS = "the names of the fields that changed, sorted"
 POLICY_CREATED = event_type("sla.policy.created", subject="sla.slapolicy")
-POLICY_UPDATED = event_type("sla.policy.updated", subject="sla.slapolicy", payload={"fields": FIELDS})
+POLICY_UPDATED = event_type(
+    "sla.policy.updated", subject="sla.slapolicy", payload={"fields": FIELDS}
+)
 POLICY_DELETED = event_type(
     "sla.policy.deleted", subject="sla.slapolicy", payload={"name": "the policy's name"}
 )

@@ -11,9 +11,23 @@ from karcis.desk import selectors as desk_selectors
 from karcis.sla import selectors
 from karcis.sla.models import DEFAULT_PAUSE_STATUSES
 
-PRIORITIES = [("low", _("Low")), ("normal", _("Normal")), ("high", _("High")), ("urgent", _("Urgent"))]
-PAUSABLE = [("new", _("New")), ("open", _("Open")), ("pending", _("Pending")), ("on_hold", _("On hold"))]
-VIP_CHOICES = [("", _("Any requester")), ("true", _("Only VIP requesters")), ("false", _("Only requesters who are not VIP"))]
+PRIORITIES = [
+    ("low", _("Low")),
+    ("normal", _("Normal")),
+    ("high", _("High")),
+    ("urgent", _("Urgent")),
+]
+PAUSABLE = [
+    ("new", _("New")),
+    ("open", _("Open")),
+    ("pending", _("Pending")),
+    ("on_hold", _("On hold")),
+]
+VIP_CHOICES = [
+    ("", _("Any requester")),
+    ("true", _("Only VIP requesters")),
+    ("false", _("Only requesters who are not VIP")),
+]
 MINUTES_HELP = _("In minutes: 60 is an hour, 480 a working day of 8 hours. Empty: no target.")
 
 
@@ -28,7 +42,10 @@ class PolicyForm(forms.Form):
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
     priorities = forms.MultipleChoiceField(
-        label=_("Priorities"), choices=PRIORITIES, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Priorities"),
+        choices=PRIORITIES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     categories = forms.TypedMultipleChoiceField(
         label=_("Categories"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
@@ -37,7 +54,10 @@ class PolicyForm(forms.Form):
         label=_("Teams"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
     )
     channels = forms.MultipleChoiceField(
-        label=_("Channels"), choices=Channel.choices, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Channels"),
+        choices=Channel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     companies = forms.CharField(
         label=_("Requester's organisations"),
@@ -50,7 +70,9 @@ class PolicyForm(forms.Form):
     next_response_minutes = _minutes(_("Next response target"))
     resolution_minutes = _minutes(_("Resolution target"))
     business_time = forms.BooleanField(
-        label=_("Count business hours only (off: every minute counts)"), required=False, initial=True
+        label=_("Count business hours only (off: every minute counts)"),
+        required=False,
+        initial=True,
     )
     calendar = forms.TypedChoiceField(
         label=_("Business calendar"),
@@ -60,7 +82,7 @@ class PolicyForm(forms.Form):
         help_text=_("Empty: the calendar of the ticket's team, else the organisation's default."),
     )
     warning_percent = forms.IntegerField(
-        label=_("At risk from (% of the target used)"), min_value=1, max_value=99, initial=75
+        label=_("At risk from (percent of the target used)"), min_value=1, max_value=99, initial=75
     )
     pause_statuses = forms.MultipleChoiceField(
         label=_("Statuses that pause the resolution clock"),
@@ -69,28 +91,41 @@ class PolicyForm(forms.Form):
         initial=DEFAULT_PAUSE_STATUSES,
         widget=forms.CheckboxSelectMultiple,
     )
-    warning_notify = forms.BooleanField(label=_("Notify the assignee and supervisors"), required=False)
-    warning_raise_priority = forms.BooleanField(label=_("Raise the priority one step"), required=False)
-    warning_team = forms.TypedChoiceField(label=_("Move to team"), coerce=int, required=False, empty_value=None)
+    warning_notify = forms.BooleanField(
+        label=_("Notify the assignee and supervisors"), required=False
+    )
+    warning_raise_priority = forms.BooleanField(
+        label=_("Raise the priority one step"), required=False
+    )
+    warning_team = forms.TypedChoiceField(
+        label=_("Move to team"), coerce=int, required=False, empty_value=None
+    )
     warning_tag = forms.CharField(label=_("Add the tag"), max_length=50, required=False)
-    breach_notify = forms.BooleanField(label=_("Notify the assignee and supervisors"), required=False)
-    breach_raise_priority = forms.BooleanField(label=_("Raise the priority one step"), required=False)
-    breach_team = forms.TypedChoiceField(label=_("Move to team"), coerce=int, required=False, empty_value=None)
+    breach_notify = forms.BooleanField(
+        label=_("Notify the assignee and supervisors"), required=False
+    )
+    breach_raise_priority = forms.BooleanField(
+        label=_("Raise the priority one step"), required=False
+    )
+    breach_team = forms.TypedChoiceField(
+        label=_("Move to team"), coerce=int, required=False, empty_value=None
+    )
     breach_tag = forms.CharField(label=_("Add the tag"), max_length=50, required=False)
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from karcis.calendars import selectors as calendars
-
-        categories = [(c.pk, c.path) for c in desk_selectors.categories_of(organisation=organisation)]
+        categories = [
+            (c.pk, c.path) for c in desk_selectors.categories_of(organisation=organisation)
+        ]
         teams = [(t.pk, t.name) for t in selectors.teams_of(organisation=organisation)]
         self.fields["categories"].choices = categories  # type: ignore[attr-defined]
         self.fields["teams"].choices = teams  # type: ignore[attr-defined]
         no_team = [("", _("— Stay in its team —"))]
         self.fields["warning_team"].choices = no_team + teams  # type: ignore[attr-defined]
         self.fields["breach_team"].choices = no_team + teams  # type: ignore[attr-defined]
-        self.fields["calendar"].choices = [("", _("— The team's or the default —"))] + [  # type: ignore[attr-defined]
-            (c.pk, c.name) for c in calendars.calendars_of(organisation_id=organisation.pk)
+        self.fields["calendar"].choices = [  # type: ignore[attr-defined]
+            ("", _("— The team's or the default —")),
+            *selectors.calendar_choices(organisation=organisation),
         ]
 
     @classmethod
@@ -98,9 +133,19 @@ class PolicyForm(forms.Form):
         initial = {
             name: getattr(policy, name)
             for name in (
-                "name", "description", "is_active", "priorities", "categories", "teams",
-                "channels", "first_response_minutes", "next_response_minutes",
-                "resolution_minutes", "business_time", "warning_percent", "pause_statuses",
+                "name",
+                "description",
+                "is_active",
+                "priorities",
+                "categories",
+                "teams",
+                "channels",
+                "first_response_minutes",
+                "next_response_minutes",
+                "resolution_minutes",
+                "business_time",
+                "warning_percent",
+                "pause_statuses",
             )
         }
         initial["companies"] = "\n".join(policy.companies or [])

@@ -60,7 +60,7 @@ class SlaPolicy(models.Model):
         verbose_name=_("calendar"),
     )
     warning_percent = models.PositiveSmallIntegerField(
-        _("at risk from (% of the target used)"),
+        _("at risk from (percent of the target used)"),
         default=75,
         validators=[MinValueValidator(1), MaxValueValidator(99)],
     )

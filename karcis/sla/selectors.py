@@ -122,7 +122,9 @@ def _conditions_of(policy: SlaPolicy, ticket: Any) -> list[str]:
     if policy.channels:
         said.append(_("channel is %(value)s") % {"value": Channel(ticket.channel).label})
     if policy.companies:
-        said.append(_("the requester's organisation is %(value)s") % {"value": ticket.requester.company})
+        said.append(
+            _("the requester's organisation is %(value)s") % {"value": ticket.requester.company}
+        )
     if policy.vip is not None:
         said.append(_("the requester is a VIP") if policy.vip else _("the requester is not a VIP"))
     return said or [_("the policy has no conditions: it applies to every ticket")]
@@ -244,6 +246,17 @@ def ticket_panel(*, ticket: Any, user: User) -> str:
             "ticket": ticket,
             "may_manage": user_can(user, permissions.POLICIES_MANAGE),
         },
+    )
+
+
+def calendar_choices(*, organisation: Organisation) -> list[tuple[int, str]]:
+    """The organisation's business calendars a policy may name, by name."""
+    from karcis.calendars.models import BusinessCalendar
+
+    return list(
+        BusinessCalendar.objects.filter(organisation=organisation)
+        .order_by("name")
+        .values_list("pk", "name")
     )
 
 

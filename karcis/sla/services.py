@@ -560,7 +560,7 @@ def _clean(organisation: Organisation, data: dict[str, Any]) -> dict[str, Any]:
         except (TypeError, ValueError):
             percent = 0
         if not 1 <= percent <= 99:
-            errors["warning_percent"] = _("The warning comes at 1 to 99% of the target.")
+            errors["warning_percent"] = _("The warning comes at 1 to 99 percent of the target.")
         clean["warning_percent"] = percent
     if "pause_statuses" in data:
         clean["pause_statuses"] = _clean_list(
@@ -586,8 +586,11 @@ def policy_create(*, organisation: Organisation, actor: User | None, **data: Any
         raise ValidationError({"name": _("A name is required.")})
     if not any(clean.get(field) for field in TARGET_FIELDS):
         raise ValidationError(
-            {"first_response_minutes": _("Set at least one target: first response, next "
-                                         "response or resolution.")}
+            {
+                "first_response_minutes": _(
+                    "Set at least one target: first response, next response or resolution."
+                )
+            }
         )
     with transaction.atomic():
         last = (
@@ -608,18 +611,17 @@ def policy_create(*, organisation: Organisation, actor: User | None, **data: Any
 def policy_update(*, policy: SlaPolicy, actor: User | None, **data: Any) -> SlaPolicy:
     _require(actor)
     clean = _clean(policy.organisation, data)
-    changed = sorted(
-        field for field, value in clean.items() if getattr(policy, field) != value
-    )
+    changed = sorted(field for field, value in clean.items() if getattr(policy, field) != value)
     if not changed:
         return policy
     after = {field: clean[field] for field in changed}
-    if not any(
-        after.get(field, getattr(policy, field)) for field in TARGET_FIELDS
-    ):
+    if not any(after.get(field, getattr(policy, field)) for field in TARGET_FIELDS):
         raise ValidationError(
-            {"first_response_minutes": _("Set at least one target: first response, next "
-                                         "response or resolution.")}
+            {
+                "first_response_minutes": _(
+                    "Set at least one target: first response, next response or resolution."
+                )
+            }
         )
     with transaction.atomic():
         for field in changed:
@@ -695,4 +697,3 @@ def recompute_after(organisation: Organisation) -> None:
     from karcis.sla.tasks import tickets_recompute_task
 
     transaction.on_commit(lambda: tickets_recompute_task.delay(organisation.pk))
-

@@ -61,7 +61,8 @@ def test_the_list_reads_clocks_in_one_query(
     client = api(admin_user)
     client.get("/api/tickets/")
     make_ticket()
-    with django_assert_num_queries(7) as first:
+    # the page's count, the tickets, the requesters' addresses, the tags, the clocks
+    with django_assert_num_queries(5) as first:
         client.get("/api/tickets/")
     for _ in range(5):
         make_ticket()
@@ -111,7 +112,7 @@ def test_bad_policy_input_is_refused_by_field(api, admin_user):
         format="json",
     )
     assert answer.status_code == 400
-    assert "colour" in answer.json()["errors"] or "colour" in str(answer.json())
+    assert "colour" in str(answer.json())
     answer = client.post(
         "/api/sla-policies/", {"name": "X", "first_response_minutes": 0}, format="json"
     )

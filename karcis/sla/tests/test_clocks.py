@@ -10,8 +10,7 @@ from zoneinfo import ZoneInfo
 
 from karcis.calendars.hours import Hours, always_open
 from karcis.sla import clocks
-from karcis.sla.clocks import History, Rules
-from karcis.sla.clocks import ClockState
+from karcis.sla.clocks import ClockState, History, Rules
 
 WIB = ZoneInfo("Asia/Jakarta")
 DAY = ((480, 1020),)
@@ -42,7 +41,9 @@ def opened(day: int, hour: int, minute: int = 0, **more) -> History:
 
 def test_first_response_due_counts_business_hours_only():
     # Monday 16:30 + 60 business minutes: 30 on Monday, 30 on Tuesday morning.
-    clock = clocks.first_response(rules("first_response", 60), HOURS, opened(7, 16, 30), at(7, 16, 45))
+    clock = clocks.first_response(
+        rules("first_response", 60), HOURS, opened(7, 16, 30), at(7, 16, 45)
+    )
     assert clock.due_at == at(8, 8, 30)
     # 75% of 60 minutes: 45 minutes, Tuesday 08:15.
     assert clock.warn_at == at(8, 8, 15)
@@ -158,7 +159,9 @@ def test_solving_in_time_meets_resolution():
 
 def test_a_pause_status_the_policy_does_not_name_runs():
     history = opened(7, 9, statuses=[(at(7, 10), "on_hold")])
-    clock = clocks.resolution(rules("resolution", 120, pause=("pending",)), HOURS, history, at(7, 12))
+    clock = clocks.resolution(
+        rules("resolution", 120, pause=("pending",)), HOURS, history, at(7, 12)
+    )
     assert clock.state == ClockState.BREACHED and clock.due_at == at(7, 11)
 
 

@@ -118,9 +118,7 @@ def test_an_automatic_message_does_not_start_a_next_response(policies, make_tick
     assert (clock.cycle, clock.due_at) == (1, T0 + minutes(7 + 120))
 
 
-def test_pending_pauses_resolution_and_the_customers_reply_resumes_it(
-    policies, make_ticket, agent
-):
+def test_pending_pauses_resolution_and_the_customers_reply_resumes_it(policies, make_ticket, agent):
     ticket = make_ticket(created_at=T0, team=agent.teams.first())
     desk.message_add(
         ticket=ticket,
@@ -159,7 +157,9 @@ def test_the_scan_warns_then_breaches_once(policies, make_ticket):
     assert services.clocks_due_announce(now=T0 + minutes(61)) == 1
     assert services.clocks_due_announce(now=T0 + minutes(62)) == 0
     types = list(
-        Event.objects.filter(object_id=ticket.pk, type__startswith="sla.").values_list(
+        Event.objects.filter(
+            object_type="desk.ticket", object_id=ticket.pk, type__startswith="sla."
+        ).values_list(
             "type", "payload__target"
         )
     )
@@ -277,10 +277,13 @@ def test_a_policy_tickets_ran_on_cannot_be_deleted(policies, make_ticket, admin_
     services.policy_delete(policy=unused, actor=admin_user)
 
 
-def test_changing_a_policy_recomputes_open_tickets(policies, make_ticket, admin_user):
+def test_changing_a_policy_recomputes_open_tickets(
+    policies, make_ticket, admin_user, django_capture_on_commit_callbacks
+):
     _urgent, normal = policies
     ticket = make_ticket(created_at=T0)
-    services.policy_update(policy=normal, actor=admin_user, first_response_minutes=90)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.policy_update(policy=normal, actor=admin_user, first_response_minutes=90)
     assert clocks_of(ticket)["first_response"].due_at == T0 + minutes(90)
 
 

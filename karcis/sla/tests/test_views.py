@@ -35,7 +35,9 @@ def test_the_ticket_page_shows_due_times_and_explains_them(client, agent, policy
     assert "sla-explain-clock" in text
 
 
-def test_the_explanation_follows_the_tickets_visibility(client, tech_agent, policy, make_ticket, team_billing):
+def test_the_explanation_follows_the_tickets_visibility(
+    client, tech_agent, policy, make_ticket, team_billing
+):
     ticket = make_ticket(team=team_billing)
     login(client, tech_agent)
     assert client.get(f"/desk/tickets/{ticket.number}/sla/").status_code == 404
@@ -98,7 +100,12 @@ def test_admin_creates_edits_and_orders_policies(client, admin_user, org):
     )
     assert answer.status_code == 302, answer.content.decode()[:2000]
     urgent = SlaPolicy.objects.get(name="Mendesak")
-    assert urgent.on_breach == {"notify": True, "raise_priority": False, "team": None, "tag": "sla-dilanggar"}
+    assert urgent.on_breach == {
+        "notify": True,
+        "raise_priority": False,
+        "team": None,
+        "tag": "sla-dilanggar",
+    }
     second = services.policy_create(
         organisation=org, actor=admin_user, name="Lain", resolution_minutes=60
     )
