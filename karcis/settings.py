@@ -348,6 +348,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TicketLinkKindEnum": "karcis.desk.api.LINK_KINDS",
         "KindEnum": "karcis.desk.models.MessageKind",
+        "ChannelEnum": "karcis.core.models.Channel",
     },
 }
 

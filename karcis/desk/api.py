@@ -98,8 +98,8 @@ class TicketSerializer(serializers.Serializer):
     )
 
     def get_sla(self, ticket: Ticket) -> list[dict]:
-        if self.context.get("customer_field_keys") is not None:
-            return []
+        if self.context.get("customer_field_keys") is not None or not ticket.sla_state:
+            return []  # no clock has run on a ticket whose summary is empty
         order = TARGET_ORDER
         clocks = sorted(ticket.sla_clocks.all(), key=lambda clock: order[clock.target])
         return [clock_representation(clock) for clock in clocks]
@@ -444,10 +444,15 @@ class TicketViewSet(
         tickets = selectors.tickets_visible_to(user=user).select_related(
             "requester", "assignee", "team", "category", "merged_into"
         )
-        lookups = ["requester__identities"] + (
-            ["tags", "sla_clocks"] if user.is_staff_member else []
-        )
+        lookups = ["requester__identities"] + (["tags"] if user.is_staff_member else [])
         return tickets.prefetch_related(*lookups)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None and self.request.user.is_staff_member:
+            # The SLA clocks of the page's tickets that have any, in one query.
+            prefetch_related_objects([t for t in page if t.sla_state], "sla_clocks")
+        return page
 
     def get_object(self):
         ticket = self.get_queryset().filter(number=self.kwargs["number"].upper()).first()

@@ -571,12 +571,27 @@ def message_of_ticket(*, ticket: Ticket, message_id: int) -> Message | None:
 
 def tickets_for_clocks(*, organisation_id: int, after: int, limit: int) -> list[Ticket]:
     """The organisation's unsolved tickets after id `after`, in id order, `limit` at most,
-    with their organisation and requester (the SLA recomputes their clocks)."""
+    with their organisation and requester, locked as a change of them would lock them (the
+    SLA recomputes their clocks; call inside a transaction)."""
     return list(
-        Ticket.objects.select_related("requester", "organisation")
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("requester", "organisation")
         .filter(organisation_id=organisation_id, status__in=UNSOLVED_STATUSES, pk__gt=after)
         .order_by("pk")[:limit]
     )
+
+
+def tickets_locked(*, ticket_ids: list[int]) -> dict[int, Ticket]:
+    """These tickets, locked in id order as a change of one of them locks it, with their
+    organisation and requester. Call inside a transaction: whoever then writes what belongs
+    to them (the SLA's clocks) takes the locks in the order every change takes them."""
+    tickets = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("requester", "organisation")
+        .filter(pk__in=ticket_ids)
+        .order_by("pk")
+    )
+    return {ticket.pk: ticket for ticket in tickets}
 
 
 def category_ids_of(*, organisation: Organisation) -> set[int]:

@@ -202,7 +202,7 @@ class SlaPolicyViewSet(
     permission_classes = [HasCapability]
     capabilities = {
         action: (permissions.POLICIES_MANAGE,)
-        for action in ("list", "retrieve", "create", "partial_update", "destroy", "move")
+        for action in ("list", "retrieve", "create", "partial_update", "destroy")
     }
     filter_backends = []
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]

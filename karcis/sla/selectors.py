@@ -155,7 +155,7 @@ def explanation_of(*, ticket: Any, now: datetime | None = None) -> Explanation:
     """Recompute the ticket's clocks as they stand, keeping the working (nothing is
     written)."""
     now = now or timezone.now()
-    policy = policy_for_ticket(ticket, ticket.requester)
+    policy = policy_for_ticket(ticket)
     if policy is None:
         return Explanation(policy=None, conditions=[], hours_label="")
     hours = hours_of_policy(policy, organisation=ticket.organisation, team_id=ticket.team_id)
@@ -223,7 +223,9 @@ def ticket_panel(*, ticket: Any, user: User) -> str:
     """The SLA card of the ticket page: each target's due time, time left and state."""
     if not user_can(user, TICKET_VIEW, ticket):
         return ""
-    clocks = clocks_of_tickets(ticket_ids=[ticket.pk]).get(ticket.pk, [])
+    clocks = (
+        clocks_of_tickets(ticket_ids=[ticket.pk]).get(ticket.pk, []) if ticket.sla_state else []
+    )
     now = timezone.now()
     rows = []
     for clock in clocks:

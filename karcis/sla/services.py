@@ -11,7 +11,7 @@ exactly once per cycle however many schedulers run.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -73,10 +73,10 @@ def policy_matches(
     category_id: int | None,
     team_id: int | None,
     channel: str,
-    company: str,
-    vip: bool,
+    requester: Callable[[], Contact],
 ) -> bool:
-    """Whether every condition of the policy holds for a ticket with these properties."""
+    """Whether every condition of the policy holds for a ticket with these properties
+    (`requester()` is asked only by a condition on the requester)."""
     if policy.priorities and priority not in policy.priorities:
         return False
     if policy.categories and category_id not in policy.categories:
@@ -85,12 +85,14 @@ def policy_matches(
         return False
     if policy.channels and channel not in policy.channels:
         return False
-    if policy.companies and company.casefold() not in {c.casefold() for c in policy.companies}:
-        return False
-    return policy.vip is None or policy.vip == vip
+    if policy.companies:
+        company = requester().company.casefold()
+        if company not in {name.casefold() for name in policy.companies}:
+            return False
+    return policy.vip is None or policy.vip == requester().vip
 
 
-def policy_for_ticket(ticket: Any, requester: Contact) -> SlaPolicy | None:
+def policy_for_ticket(ticket: Any) -> SlaPolicy | None:
     """The first active policy whose conditions hold for the ticket as it is now."""
     for policy in policies_of(organisation_id=ticket.organisation_id):
         if policy_matches(
@@ -99,8 +101,7 @@ def policy_for_ticket(ticket: Any, requester: Contact) -> SlaPolicy | None:
             category_id=ticket.category_id,
             team_id=ticket.team_id,
             channel=ticket.channel,
-            company=requester.company,
-            vip=requester.vip,
+            requester=lambda: ticket.requester,
         ):
             return policy
     return None
@@ -198,8 +199,9 @@ def ticket_clocks_compute(
     lower priority, a longer target) moves the due time, never the past.
     """
     now = now or timezone.now()
-    requester = ticket.requester  # cached on a new ticket; one query otherwise
-    policy = policy_for_ticket(ticket, requester)
+    policy = policy_for_ticket(ticket)
+    if policy is None and not ticket.sla_state:
+        return []  # no policy, and no clocks to take away (the summary says none run)
     existing: dict[str, SlaClock] = {}
     if not new:
         existing = {clock.target: clock for clock in SlaClock.objects.filter(ticket_id=ticket.pk)}
@@ -356,19 +358,27 @@ def clocks_due_announce(*, now: datetime | None = None, batch: int = SCAN_BATCH)
 def _announce_batch(pks: list[int], *, now: datetime) -> int:
     announced = 0
     with transaction.atomic():
+        # The tickets first, then their clocks: the order in which every change of a
+        # ticket takes them (the ticket's lock, then its clocks' rows), so a scan and an
+        # agent's reply never wait for each other in a circle.
+        ticket_ids = list(
+            SlaClock.objects.filter(pk__in=pks).values_list("ticket_id", flat=True).distinct()
+        )
+        tickets = desk_selectors.tickets_locked(ticket_ids=ticket_ids)
         clocks = list(
-            SlaClock.objects.select_for_update()
+            SlaClock.objects.select_for_update(of=("self",))
             .select_related("policy", "organisation")
             .filter(pk__in=pks, next_check_at__lte=now)
             .order_by("pk")
         )
         for clock in clocks:
-            announced += _announce(clock, now=now)
+            announced += _announce(clock, tickets.get(clock.ticket_id), now=now)
     return announced
 
 
-def _announce(clock: SlaClock, *, now: datetime) -> int:
-    """Announce what has come for one locked clock: its warning or its breach."""
+def _announce(clock: SlaClock, ticket: Any, *, now: datetime) -> int:
+    """Announce what has come for one locked clock (of the locked `ticket`): its warning or
+    its breach."""
     said = 0
     policy = clock.policy
     payload = {
@@ -377,11 +387,13 @@ def _announce(clock: SlaClock, *, now: datetime) -> int:
         "cycle": clock.cycle,
         "due_at": clock.due_at.isoformat() if clock.due_at else None,
     }
-    ticket = None
+    if ticket is None:  # deleted meanwhile
+        return 0
+    announced = False
     if clock.breached_at is None and clock.due_at is not None and clock.due_at <= now:
         clock.breached_at = clock.due_at
         clock.state = ClockState.BREACHED
-        ticket = desk_selectors.ticket_get(ticket_id=clock.ticket_id)
+        announced = True
         event_record(
             organisation=clock.organisation,
             type=events.BREACHED,
@@ -400,7 +412,7 @@ def _announce(clock: SlaClock, *, now: datetime) -> int:
     ):
         clock.warned_at = clock.warn_at
         clock.state = ClockState.AT_RISK
-        ticket = desk_selectors.ticket_get(ticket_id=clock.ticket_id)
+        announced = True
         event_record(
             organisation=clock.organisation,
             type=events.WARNING,
@@ -414,7 +426,7 @@ def _announce(clock: SlaClock, *, now: datetime) -> int:
         clock.state = ClockState.BREACHED
     clock.next_check_at = _next_check(clock)
     clock.save(update_fields=["warned_at", "breached_at", "state", "next_check_at"])
-    if ticket is not None:
+    if announced:
         kept = list(SlaClock.objects.filter(ticket_id=clock.ticket_id))
         _summary_keep(ticket, kept)
     return said

@@ -2,9 +2,7 @@
 recomputation of open tickets after a policy or a calendar changed."""
 
 from celery import shared_task
-from django_scopes import scopes_disabled
 
-from karcis.core.models import Organisation
 from karcis.core.tenancy import for_each_organisation
 from karcis.sla import services
 
@@ -17,10 +15,7 @@ def clocks_due_announce_task() -> int:
 
 @shared_task(ignore_result=True)
 def tickets_recompute_task(organisation_id: int) -> int:
-    """Recompute the clocks of the organisation's open tickets."""
-    with scopes_disabled():
-        if not Organisation.objects.filter(pk=organisation_id).exists():
-            return 0
+    """Recompute the clocks of the organisation's open tickets (none if it is gone)."""
     done = for_each_organisation(
         lambda organisation: services.tickets_recompute(organisation=organisation),
         only=[organisation_id],

@@ -37,6 +37,8 @@ def test_contacts_list_with_identities(api, agent, contact):
             {"kind": "phone", "value": "+6281234567890", "verified_at": None, "verified_by": ""},
         ],
         "notes": "",
+        "company": "",
+        "vip": False,
         "has_account": False,
         "created_at": body["results"][0]["created_at"],
     }

@@ -159,9 +159,7 @@ def test_the_scan_warns_then_breaches_once(policies, make_ticket):
     types = list(
         Event.objects.filter(
             object_type="desk.ticket", object_id=ticket.pk, type__startswith="sla."
-        ).values_list(
-            "type", "payload__target"
-        )
+        ).values_list("type", "payload__target")
     )
     assert types == [("sla.warning", "first_response"), ("sla.breached", "first_response")]
     clock = clocks_of(ticket)["first_response"]
