@@ -259,8 +259,13 @@ def calendar_get_for_user(*, user: User, pk: int) -> BusinessCalendar:
     return calendar
 
 
-def calendar_date_get(*, calendar: BusinessCalendar, pk: int) -> CalendarDate:
-    row = CalendarDate.objects.filter(calendar=calendar, pk=pk).select_related("calendar").first()
+def calendar_date_get_for_user(*, user: User, pk: int) -> CalendarDate:
+    """A listed date of a calendar the user may manage, with its calendar; 404 otherwise."""
+    row = (
+        CalendarDate.objects.filter(calendar__in=calendars_visible_to(user=user), pk=pk)
+        .select_related("calendar")
+        .first()
+    )
     if row is None:
         raise Http404("No such date")
     return row
