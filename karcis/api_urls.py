@@ -2,6 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
+from karcis.calendars.api import BusinessCalendarViewSet
 from karcis.core.api import ContactViewSet, TeamViewSet, UserViewSet
 from karcis.desk.api import AttachmentViewSet, CategoryViewSet, MessageViewSet, TicketViewSet
 from karcis.sla.api import SlaPolicyViewSet
@@ -18,6 +19,7 @@ router.register("contacts", ContactViewSet, basename="contact")
 router.register("users", UserViewSet, basename="user")
 router.register("teams", TeamViewSet, basename="team")
 router.register("categories", CategoryViewSet, basename="category")
+router.register("business-calendars", BusinessCalendarViewSet, basename="business-calendar")
 router.register("sla-policies", SlaPolicyViewSet, basename="sla-policy")
 
 urlpatterns = router.urls

@@ -206,19 +206,16 @@ def calendar_for(*, organisation_id: int, team_id: int | None = None) -> Busines
 def holidays_of(*, calendar: BusinessCalendar, year: int) -> list[Holiday]:
     """The calendar's holidays in a year, in date order, each with its source: national
     (or national with an estimated date), added by an admin, or removed by an admin (then
-    open, and named as the national holiday it was). Named in the active language."""
+    open, and named as the national holiday it was). Named in the active language. No
+    query when the calendar comes from calendars_visible_to (its dates are prefetched)."""
     language = translation.get_language() or "id"
     national = (
         {holiday.date: holiday for holiday in national_holidays(year, language)}
         if calendar.national_holidays
         else {}
     )
-    rows = {
-        row.date: row
-        for row in CalendarDate.objects.filter(
-            calendar=calendar, date__gte=date(year, 1, 1), date__lte=date(year, 12, 31)
-        )
-    }
+    # The calendar's dates as prefetched by calendars_visible_to (no query), else read.
+    rows = {row.date: row for row in calendar.dates.all() if row.date.year == year}
     found: list[Holiday] = []
     for day, holiday in national.items():
         row = rows.get(day)
@@ -262,8 +259,13 @@ def calendar_get_for_user(*, user: User, pk: int) -> BusinessCalendar:
     return calendar
 
 
-def calendar_date_get(*, calendar: BusinessCalendar, pk: int) -> CalendarDate:
-    row = CalendarDate.objects.filter(calendar=calendar, pk=pk).select_related("calendar").first()
+def calendar_date_get_for_user(*, user: User, pk: int) -> CalendarDate:
+    """A listed date of a calendar the user may manage, with its calendar; 404 otherwise."""
+    row = (
+        CalendarDate.objects.filter(calendar__in=calendars_visible_to(user=user), pk=pk)
+        .select_related("calendar")
+        .first()
+    )
     if row is None:
         raise Http404("No such date")
     return row
