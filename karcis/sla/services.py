@@ -402,7 +402,8 @@ def _announce(clock: SlaClock, ticket: Any, *, now: datetime) -> int:
             at=now,
         )
         said += 1
-        _escalate(ticket, policy, policy.on_breach, now=now)
+        if clock.met_at is None:  # a late answer already came: nothing left to speed up
+            _escalate(ticket, policy, policy.on_breach, now=now)
     elif (
         clock.warned_at is None
         and clock.breached_at is None
