@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "karcis.api",
     "karcis.desk",
     "karcis.messaging",
+    "karcis.routing",
     "karcis.portal",
     "karcis.demo",
 ]
