@@ -14,10 +14,20 @@ import re
 LANGUAGES = ("id", "en")
 
 INDONESIAN_WORDS = frozenset(
-    ["yang", "dan", "di", "ke", "dari", "ini", "itu", "tidak", "tak", "untuk", "dengan", "saya", "kami", "kita", "anda", "ada", "akan", "sudah", "belum", "mohon", "tolong", "bisa", "dapat", "apakah", "apa", "juga", "atau", "karena", "pada", "sejak", "terima", "kasih", "selamat", "pagi", "siang", "sore", "malam", "bapak", "ibu", "sudah", "masih", "lagi", "saat", "sampai", "agar", "jika", "kalau", "bagaimana", "kenapa", "mengapa", "mau", "ingin", "harus", "sangat", "hari", "bulan", "tahun", "rumah", "sedang"]
+    """
+    yang dan di ke dari ini itu tidak tak untuk dengan saya kami kita anda ada akan
+    sudah belum mohon tolong bisa dapat apakah apa juga atau karena pada sejak terima
+    kasih selamat pagi siang sore malam bapak ibu sudah masih lagi saat sampai agar
+    jika kalau bagaimana kenapa mengapa mau ingin harus sangat hari bulan tahun rumah
+    sedang
+    """.split()  # noqa: SIM905 (a list of words, read as one)
 )
 ENGLISH_WORDS = frozenset(
-    ["the", "and", "is", "are", "was", "were", "to", "of", "for", "with", "my", "our", "we", "you", "your", "not", "no", "have", "has", "had", "please", "can", "could", "would", "should", "this", "that", "these", "those", "from", "since", "thank", "thanks", "hello", "hi", "dear", "it", "its", "be", "been", "will", "there", "what", "why", "how", "when", "yesterday", "today", "morning", "evening"]
+    """
+    the and is are was were to of for with my our we you your not no have has had
+    please can could would should this that these those from since thank thanks hello
+    hi dear it its be been will there what why how when yesterday today morning evening
+    """.split()  # noqa: SIM905 (a list of words, read as one)
 )
 _WORD = re.compile(r"[^\W\d_]+")
 
