@@ -1,9 +1,11 @@
 """The REST API's routes: one router for every app's viewsets."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from karcis.core.api import ContactViewSet, TeamViewSet, UserViewSet
 from karcis.desk.api import AttachmentViewSet, CategoryViewSet, MessageViewSet, TicketViewSet
+from karcis.routing.api import RoutingRuleViewSet, my_status
 
 app_name = "api"
 
@@ -17,5 +19,6 @@ router.register("contacts", ContactViewSet, basename="contact")
 router.register("users", UserViewSet, basename="user")
 router.register("teams", TeamViewSet, basename="team")
 router.register("categories", CategoryViewSet, basename="category")
+router.register("routing-rules", RoutingRuleViewSet, basename="routing-rule")
 
-urlpatterns = router.urls
+urlpatterns = [*router.urls, path("agents/me/status/", my_status, name="agent-status")]

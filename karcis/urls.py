@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("karcis.workspace.urls")),
     path("", include("karcis.desk.urls")),
     path("", include("karcis.messaging.urls")),
+    path("", include("karcis.routing.urls")),
     # Settings lived under /desk/settings/ until the workspace took them over.
     re_path(
         r"^desk/settings/(?P<rest>.*)$",

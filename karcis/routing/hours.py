@@ -10,12 +10,13 @@ import importlib
 from datetime import datetime
 from types import ModuleType
 
+from django.apps import apps
+
 
 def _calendars() -> ModuleType | None:
-    try:
-        return importlib.import_module("karcis.calendars.selectors")
-    except ImportError:
+    if not apps.is_installed("karcis.calendars"):
         return None
+    return importlib.import_module("karcis.calendars.selectors")
 
 
 def inside_working_hours(*, organisation_id: int, team_id: int, now: datetime) -> bool:

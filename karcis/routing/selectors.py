@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from karcis.core.caching import forget, forget_when_changed
 from karcis.core.models import Organisation, Team, User
-from karcis.core.selectors import staff_of
+from karcis.core.selectors import staff_of, teams_of
 from karcis.desk import selectors as desk_selectors
 from karcis.messaging import selectors as messaging_selectors
 from karcis.routing import hours
@@ -378,3 +378,69 @@ def skill_requirements_of(*, organisation: Organisation) -> QuerySet[SkillRequir
     return SkillRequirement.objects.filter(organisation=organisation).order_by(
         "language", "category"
     )
+
+
+@dataclass
+class Preview:
+    """What routing would do with a ticket now: the rule, the team, whom the team's mode
+    would pick and why."""
+
+    facts: TicketFacts
+    rule: Rule | None
+    team: Team | None
+    decision: Decision | None
+    ticket: Any = None
+
+
+def routing_preview(
+    *, organisation: Organisation, facts: TicketFacts, now: datetime, ticket: Any = None
+) -> Preview:
+    rule = rule_for(facts=facts)
+    team_id = rule.team_id if rule else None
+    if ticket is not None and ticket.team_id is not None:
+        team_id = ticket.team_id
+    team = (
+        teams_of(organisation=organisation)
+        .select_related("organisation")
+        .filter(pk=team_id)
+        .first()
+        if team_id
+        else None
+    )
+    decision = None
+    if team is not None:
+        state = team_routing_of(team=team)
+        decision = assignment_decision(
+            team=team,
+            mode=state.mode if state else Mode.MANUAL,
+            facts=facts,
+            now=now,
+            last_assignee_id=state.last_assignee_id if state else None,
+        )
+    return Preview(facts=facts, rule=rule, team=team, decision=decision, ticket=ticket)
+
+
+def facts_typed(
+    *,
+    organisation: Organisation,
+    subject: str,
+    text: str,
+    channel: str,
+    category_id: int | None,
+    company: str,
+    account_language: str,
+) -> TicketFacts:
+    """The facts of a ticket described in the preview's form."""
+    return TicketFacts(
+        organisation_id=organisation.pk,
+        channel=channel,
+        category_id=category_id,
+        company=company,
+        account_language=account_language,
+        default_language=organisation.language,
+        load_text=lambda: f"{subject}\n{text}",
+    )
+
+
+def team_routings_of(*, organisation: Organisation) -> QuerySet[TeamRouting]:
+    return TeamRouting.objects.filter(organisation=organisation)
