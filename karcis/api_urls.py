@@ -3,6 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from karcis.calendars.api import BusinessCalendarViewSet
 from karcis.core.api import ContactViewSet, TeamViewSet, UserViewSet
 from karcis.desk.api import AttachmentViewSet, CategoryViewSet, MessageViewSet, TicketViewSet
 from karcis.routing.api import RoutingRuleViewSet, my_status
@@ -20,5 +21,6 @@ router.register("users", UserViewSet, basename="user")
 router.register("teams", TeamViewSet, basename="team")
 router.register("categories", CategoryViewSet, basename="category")
 router.register("routing-rules", RoutingRuleViewSet, basename="routing-rule")
+router.register("business-calendars", BusinessCalendarViewSet, basename="business-calendar")
 
 urlpatterns = [*router.urls, path("agents/me/status/", my_status, name="agent-status")]

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "karcis.core",
     "karcis.workspace",
     "karcis.api",
+    "karcis.calendars",
     "karcis.desk",
     "karcis.messaging",
     "karcis.routing",

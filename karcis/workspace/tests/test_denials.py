@@ -156,7 +156,13 @@ def test_a_person_holding_the_capability_gets_in(client, staff_without, org):
 
 # --- the API ----------------------------------------------------------------------------------
 
-ACTION_METHODS = {"list": "get", "retrieve": "get", "create": "post", "partial_update": "patch"}
+ACTION_METHODS = {
+    "list": "get",
+    "retrieve": "get",
+    "create": "post",
+    "partial_update": "patch",
+    "destroy": "delete",
+}
 # The viewsets' own actions on one object (/api/tickets/KRC-000001/merge/), by method.
 DETAIL_ACTIONS = {"merge": "post", "links": "post"}
 
