@@ -221,7 +221,7 @@ def test_the_rules_api(api, org, admin_user, team_billing, team_tech, django_ass
         format="json",
     )
     assert second.json()["position"] == 1
-    with django_assert_num_queries(2) as few:
+    with django_assert_num_queries(2):
         listed = client.get("/api/routing-rules/").json()
     assert [r["name"] for r in listed["results"]] == ["Lain", "Gangguan"]
     changed = client.patch(f"/api/routing-rules/{body['id']}/", {"is_active": False}, format="json")
