@@ -3,7 +3,7 @@ real desk services (a ticket is routed as it is created)."""
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from karcis.core import services as core_services
 from karcis.core.eventlog import events_dispatch
@@ -405,13 +405,14 @@ def test_the_preview_explains_the_decision(org, admin_user, team_billing, make_a
     make_agents(team_billing, 1, status="away", prefix="away")
     services.team_mode_set(team=team_billing, mode="round_robin", actor=admin_user)
     make_ticket(team=team_billing)  # the online agent is now full
-    decision = selectors.assignment_decision(
-        team=team_billing,
-        mode="round_robin",
-        facts=None,
-        now=timezone.now(),
-        last_assignee_id=online.pk,
-    )
+    with translation.override("en"):
+        decision = selectors.assignment_decision(
+            team=team_billing,
+            mode="round_robin",
+            facts=None,
+            now=timezone.now(),
+            last_assignee_id=online.pk,
+        )
     assert decision.chosen is None
     assert "waits" in decision.reason
     refusals = [c.refusal for c in decision.candidates]
