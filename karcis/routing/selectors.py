@@ -371,7 +371,7 @@ def agent_profiles_of(*, organisation: Organisation) -> dict[int, AgentProfile]:
 
 
 def agent_profile_of(*, user: User) -> AgentProfile | None:
-    return AgentProfile.objects.filter(organisation_id=user.organisation_id, user=user).first()
+    return AgentProfile.objects.filter(user=user).first()
 
 
 def skill_requirements_of(*, organisation: Organisation) -> QuerySet[SkillRequirement]:
