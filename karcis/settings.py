@@ -348,6 +348,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TicketLinkKindEnum": "karcis.desk.api.LINK_KINDS",
         "KindEnum": "karcis.desk.models.MessageKind",
+        "AgentStatusEnum": "karcis.routing.models.AgentStatus",
+        "StatusEnum": "karcis.desk.models.Status",
     },
 }
 

@@ -91,7 +91,15 @@ def test_a_signed_in_browser_session_works_too(client, agent, make_ticket):
 def test_the_api_root_lists_the_endpoints(api, agent):
     body = api(agent).get("/api/").json()
 
-    assert set(body) == {"tickets", "contacts", "users", "teams", "categories"}
+    assert set(body) == {
+        "tickets",
+        "contacts",
+        "users",
+        "teams",
+        "categories",
+        "business-calendars",
+        "routing-rules",
+    }
 
 
 # --- OpenAPI ----------------------------------------------------------------------------
@@ -115,7 +123,7 @@ def test_the_schema_is_served_and_documents_idempotency(client, db):
         # Actions on a ticket (merge, links) are POSTs that create nothing.
         if method == "post" and operation["operationId"].endswith("_create")
     ]
-    assert len(creates) == 6
+    assert len(creates) == 8
     for operation in creates:
         assert "Idempotency-Key" in [p["name"] for p in operation.get("parameters", [])]
         assert {"201", "409", "422"} <= set(operation["responses"])
