@@ -1,11 +1,13 @@
 """The REST API's routes: one router for every app's viewsets."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from karcis.calendars.api import BusinessCalendarViewSet
 from karcis.core.api import ContactViewSet, TeamViewSet, UserViewSet
 from karcis.desk.api import AttachmentViewSet, CategoryViewSet, MessageViewSet, TicketViewSet
 from karcis.sla.api import SlaPolicyViewSet
+from karcis.routing.api import RoutingRuleViewSet, my_status
 
 app_name = "api"
 
@@ -19,7 +21,8 @@ router.register("contacts", ContactViewSet, basename="contact")
 router.register("users", UserViewSet, basename="user")
 router.register("teams", TeamViewSet, basename="team")
 router.register("categories", CategoryViewSet, basename="category")
+router.register("routing-rules", RoutingRuleViewSet, basename="routing-rule")
 router.register("business-calendars", BusinessCalendarViewSet, basename="business-calendar")
 router.register("sla-policies", SlaPolicyViewSet, basename="sla-policy")
 
-urlpatterns = router.urls
+urlpatterns = [*router.urls, path("agents/me/status/", my_status, name="agent-status")]

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "karcis.desk",
     "karcis.sla",
     "karcis.messaging",
+    "karcis.routing",
     "karcis.portal",
     "karcis.demo",
 ]
@@ -349,6 +350,8 @@ SPECTACULAR_SETTINGS = {
         "TicketLinkKindEnum": "karcis.desk.api.LINK_KINDS",
         "KindEnum": "karcis.desk.models.MessageKind",
         "ChannelEnum": "karcis.core.models.Channel",
+        "AgentStatusEnum": "karcis.routing.models.AgentStatus",
+        "StatusEnum": "karcis.desk.models.Status",
     },
 }
 

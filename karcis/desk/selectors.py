@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
@@ -419,6 +420,44 @@ def ticket_by_subject_tag(*, organisation: Organisation, subject: str) -> Ticket
     """The ticket an e-mail subject names with its tag: "Re: [KRC-000123] …"."""
     number = numbers.ticket_number_in_subject(organisation=organisation, subject=subject)
     return ticket_get_by_number(organisation=organisation, number=number) if number else None
+
+
+def unsolved_counts_of(*, organisation_id: int, user_ids: list[int]) -> dict[int, int]:
+    """How many unsolved tickets each of these people holds (routing's capacity), by user
+    id; one query, read with the ticket_unsolved index."""
+    counts = dict.fromkeys(user_ids, 0)
+    rows = (
+        Ticket.objects.filter(
+            organisation_id=organisation_id,
+            assignee_id__in=user_ids,
+            status__in=UNSOLVED_STATUSES,
+        )
+        .values_list("assignee_id")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    for user_id, count in rows:
+        counts[user_id] = count
+    return counts
+
+
+def tickets_waiting_in(*, organisation_id: int, team_id: int, limit: int) -> list[Ticket]:
+    """The team's unsolved tickets that nobody holds, oldest first, each locked for the
+    caller's transaction (call inside one). Tickets another transaction is changing right
+    now are skipped (PostgreSQL; SQLite writes one at a time anyway): they are taken at
+    the next pass."""
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    return list(
+        Ticket.objects.select_for_update(skip_locked=skip_locked, of=("self",))
+        .select_related("organisation", "requester")
+        .filter(
+            organisation_id=organisation_id,
+            team_id=team_id,
+            assignee__isnull=True,
+            status__in=UNSOLVED_STATUSES,
+        )
+        .order_by("created_at", "id")[:limit]
+    )
 
 
 def message_get(*, message_id: int) -> Message | None:

@@ -180,3 +180,27 @@ def acknowledgement_address(*, ticket: Any) -> str:
         .first()
     )
     return delivery[0] if delivery else ""
+
+
+# --- for routing: the mailbox a ticket came in by -------------------------------------------
+
+
+def mailbox_id_of_inbound(*, inbound_id: int) -> int | None:
+    """The mailbox a stored e-mail arrived at."""
+    return InboundEmail.objects.filter(pk=inbound_id).values_list("mailbox_id", flat=True).first()
+
+
+def mailbox_id_of_ticket(*, ticket_id: int) -> int | None:
+    """The mailbox of the first stored e-mail that went into this ticket (the one that
+    opened it, for a ticket opened by e-mail); None for a ticket that came otherwise."""
+    return (
+        InboundEmail.objects.filter(ticket_id=ticket_id)
+        .order_by("received_at", "pk")
+        .values_list("mailbox_id", flat=True)
+        .first()
+    )
+
+
+def mailboxes_of(*, organisation_id: int) -> list[Mailbox]:
+    """The organisation's mailboxes, by address (for choosing one in a form)."""
+    return list(Mailbox.objects.filter(organisation_id=organisation_id).order_by("address"))
