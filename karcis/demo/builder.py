@@ -35,10 +35,14 @@ from karcis.core.models import (
     User,
     Verification,
 )
+from karcis.calendars.demo import calendars_demo
 from karcis.demo import data
 from karcis.demo.mail import demo_mail_load
 from karcis.desk import selectors as desk_selectors
 from karcis.desk import services as desk_services
+from karcis.routing.demo import routing_demo
+from karcis.sla.demo import sla_demo
+from karcis.sla.services import clocks_due_announce
 
 
 class Status:
@@ -877,12 +881,18 @@ def demo_build(
                 if progress:
                     progress(plan.index + 1, len(plans))
             build.check(plans)
+            # The breaches the history above holds are announced now, quietly: what is
+            # late today is seen on the tickets, not as a bell full of old news.
+            clocks_due_announce(now=now)
             # The history above is 60 days old: what follows only what happens from now on
             # (notifications) starts after it.
             event_cursors_skip_history()
             # Last, so that the history above sends no e-mail (there is no mailbox yet); then
             # what happens today, for the bell to show.
             build.today(demo_mail_load(organisation=organisation))
+            # Last: from here on new tickets find their team and agent by themselves; the
+            # history above keeps the routing people did by hand.
+            routing_demo(organisation=organisation, actor=build.admin)
             events_dispatch()
     return organisation
 
@@ -903,6 +913,9 @@ class Build:
             desk_services.custom_field_create(
                 organisation=organisation, actor=self.admin, at=setup_at, **spec
             )
+        # Before any ticket: each one's SLA clocks run from its opening.
+        calendars_demo(organisation=organisation, actor=self.admin)
+        sla_demo(organisation=organisation, actor=self.admin)
         c = data.CUSTOMER
         joined = setup_at + timedelta(days=3)
         core_services.customer_user_create(
