@@ -148,9 +148,14 @@ def _teams_clean(
 
 
 def _dates_clean(
-    added: Iterable[DateEntry] | None, removed: Iterable[DateEntry] | None, national: bool
+    added: Iterable[DateEntry] | None,
+    removed: Iterable[DateEntry] | None,
+    national: bool,
+    already_removed: frozenset[date] = frozenset(),
 ) -> dict[date, tuple[str, str]]:
-    """Both lists → {date: (kind, name)}; a date may be listed once."""
+    """Both lists → {date: (kind, name)}; a date may be listed once. A date newly removed
+    must be a national holiday; one removed before stays (national holidays may have been
+    switched off since)."""
     wanted: dict[date, tuple[str, str]] = {}
     for kind, entries, field in (
         (DateKind.ADDED, added, "added_dates"),
@@ -162,7 +167,7 @@ def _dates_clean(
                 raise ValidationError(
                     {field: _("%(date)s is listed twice.") % {"date": day.isoformat()}}
                 )
-            if kind == DateKind.REMOVED:
+            if kind == DateKind.REMOVED and day not in already_removed:
                 _check_removable(day, national, field)
             wanted[day] = (kind, (name or "").strip()[:200])
     return wanted
@@ -350,6 +355,7 @@ def calendar_update(
             kept(DateKind.ADDED) if added_dates is None else added_dates,
             kept(DateKind.REMOVED) if removed_dates is None else removed_dates,
             national,
+            frozenset(day for day, _name in kept(DateKind.REMOVED)),
         )
     with transaction.atomic():
         fields = sorted(changes)

@@ -318,3 +318,17 @@ def test_the_organisation_scope_is_respected(org, other_org, admin_user, office)
     assert selectors.hours_for(organisation_id=other_org.pk).add(wib(2026, 3, 7, 10, 0), H) == wib(
         2026, 3, 7, 11, 0
     )
+
+
+def test_dates_removed_before_stay_when_national_holidays_go_off(org, admin_user, office):
+    services.calendar_update(
+        calendar=office, actor=admin_user, removed_dates=[(date(2026, 8, 17), "Buka")]
+    )
+    services.calendar_update(calendar=office, actor=admin_user, national_holidays=False)
+    # Changing the added dates keeps the removed one, though it is no longer checkable.
+    services.calendar_update(calendar=office, actor=admin_user, added_dates=[])
+    assert list(office.dates.values_list("kind", flat=True)) == ["removed"]
+    with pytest.raises(ValidationError, match="not a national holiday"):
+        services.calendar_update(
+            calendar=office, actor=admin_user, removed_dates=[(date(2026, 12, 25), "")]
+        )
