@@ -10,6 +10,7 @@ class SlaConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
+        from karcis.calendars import events as calendar_events
         from karcis.core import eventlog, extensions, schedule
         from karcis.core.caching import forget_when_changed
         from karcis.sla import events, history, notifications, permissions, services  # noqa: F401
@@ -25,6 +26,20 @@ class SlaConfig(AppConfig):
             uid="sla-policies",
         )
         eventlog.name_resolver("sla.slapolicy", names_of_policies)
+        # A calendar's new hours or holidays move the open tickets' due times.
+        eventlog.consumer(
+            "sla.calendar_changes",
+            types=[
+                calendar_events.CALENDAR_CREATED,
+                calendar_events.CALENDAR_UPDATED,
+                calendar_events.CALENDAR_DELETED,
+                calendar_events.DATE_CREATED,
+                calendar_events.DATE_UPDATED,
+                calendar_events.DATE_DELETED,
+            ],
+            handle=services.recompute_on_calendar_change,
+            start="now",
+        )
         schedule.every(
             "sla-scan", "karcis.sla.tasks.clocks_due_announce_task", seconds=services.SCAN_SECONDS
         )

@@ -704,6 +704,12 @@ def policy_delete(*, policy: SlaPolicy, actor: User | None) -> None:
         _changed(policy.organisation_id)
 
 
+def recompute_on_calendar_change(event: Event) -> None:
+    """A durable consumer's handler: a business calendar changed (hours, holidays, teams),
+    so the open tickets' due times follow."""
+    recompute_after(event.organisation)
+
+
 def recompute_after(organisation: Organisation) -> None:
     """After a policy or a calendar changed: the open tickets' due times follow, after the
     change commits (in the background with Celery workers)."""

@@ -318,3 +318,52 @@ def test_recompute_after_a_solved_ticket_is_reopened(policies, make_ticket, agen
     clock = clocks_of(ticket)["resolution"]
     assert clock.met_at is None and clock.due_at == T0 + minutes(600 + 420)
     assert Ticket.objects.get(pk=ticket.pk).sla_due_at is not None
+
+
+# --- business hours -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def office(org, admin_user):
+    """Monday to Friday 08:00–17:00 WIB, Friday 11:30–13:00 closed; no national holidays,
+    so that the answers below do not hang on the holidays package's dates."""
+    from karcis.calendars.services import calendar_create
+
+    day, friday = [(480, 1020)], [(480, 690), (780, 1020)]
+    return calendar_create(
+        organisation=org,
+        name="Kantor",
+        actor=admin_user,
+        weekly=[day, day, day, day, friday, [], []],
+        national_holidays=False,
+    )
+
+
+def test_business_hours_and_a_new_holiday_move_the_due_time(
+    org, admin_user, office, make_ticket, django_capture_on_commit_callbacks
+):
+    from datetime import date
+
+    from karcis.calendars.services import calendar_date_add
+
+    services.policy_create(
+        organisation=org, actor=admin_user, name="Jam kerja", first_response_minutes=120
+    )
+    # Thursday 10 December 16:00: one hour that day, the second on Friday at 09:00.
+    ticket = make_ticket(created_at=datetime(2026, 12, 10, 16, 0, tzinfo=WIB))
+    assert clocks_of(ticket)["first_response"].due_at == datetime(2026, 12, 11, 9, 0, tzinfo=WIB)
+    # Friday becomes cuti bersama: the second hour is Monday's first.
+    with django_capture_on_commit_callbacks(execute=True):
+        calendar_date_add(
+            calendar=office, date=date(2026, 12, 11), kind="added", name="Cuti", actor=admin_user
+        )
+        events_dispatch()
+    assert clocks_of(ticket)["first_response"].due_at == datetime(2026, 12, 14, 9, 0, tzinfo=WIB)
+
+
+def test_friday_prayers_do_not_count(org, admin_user, office, make_ticket):
+    services.policy_create(
+        organisation=org, actor=admin_user, name="Jam kerja", first_response_minutes=60
+    )
+    ticket = make_ticket(created_at=datetime(2026, 12, 11, 11, 0, tzinfo=WIB))
+    assert clocks_of(ticket)["first_response"].due_at == datetime(2026, 12, 11, 13, 30, tzinfo=WIB)
