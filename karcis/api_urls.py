@@ -6,8 +6,8 @@ from rest_framework.routers import DefaultRouter
 from karcis.calendars.api import BusinessCalendarViewSet
 from karcis.core.api import ContactViewSet, TeamViewSet, UserViewSet
 from karcis.desk.api import AttachmentViewSet, CategoryViewSet, MessageViewSet, TicketViewSet
-from karcis.sla.api import SlaPolicyViewSet
 from karcis.routing.api import RoutingRuleViewSet, my_status
+from karcis.sla.api import SlaPolicyViewSet
 
 app_name = "api"
 

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_scopes import scope
 
+from karcis.calendars.demo import calendars_demo
 from karcis.core import services as core_services
 from karcis.core.content import body_from
 from karcis.core.eventlog import event_cursors_skip_history, events_dispatch
@@ -35,7 +36,6 @@ from karcis.core.models import (
     User,
     Verification,
 )
-from karcis.calendars.demo import calendars_demo
 from karcis.demo import data
 from karcis.demo.mail import demo_mail_load
 from karcis.desk import selectors as desk_selectors
