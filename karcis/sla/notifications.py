@@ -31,7 +31,7 @@ AT_RISK = notification_kind(
     "sla.at_risk",
     label=gettext_lazy("A ticket's SLA is at risk"),
     describe=lambda notice, names: (
-        _("The %(target)s target of %(ticket)s is at risk")
+        _("%(ticket)s: the %(target)s target is at risk")
         % {"target": _target(notice), "ticket": names.of("desk.ticket", notice.object_id)}
     ),
     url=_ticket_url,
@@ -40,7 +40,7 @@ BREACHED = notification_kind(
     "sla.breached",
     label=gettext_lazy("A ticket's SLA is breached"),
     describe=lambda notice, names: (
-        _("The %(target)s target of %(ticket)s is breached")
+        _("%(ticket)s: the %(target)s target is breached")
         % {"target": _target(notice), "ticket": names.of("desk.ticket", notice.object_id)}
     ),
     url=_ticket_url,
