@@ -24,6 +24,8 @@ from django.utils import timezone
 from django_scopes import scope
 
 from karcis.calendars.demo import calendars_demo
+from karcis.calendars.hours import Hours
+from karcis.calendars.selectors import hours_for
 from karcis.core import services as core_services
 from karcis.core.content import body_from
 from karcis.core.eventlog import event_cursors_skip_history, events_dispatch
@@ -41,6 +43,7 @@ from karcis.demo.mail import demo_mail_load
 from karcis.desk import selectors as desk_selectors
 from karcis.desk import services as desk_services
 from karcis.routing.demo import routing_demo
+from karcis.sla.demo import POLICIES as SLA_POLICIES
 from karcis.sla.demo import sla_demo
 from karcis.sla.services import clocks_due_announce
 
@@ -890,6 +893,7 @@ def demo_build(
             # Last, so that the history above sends no e-mail (there is no mailbox yet); then
             # what happens today, for the bell to show.
             build.today(demo_mail_load(organisation=organisation))
+            build.sla_showcase(now=now)
             # Last: from here on new tickets find their team and agent by themselves; the
             # history above keeps the routing people did by hand.
             routing_demo(organisation=organisation, actor=build.admin)
@@ -1060,6 +1064,28 @@ class Build:
                 f"Demo tickets ended in an unplanned status: {', '.join(wrong[:10])}"
             )
 
+    def sla_showcase(self, *, now: datetime) -> None:
+        """Requests opened so that one is at risk and one on time whenever the demo is
+        opened (data.SLA_SHOWCASE): the rest of the history is mostly answered or late."""
+        hours = hours_for(organisation_id=self.organisation.pk)
+        targets = {policy[1]: policy[2] for policy in SLA_POLICIES}  # first response
+        for spec in data.SLA_SHOWCASE:
+            contact = core_services.contact_resolve(
+                organisation=self.organisation, name=spec["name"], email=spec["email"]
+            )
+            desk_services.ticket_create(
+                organisation=self.organisation,
+                requester=contact,
+                subject=spec["subject"],
+                body=body_from(text=spec["text"]),
+                channel=Channel.WEB,
+                priority=spec["priority"],
+                created_at=business_ago(hours, now, targets[spec["priority"]] * spec["share"]),
+            )
+        # What the scheduler would say of them now: the urgent one is at risk, and the
+        # supervisors hear of it.
+        clocks_due_announce(now=now)
+
     def today(self, mail_tickets: dict[str, Any]) -> None:
         """What happens this morning, so that the demo's agents find something under their
         bell: the supervisor routes the two requests that came by e-mail, and asks a
@@ -1076,6 +1102,19 @@ class Build:
                 desk_services.message_add(
                     ticket=ticket, body=body_from(text=note), kind="note", author_user=supervisor
                 )
+
+
+def business_ago(hours: Hours, now: datetime, minutes: float) -> datetime:
+    """The latest moment from which `minutes` of business time have passed by `now`."""
+    wanted = timedelta(minutes=minutes)
+    early, late = now - timedelta(days=60), now
+    while late - early > timedelta(seconds=1):
+        middle = early + (late - early) / 2
+        if hours.between(middle, now) >= wanted:
+            early = middle
+        else:
+            late = middle
+    return early.replace(microsecond=0)
 
 
 def _reply_channel(plan: Plan) -> str:

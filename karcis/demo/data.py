@@ -1752,3 +1752,24 @@ TODAY: dict[str, Any] = {
         "pindah": ("budi", TEAM_CARE, ""),
     },
 }
+
+# Two requests that show the SLA's clocks running whenever the demo is opened: each opened so
+# that the given share of its policy's first-response target (in business hours) is used.
+SLA_SHOWCASE = [
+    {
+        "subject": "Listrik padam sejak pagi, usaha saya berhenti",
+        "text": "Sejak pukul 06.00 listrik di toko saya padam. Mohon segera dicek.",
+        "priority": "urgent",
+        "share": 0.8,  # at risk: more than 75% used
+        "name": "Wahyu Hidayat",
+        "email": "wahyu.hidayat@contoh.id",
+    },
+    {
+        "subject": "Minta salinan tagihan tiga bulan terakhir",
+        "text": "Untuk laporan kantor, saya perlu salinan tagihan Agustus sampai Oktober.",
+        "priority": "normal",
+        "share": 0.1,  # on time
+        "name": "Lestari Wulandari",
+        "email": "lestari.w@contoh.id",
+    },
+]

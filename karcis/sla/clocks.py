@@ -290,6 +290,7 @@ _SUMMARY_ORDER = {
 
 def summary_of(clocks: Iterable[tuple[str, datetime | None, bool]]) -> tuple[str, datetime | None]:
     """(state, soonest due time) of a ticket from its clocks' (state, due_at, running)."""
+    clocks = list(clocks)
     running = [(state, due) for state, due, is_running in clocks if is_running]
     rest = [(state, due) for state, due, is_running in clocks if not is_running]
     if running:

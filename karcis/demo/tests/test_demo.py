@@ -69,12 +69,21 @@ def test_demo_load_creates_organisation_people_and_settings(demo):
 
 
 def _from_demo_mail(demo) -> list[int]:
-    """The tickets opened by the demo's sample e-mails (messaging/demo.py), not by the plan."""
-    return list(
-        InboundEmail.objects.filter(
-            organisation=demo, action=InboundAction.TICKET_CREATED
-        ).values_list("ticket_id", flat=True)
+    """The tickets opened today, not by the plan: by the demo's sample e-mails
+    (messaging/demo.py) and to show the SLA's clocks running (data.SLA_SHOWCASE)."""
+    mail = InboundEmail.objects.filter(organisation=demo, action=InboundAction.TICKET_CREATED)
+    showcase = Ticket.objects.filter(
+        organisation=demo, subject__in=[spec["subject"] for spec in data.SLA_SHOWCASE]
     )
+    return [
+        *mail.values_list("ticket_id", flat=True),
+        *showcase.values_list("pk", flat=True),
+    ]
+
+
+def test_demo_tickets_show_every_sla_state(demo):
+    states = set(Ticket.objects.filter(organisation=demo).values_list("sla_state", flat=True))
+    assert {"on_time", "at_risk", "breached", "paused", "met"} <= states
 
 
 def test_demo_mailbox_received_sample_mail_through_the_pipeline(demo):

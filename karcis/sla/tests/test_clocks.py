@@ -176,3 +176,5 @@ def test_the_summary_puts_running_clocks_first():
     assert clocks.summary_of([("met", None, False), ("at_risk", due, True)]) == ("at_risk", due)
     assert clocks.summary_of([("paused", None, False), ("met", None, False)]) == ("paused", None)
     assert clocks.summary_of([]) == ("", None)
+    # Any iterable, read once: a generator of clocks is not taken for no clocks at all.
+    assert clocks.summary_of(c for c in [("met", None, False)]) == ("met", None)

@@ -129,6 +129,8 @@ def test_pending_pauses_resolution_and_the_customers_reply_resumes_it(policies, 
     )
     clock = clocks_of(ticket)["resolution"]
     assert (clock.state, clock.due_at, clock.remaining_seconds) == ("paused", None, 420 * 60)
+    ticket.refresh_from_db()
+    assert (ticket.sla_state, ticket.sla_due_at) == ("paused", None)
     # The requester answers three hours later: the ticket reopens and the clock resumes.
     desk.message_add(
         ticket=ticket,
@@ -314,6 +316,7 @@ def test_recompute_after_a_solved_ticket_is_reopened(policies, make_ticket, agen
     ticket = make_ticket(created_at=T0, team=agent.teams.first())
     desk.ticket_update(ticket=ticket, actor=agent, status="solved", at=T0 + minutes(60))
     assert clocks_of(ticket)["resolution"].state == "met"
+    assert Ticket.objects.get(pk=ticket.pk).sla_state == "met"
     desk.ticket_update(ticket=ticket, actor=agent, status="open", at=T0 + minutes(600))
     clock = clocks_of(ticket)["resolution"]
     assert clock.met_at is None and clock.due_at == T0 + minutes(600 + 420)
