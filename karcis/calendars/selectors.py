@@ -269,3 +269,22 @@ def calendar_date_get_for_user(*, user: User, pk: int) -> CalendarDate:
     if row is None:
         raise Http404("No such date")
     return row
+
+
+def calendar_names_of(*, organisation_id: int) -> list[tuple[int, str]]:
+    """(id, name) of the organisation's calendars, by name: for a choice of calendar on
+    another app's form (an SLA policy's)."""
+    return list(
+        BusinessCalendar.objects.filter(organisation_id=organisation_id)
+        .order_by("name")
+        .values_list("pk", "name")
+    )
+
+
+def calendar_of(*, organisation_id: int, pk: object) -> BusinessCalendar | None:
+    """The organisation's calendar with this id, or None (another organisation's included)."""
+    try:
+        number = int(pk)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None
+    return BusinessCalendar.objects.filter(organisation_id=organisation_id, pk=number).first()

@@ -253,13 +253,9 @@ def ticket_panel(*, ticket: Any, user: User) -> str:
 
 def calendar_choices(*, organisation: Organisation) -> list[tuple[int, str]]:
     """The organisation's business calendars a policy may name, by name."""
-    from karcis.calendars.models import BusinessCalendar
+    from karcis.calendars import selectors as calendars
 
-    return list(
-        BusinessCalendar.objects.filter(organisation=organisation)
-        .order_by("name")
-        .values_list("pk", "name")
-    )
+    return calendars.calendar_names_of(organisation_id=organisation.pk)
 
 
 def teams_of(*, organisation: Organisation) -> QuerySet[Team]:

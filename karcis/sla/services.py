@@ -503,8 +503,6 @@ def _clean_escalation(
 def _clean(organisation: Organisation, data: dict[str, Any]) -> dict[str, Any]:
     """Validated policy fields from `data` (only those present); ValidationError names each
     wrong field in the user's language."""
-    from karcis.calendars.models import BusinessCalendar
-
     errors: dict[str, Any] = {}
     clean: dict[str, Any] = {}
     team_ids = set(Team.objects.filter(organisation=organisation).values_list("pk", flat=True))
@@ -561,9 +559,7 @@ def _clean(organisation: Organisation, data: dict[str, Any]) -> dict[str, Any]:
             clean["calendar"] = None
         else:
             calendar_id = calendar.pk if hasattr(calendar, "pk") else calendar
-            found = BusinessCalendar.objects.filter(
-                pk=calendar_id, organisation=organisation
-            ).first()
+            found = calendars.calendar_of(organisation_id=organisation.pk, pk=calendar_id)
             if found is None:
                 errors["calendar"] = _("Unknown calendar.")
             clean["calendar"] = found
