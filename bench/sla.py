@@ -114,7 +114,11 @@ def compute_clocks(organisation_id: int) -> tuple[int, float]:
                     f"  clocks of {done:>7,} tickets (sla.ticket_clocks_compute) "
                     f"{elapsed:.1f} s, {done / elapsed:,.0f} tickets/s"
                 )
-                print("\r" + line if interactive else line, end="" if interactive else "\n")
+                print(
+                    "\r" + line if interactive else line,
+                    end="" if interactive else "\n",
+                    flush=True,
+                )
     if interactive:
         print(flush=True)
     return done, time.perf_counter() - started

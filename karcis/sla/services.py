@@ -356,20 +356,28 @@ def clocks_due_announce(*, now: datetime | None = None, batch: int = SCAN_BATCH)
 def _announce_batch(pks: list[int], *, now: datetime) -> int:
     announced = 0
     with transaction.atomic():
+        # Only the clocks' rows are locked ("of self"): a plain FOR UPDATE over the join
+        # would lock the organisation's row too, and every write that refers to it (a new
+        # ticket, message, event) would wait for the batch's commit.
         clocks = list(
-            SlaClock.objects.select_for_update()
+            SlaClock.objects.select_for_update(of=("self",))
             .select_related("policy", "organisation")
             .filter(pk__in=pks, next_check_at__lte=now)
             .order_by("pk")
         )
+        # The batch's tickets in one query (a query each was half of the scan's CPU). A
+        # ticket's second clock in the batch reads it again: an escalation may have changed it.
+        tickets = desk_selectors.tickets_by_id(ticket_ids=[clock.ticket_id for clock in clocks])
         for clock in clocks:
-            announced += _announce(clock, now=now)
+            announced += _announce(clock, now=now, ticket=tickets.pop(clock.ticket_id, None))
     return announced
 
 
-def _announce(clock: SlaClock, *, now: datetime) -> int:
-    """Announce what has come for one locked clock: its warning or its breach."""
+def _announce(clock: SlaClock, *, now: datetime, ticket: Any = None) -> int:
+    """Announce what has come for one locked clock: its warning or its breach. `ticket`:
+    the clock's ticket, if the caller has read it."""
     said = 0
+    found = ticket
     policy = clock.policy
     payload = {
         "target": clock.target,
@@ -381,7 +389,7 @@ def _announce(clock: SlaClock, *, now: datetime) -> int:
     if clock.breached_at is None and clock.due_at is not None and clock.due_at <= now:
         clock.breached_at = clock.due_at
         clock.state = ClockState.BREACHED
-        ticket = desk_selectors.ticket_get(ticket_id=clock.ticket_id)
+        ticket = found or desk_selectors.ticket_get(ticket_id=clock.ticket_id)
         event_record(
             organisation=clock.organisation,
             type=events.BREACHED,
@@ -400,7 +408,7 @@ def _announce(clock: SlaClock, *, now: datetime) -> int:
     ):
         clock.warned_at = clock.warn_at
         clock.state = ClockState.AT_RISK
-        ticket = desk_selectors.ticket_get(ticket_id=clock.ticket_id)
+        ticket = found or desk_selectors.ticket_get(ticket_id=clock.ticket_id)
         event_record(
             organisation=clock.organisation,
             type=events.WARNING,

@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from karcis.core.content import body_from
 from karcis.core.eventlog import events_dispatch
@@ -159,9 +161,7 @@ def test_the_scan_warns_then_breaches_once(policies, make_ticket):
     types = list(
         Event.objects.filter(
             object_type="desk.ticket", object_id=ticket.pk, type__startswith="sla."
-        ).values_list(
-            "type", "payload__target"
-        )
+        ).values_list("type", "payload__target")
     )
     assert types == [("sla.warning", "first_response"), ("sla.breached", "first_response")]
     clock = clocks_of(ticket)["first_response"]
@@ -180,6 +180,27 @@ def test_a_second_scheduler_finds_nothing_left_to_announce(policies, make_ticket
     assert (first, second) == (4, 0)
     assert Event.objects.filter(type="sla.breached").count() == 4
     assert Event.objects.filter(type="sla.warning").count() == 0
+
+
+def test_the_scan_reads_a_batchs_tickets_at_once_and_locks_only_the_clocks(policies, make_ticket):
+    for _ in range(3):
+        make_ticket(created_at=T0)
+    with CaptureQueriesContext(connection) as queries:
+        # Each ticket: first response and resolution breached; "Standar" escalates nothing.
+        assert services.clocks_due_announce(now=T0 + minutes(500)) == 6
+    ticket_reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and 'FROM "desk_ticket"' in q["sql"]
+    ]
+    # One read for the batch; a ticket's second clock reads it again (an escalation of the
+    # first may have changed it).
+    assert len(ticket_reads) == 1 + 3
+    if connection.features.has_select_for_update_of:
+        # A plain FOR UPDATE over the join would lock the organisation's row, and every
+        # write referring to it would wait for the scan's commit.
+        [locking] = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+        assert locking.endswith('FOR UPDATE OF "sla_slaclock"')
 
 
 def test_a_breach_announced_stays_when_the_due_time_moves(policies, make_ticket, agent):
