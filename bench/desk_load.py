@@ -20,6 +20,7 @@ import json
 import random
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -256,8 +257,18 @@ def load_contacts(*, org, count: int, rng: random.Random, now: datetime) -> list
 class TicketWriter:
     """Builds each ticket's rows as the desk services would have written them."""
 
-    def __init__(self, *, setup: Setup, contacts, total: int, rng: random.Random, now: datetime):
+    def __init__(
+        self,
+        *,
+        setup: Setup,
+        contacts,
+        total: int,
+        rng: random.Random,
+        now: datetime,
+        unsolved_only: bool = False,
+    ):
         self.s = setup
+        self.unsolved_only = unsolved_only
         self.org_id = setup.organisation.pk
         self.contacts = contacts
         self.total = total
@@ -402,6 +413,8 @@ class TicketWriter:
     # the story of one ticket ----------------------------------------------------------------
 
     def _final_status(self, index: int) -> str:
+        if self.unsolved_only:
+            return _weighted(self.rng, UNSOLVED_WEIGHTS)
         if self.rng.random() < unsolved_probability(index / self.total):
             return _weighted(self.rng, UNSOLVED_WEIGHTS)
         return Status.SOLVED  # becomes closed when CLOSE_AFTER has passed
@@ -727,19 +740,41 @@ def _done(started: float, note: str = "") -> None:
     print(f" {time.perf_counter() - started:.1f} s{note}", flush=True)
 
 
-def load(*, tickets: int, contacts: int, seed: int = 2024) -> dict:
-    """Load the data set; returns the high-water marks that define 'the loaded data'."""
+def load(
+    *,
+    tickets: int,
+    contacts: int,
+    seed: int = 2024,
+    unsolved_only: bool = False,
+    configure: Callable[[Setup], None] | None = None,
+) -> dict:
+    """Load the data set; returns the high-water marks that define 'the loaded data'.
+
+    `unsolved_only`: every ticket ends new, open, pending or on hold (bench/sla.py's open
+    tickets), in the same proportions as the unsolved ones of the desk's set.
+    `configure(setup)`: runs after the organisation is made and before any ticket is
+    written (bench/sla.py makes its calendar and SLA policies there, through the services).
+    """
     rng = random.Random(seed)
     now = timezone.now().replace(microsecond=0)
     with scopes_disabled():
         t = _step("organisation, teams, 8 staff, categories, tags (services)")
         setup = setup_organisation()
         _done(t)
+        if configure is not None:
+            configure(setup)
         t = _step(f"{contacts:,} contacts with e-mail/phone identities (COPY)")
         contact_list = load_contacts(org=setup.organisation, count=contacts, rng=rng, now=now)
         _done(t)
 
-        writer = TicketWriter(setup=setup, contacts=contact_list, total=tickets, rng=rng, now=now)
+        writer = TicketWriter(
+            setup=setup,
+            contacts=contact_list,
+            total=tickets,
+            rng=rng,
+            now=now,
+            unsolved_only=unsolved_only,
+        )
         started = time.perf_counter()
         interactive = sys.stdout.isatty()
         for index in range(tickets):

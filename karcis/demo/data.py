@@ -1755,7 +1755,7 @@ TODAY: dict[str, Any] = {
 
 # Two requests that show the SLA's clocks running whenever the demo is opened: each opened so
 # that the given share of its policy's first-response target (in business hours) is used.
-SLA_SHOWCASE = [
+SLA_SHOWCASE: list[dict[str, Any]] = [
     {
         "subject": "Listrik padam sejak pagi, usaha saya berhenti",
         "text": "Sejak pukul 06.00 listrik di toko saya padam. Mohon segera dicek.",

@@ -230,10 +230,11 @@ class Ticket(models.Model):
                 condition=models.Q(status__in=["new", "open", "pending", "on_hold"]),
                 name="ticket_unsolved",
             ),
-            # The inbox's "due soonest": only tickets with a running clock are in it.
+            # The inbox's "due soonest" over the unsolved tickets (its default status): the
+            # index is read in order, tickets without a running clock (NULL) last.
             models.Index(
-                fields=["organisation", "sla_due_at"],
-                condition=models.Q(sla_due_at__isnull=False),
+                fields=["organisation", "sla_due_at", "id"],
+                condition=models.Q(status__in=["new", "open", "pending", "on_hold"]),
                 name="ticket_sla_due",
             ),
         ]

@@ -279,7 +279,7 @@ def clocks_of(
 
 # How a ticket's clocks add up to one state for lists (the inbox's column): a running clock
 # speaks first, the worst of them; then a paused one; then the finished ones.
-_SUMMARY_ORDER = {
+_SUMMARY_ORDER: dict[str, int] = {
     ClockState.BREACHED: 0,
     ClockState.AT_RISK: 1,
     ClockState.ON_TIME: 2,
@@ -294,7 +294,7 @@ def summary_of(clocks: Iterable[tuple[str, datetime | None, bool]]) -> tuple[str
     running = [(state, due) for state, due, is_running in clocks if is_running]
     rest = [(state, due) for state, due, is_running in clocks if not is_running]
     if running:
-        state = min((s for s, _due in running), key=_SUMMARY_ORDER.__getitem__)
+        state = min((s for s, _due in running), key=lambda s: _SUMMARY_ORDER[s])
         return state, min(due for _s, due in running if due is not None)
     if rest:
         states = [s for s, _due in rest]

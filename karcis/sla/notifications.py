@@ -49,7 +49,10 @@ BREACHED = notification_kind(
 
 def notifications_from(event: Event) -> None:
     payload = event.payload or {}
-    policy = SlaPolicy.objects.filter(pk=payload.get("policy")).first()
+    policy_id = payload.get("policy")
+    if not isinstance(policy_id, int):
+        return
+    policy = SlaPolicy.objects.filter(pk=policy_id).first()
     if policy is None:
         return
     breached = event.type == events.BREACHED.name

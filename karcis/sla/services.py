@@ -226,28 +226,38 @@ def ticket_clocks_compute(
         if clock is None:
             clock = SlaClock(organisation_id=ticket.organisation_id, ticket_id=ticket.pk)
             added.append(clock)
-        warned_at = clock.warned_at if same_cycle else None
         breached_at = clock.breached_at if same_cycle else None
-        clock.target = result.target
-        clock.policy = policy
-        clock.cycle = result.cycle
-        clock.target_minutes = result.target_minutes
-        clock.business_time = policy.business_time
-        clock.started_at = result.started_at
-        clock.due_at = result.due_at
-        clock.warn_at = result.warn_at
-        clock.met_at = result.met_at
-        clock.remaining_seconds = (
-            int(result.remaining.total_seconds()) if result.remaining is not None else None
-        )
-        clock.warned_at = warned_at
-        clock.breached_at = breached_at
-        # An announced breach stands; the state otherwise follows from the history.
-        clock.state = ClockState.BREACHED if breached_at is not None else result.state
-        clock.next_check_at = _next_check(clock)
-        clock.computed_at = now
-        if clock.pk is not None:
-            clock.save()
+        values = {
+            "target": result.target,
+            "policy_id": policy.pk,
+            "cycle": result.cycle,
+            "target_minutes": result.target_minutes,
+            "business_time": policy.business_time,
+            "started_at": result.started_at,
+            "due_at": result.due_at,
+            "warn_at": result.warn_at,
+            "met_at": result.met_at,
+            "remaining_seconds": (
+                int(result.remaining.total_seconds()) if result.remaining is not None else None
+            ),
+            "warned_at": clock.warned_at if same_cycle else None,
+            "breached_at": breached_at,
+            # An announced breach stands; the state otherwise follows from the history.
+            "state": ClockState.BREACHED if breached_at is not None else result.state,
+        }
+        changed = [name for name, value in values.items() if getattr(clock, name) != value]
+        for name in changed:
+            setattr(clock, name, values[name])
+        next_check = _next_check(clock)
+        if clock.next_check_at != next_check:
+            clock.next_check_at = next_check
+            changed.append("next_check_at")
+        if clock.pk is not None and changed:
+            # Only what moved: a reply usually changes one clock of three.
+            clock.computed_at = now
+            clock.save(update_fields=[*changed, "computed_at"])
+        elif clock.pk is None:
+            clock.computed_at = now
         kept.append(clock)
     if added:
         SlaClock.objects.bulk_create(added)
@@ -285,7 +295,7 @@ def remember_clocks(ticket: Any, clocks: list[SlaClock]) -> None:
     ticket (the API's 201) reads them without asking the database again."""
     known = SlaClock.objects.none()
     known._result_cache = list(clocks)
-    known._prefetch_done = True
+    setattr(known, "_prefetch_done", True)  # noqa: B010 (not in the stubs)
     ticket.__dict__.setdefault("_prefetched_objects_cache", {})["sla_clocks"] = known
 
 
@@ -330,7 +340,7 @@ def clocks_due_announce(*, now: datetime | None = None, batch: int = SCAN_BATCH)
     """
     now = now or timezone.now()
     announced = 0
-    last_seen: tuple[datetime, int] | None = None
+    last_seen: tuple[datetime | None, int] | None = None
     while True:
         with scopes_disabled():
             due = SlaClock.objects.filter(next_check_at__lte=now)
@@ -359,27 +369,56 @@ def _announce_batch(pks: list[int], *, now: datetime) -> int:
     announced = 0
     with transaction.atomic():
         # The tickets first, then their clocks: the order in which every change of a
-        # ticket takes them (the ticket's lock, then its clocks' rows), so a scan and an
-        # agent's reply never wait for each other in a circle.
+        # ticket takes them (the ticket's row, then its clocks' rows), so a scan and an
+        # agent's reply never wait for each other in a circle. The batch's tickets are read
+        # in that one statement.
         ticket_ids = list(
             SlaClock.objects.filter(pk__in=pks).values_list("ticket_id", flat=True).distinct()
         )
         tickets = desk_selectors.tickets_locked(ticket_ids=ticket_ids)
+        # Only the clocks' rows ("of self"): FOR UPDATE over the join would lock the
+        # organisation's row too, and every write that refers to it (a new ticket, a
+        # message, an event) would wait for the batch's commit.
         clocks = list(
             SlaClock.objects.select_for_update(of=("self",))
             .select_related("policy", "organisation")
             .filter(pk__in=pks, next_check_at__lte=now)
             .order_by("pk")
         )
+        touched: set[int] = set()
         for clock in clocks:
-            announced += _announce(clock, tickets.get(clock.ticket_id), now=now)
+            ticket = tickets.get(clock.ticket_id)
+            if ticket is None:  # deleted meanwhile
+                continue
+            said, escalated = _announce(clock, ticket, now=now)
+            if said:
+                announced += said
+                touched.add(ticket.pk)
+            if escalated is not None:
+                tickets[ticket.pk] = escalated
+        _summaries_keep(tickets, touched)
     return announced
 
 
-def _announce(clock: SlaClock, ticket: Any, *, now: datetime) -> int:
-    """Announce what has come for one locked clock (of the locked `ticket`): its warning or
-    its breach."""
-    said = 0
+def _summaries_keep(tickets: dict[int, Any], touched: set[int]) -> None:
+    """Each announced ticket's summary, from its clocks as they now stand (one query)."""
+    if not touched:
+        return
+    by_ticket: dict[int, list[SlaClock]] = {}
+    for clock in SlaClock.objects.filter(ticket_id__in=touched):
+        by_ticket.setdefault(clock.ticket_id, []).append(clock)
+    for ticket_id in sorted(touched):
+        _summary_keep(tickets[ticket_id], by_ticket.get(ticket_id, []))
+
+
+def _announce(clock: SlaClock, ticket: Any, *, now: datetime) -> tuple[int, Any]:
+    """Announce what has come for one locked clock of the locked `ticket`: its warning or
+    its breach. Returns (how many announced, the ticket as an escalation left it or None).
+
+    The clock's announcement is saved before the escalation runs: an escalation that
+    raises the priority or moves the team recomputes the ticket's clocks, and that
+    recomputation must find this announcement (it keeps it, and works out the next check
+    from the new due time)."""
     policy = clock.policy
     payload = {
         "target": clock.target,
@@ -387,13 +426,11 @@ def _announce(clock: SlaClock, ticket: Any, *, now: datetime) -> int:
         "cycle": clock.cycle,
         "due_at": clock.due_at.isoformat() if clock.due_at else None,
     }
-    if ticket is None:  # deleted meanwhile
-        return 0
-    announced = False
+    actions: dict[str, Any] = {}
+    said = 0
     if clock.breached_at is None and clock.due_at is not None and clock.due_at <= now:
         clock.breached_at = clock.due_at
         clock.state = ClockState.BREACHED
-        announced = True
         event_record(
             organisation=clock.organisation,
             type=events.BREACHED,
@@ -401,9 +438,9 @@ def _announce(clock: SlaClock, ticket: Any, *, now: datetime) -> int:
             payload=payload,
             at=now,
         )
-        said += 1
+        said = 1
         if clock.met_at is None:  # a late answer already came: nothing left to speed up
-            _escalate(ticket, policy, policy.on_breach, now=now)
+            actions = policy.on_breach
     elif (
         clock.warned_at is None
         and clock.breached_at is None
@@ -413,7 +450,6 @@ def _announce(clock: SlaClock, ticket: Any, *, now: datetime) -> int:
     ):
         clock.warned_at = clock.warn_at
         clock.state = ClockState.AT_RISK
-        announced = True
         event_record(
             organisation=clock.organisation,
             type=events.WARNING,
@@ -421,23 +457,21 @@ def _announce(clock: SlaClock, ticket: Any, *, now: datetime) -> int:
             payload={**payload, "percent": policy.warning_percent},
             at=now,
         )
-        said += 1
-        _escalate(ticket, policy, policy.on_warning, now=now)
+        said = 1
+        actions = policy.on_warning
     if clock.met_at is not None and clock.breached_at is not None:
         clock.state = ClockState.BREACHED
     clock.next_check_at = _next_check(clock)
     clock.save(update_fields=["warned_at", "breached_at", "state", "next_check_at"])
-    if announced:
-        kept = list(SlaClock.objects.filter(ticket_id=clock.ticket_id))
-        _summary_keep(ticket, kept)
-    return said
+    return said, _escalate(ticket, policy, actions or {}, now=now)
 
 
-def _escalate(ticket: Any, policy: SlaPolicy, actions: dict[str, Any], *, now: datetime) -> None:
+def _escalate(ticket: Any, policy: SlaPolicy, actions: dict[str, Any], *, now: datetime) -> Any:
     """Do what the policy says on a warning or a breach (notifying is the notifications
-    consumer's part: it reads the event)."""
+    consumer's part: it reads the event). Returns the ticket as the change left it, or
+    None when nothing changed."""
     if ticket is None or ticket.is_closed or not actions:
-        return
+        return None
     changes: dict[str, Any] = {}
     if actions.get("raise_priority"):
         order = ["low", "normal", "high", "urgent"]
@@ -452,9 +486,10 @@ def _escalate(ticket: Any, policy: SlaPolicy, actions: dict[str, Any], *, now: d
     if tag:
         names = sorted({t.name for t in ticket.tags.all()} | {tag})
         changes["tags"] = names
-    if changes:
-        by = {"app": "sla", "kind": "policy", "id": policy.pk, "name": policy.name}
-        desk.ticket_update_by_rule(ticket=ticket, by=by, at=now, **changes)
+    if not changes:
+        return None
+    by = {"app": "sla", "kind": "policy", "id": policy.pk, "name": policy.name}
+    return desk.ticket_update_by_rule(ticket=ticket, by=by, at=now, **changes)
 
 
 # --- managing policies ----------------------------------------------------------------------
@@ -469,7 +504,9 @@ def _require(actor: User | None) -> None:
         raise ValidationError(_("Your role does not allow managing SLA policies."))
 
 
-def _clean_list(value: Any, allowed: Iterable[Any], field: str, errors: dict[str, Any]) -> list:
+def _clean_list(
+    value: Any, allowed: Iterable[Any], field: str, errors: dict[str, Any]
+) -> list[Any]:
     allowed = set(allowed)
     items = list(dict.fromkeys(value or []))
     wrong = [item for item in items if item not in allowed]

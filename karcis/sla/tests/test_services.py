@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from karcis.core.content import body_from
 from karcis.core.eventlog import events_dispatch
@@ -180,6 +182,33 @@ def test_a_second_scheduler_finds_nothing_left_to_announce(policies, make_ticket
     assert (first, second) == (4, 0)
     assert Event.objects.filter(type="sla.breached").count() == 4
     assert Event.objects.filter(type="sla.warning").count() == 0
+
+
+def test_the_scan_reads_a_batchs_tickets_at_once_and_locks_only_tickets_and_clocks(
+    policies, make_ticket
+):
+    for _ in range(3):
+        make_ticket(created_at=T0)
+    with CaptureQueriesContext(connection) as queries:
+        # Each ticket: first response and resolution breached; "Standar" escalates nothing.
+        assert services.clocks_due_announce(now=T0 + minutes(500)) == 6
+    ticket_reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and 'FROM "desk_ticket"' in q["sql"]
+    ]
+    # One read for the batch, which locks them (an escalation that changes a ticket hands
+    # the changed ticket on to its next clock).
+    assert len(ticket_reads) == 1
+    if connection.features.has_select_for_update_of:
+        # The tickets, then their clocks, as every change of a ticket takes them; a plain
+        # FOR UPDATE over the joins would lock the organisation's row too, and every write
+        # referring to it would wait for the scan's commit.
+        locking = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+        assert [sql.rsplit("FOR UPDATE", 1)[1] for sql in locking] == [
+            ' OF "desk_ticket"',
+            ' OF "sla_slaclock"',
+        ]
 
 
 def test_a_breach_announced_stays_when_the_due_time_moves(policies, make_ticket, agent):
@@ -370,3 +399,34 @@ def test_friday_prayers_do_not_count(org, admin_user, office, make_ticket):
     )
     ticket = make_ticket(created_at=datetime(2026, 12, 11, 11, 0, tzinfo=WIB))
     assert clocks_of(ticket)["first_response"].due_at == datetime(2026, 12, 11, 13, 30, tzinfo=WIB)
+
+
+def test_an_escalation_that_moves_the_due_time_keeps_the_announcement(org, admin_user, make_ticket):
+    """Raising the priority on a warning chooses the urgent policy, whose due time has
+    already passed: the breach comes at the next scan, not when the old due time comes."""
+    services.policy_create(
+        organisation=org,
+        actor=admin_user,
+        name="Mendesak",
+        priorities=["urgent"],
+        first_response_minutes=20,
+        business_time=False,
+    )
+    services.policy_create(
+        organisation=org,
+        actor=admin_user,
+        name="Normal",
+        first_response_minutes=100,
+        business_time=False,
+        on_warning={"raise_priority": True},
+    )
+    ticket = make_ticket(created_at=T0, priority="high")
+    # high → no urgent match; "Normal" applies: warning at 75 minutes, due at 100.
+    assert services.clocks_due_announce(now=T0 + minutes(76)) == 1
+    ticket.refresh_from_db()
+    assert ticket.priority == "urgent"
+    clock = clocks_of(ticket)["first_response"]
+    assert clock.due_at == T0 + minutes(20)
+    assert clock.warned_at is not None and clock.next_check_at == T0 + minutes(20)
+    assert services.clocks_due_announce(now=T0 + minutes(77)) == 1
+    assert clocks_of(ticket)["first_response"].state == "breached"
