@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.response import Response
@@ -85,7 +86,10 @@ class SlaPolicySerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     description = serializers.CharField(max_length=300, required=False, allow_blank=True)
     position = serializers.IntegerField(
-        read_only=True, help_text="1 is tried first; the first policy that matches applies."
+        required=False,
+        min_value=1,
+        help_text="1 is tried first; the first policy that matches applies. Setting it moves "
+        "the policy there and renumbers the others (new policies go last by default).",
     )
     is_active = serializers.BooleanField(required=False)
     priorities = serializers.ListField(
@@ -158,6 +162,7 @@ POLICY_EXAMPLE = OpenApiExample(
 
 
 def _policy_data(request: Any, *, partial: bool) -> dict[str, Any]:
+    """The request's policy fields as the services take them (`position` apart)."""
     data = validated(SlaPolicyUpdateSerializer if partial else SlaPolicySerializer, request)
     for field in ("on_warning", "on_breach"):
         if field in data:
@@ -231,11 +236,18 @@ class SlaPolicyViewSet(
     def create(self, request, *args, **kwargs):
         def create_policy():
             data = _policy_data(request, partial=False)
-            policy = _service(
-                lambda: services.policy_create(
-                    organisation=request.user.organisation, actor=request.user, **data
-                )
-            )
+            position = data.pop("position", None)
+
+            def create() -> SlaPolicy:
+                with transaction.atomic():
+                    policy = services.policy_create(
+                        organisation=request.user.organisation, actor=request.user, **data
+                    )
+                    if position is not None:
+                        services.policy_move(policy=policy, actor=request.user, position=position)
+                    return policy
+
+            policy = _service(create)
             return Response(SlaPolicySerializer(policy).data, status=status.HTTP_201_CREATED)
 
         return respond_idempotently(request, create_policy)
@@ -243,7 +255,15 @@ class SlaPolicyViewSet(
     def partial_update(self, request, *args, **kwargs):
         policy = self.get_object()
         data = _policy_data(request, partial=True)
-        _service(lambda: services.policy_update(policy=policy, actor=request.user, **data))
+        position = data.pop("position", None)
+
+        def update() -> None:
+            with transaction.atomic():
+                services.policy_update(policy=policy, actor=request.user, **data)
+                if position is not None:
+                    services.policy_move(policy=policy, actor=request.user, position=position)
+
+        _service(update)
         return Response(SlaPolicySerializer(policy).data)
 
     def destroy(self, request, *args, **kwargs):

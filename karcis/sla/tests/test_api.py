@@ -101,6 +101,17 @@ def test_admin_manages_policies(api, admin_user, team_billing):
     )
     assert changed.status_code == 200 and changed.json()["teams"] == [team_billing.pk]
     assert client.get("/api/sla-policies/").json()["results"][0]["name"] == "Mendesak"
+    # Order: a second policy put first.
+    second = client.post(
+        "/api/sla-policies/",
+        {"name": "VIP", "vip": True, "first_response_minutes": 15, "position": 1},
+        format="json",
+    ).json()
+    assert second["position"] == 1
+    names = [p["name"] for p in client.get("/api/sla-policies/").json()["results"]]
+    assert names == ["VIP", "Mendesak"]
+    moved = client.patch(f"/api/sla-policies/{body['id']}/", {"position": 1}, format="json")
+    assert moved.json()["position"] == 1
     assert client.delete(f"/api/sla-policies/{body['id']}/").status_code == 204
 
 
