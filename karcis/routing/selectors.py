@@ -242,6 +242,14 @@ class Decision:
     reason: str
     required_skills: frozenset[str] = frozenset()
 
+    @property
+    def mode_label(self) -> str:
+        """The mode in words, in the reader's language."""
+        try:
+            return str(Mode(self.mode).label)
+        except ValueError:
+            return self.mode
+
 
 def required_skills_for(*, organisation_id: int, facts: TicketFacts) -> frozenset[str]:
     """The skills the ticket's category and its language require (their union)."""
