@@ -504,7 +504,7 @@ def recompute(args, organisation_id: int) -> tuple[list[Result], str]:
                     cursor.execute(HISTORY_SQL, [ticket_id, list(sla.HISTORY_TYPES)])
                     cursor.fetchall()
                     cursor.execute(
-                        "UPDATE sla_slaclock SET computed_at = now() WHERE id = %s",
+                        "UPDATE sla_slaclock SET next_check_at = next_check_at WHERE id = %s",
                         [clock_of.get(ticket_id, 0)],
                     )
 

@@ -294,3 +294,43 @@ def row_update(instance: Model, fields: tuple[str, ...]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, instance.pk])
+
+
+@functools.lru_cache(maxsize=64)
+def _upsert_statement(model: type[Model], rows: int, unique: tuple[str, ...]) -> str:
+    meta = model._meta
+    fields = _insert_fields(model)
+    columns = ", ".join(f'"{field.column}"' for field in fields)
+    one = f"({', '.join(['%s'] * len(fields))})"
+    by_name = {field.name: field.column for field in meta.concrete_fields}
+    keys = [by_name[name] for name in unique]
+    assignments = ", ".join(
+        f'"{field.column}" = excluded."{field.column}"'
+        for field in fields
+        if field.column not in keys
+    )
+    return (
+        f'INSERT INTO "{meta.db_table}" ({columns}) VALUES {", ".join([one] * rows)} '
+        f"ON CONFLICT ({', '.join(f'{chr(34)}{key}{chr(34)}' for key in keys)}) "
+        f"DO UPDATE SET {assignments}"
+    )
+
+
+def rows_upsert(instances: list[M], unique: tuple[str, ...]) -> None:
+    """INSERT these new instances' rows, each replacing the row that has the same values of
+    the `unique` fields (a unique constraint's) when there is one: every other column is
+    written. One statement, its text built once per model and number of rows; the
+    instances' primary keys are not read back. For plain values only (no expressions)."""
+    if not instances:
+        return
+    model = type(instances[0])
+    using = router.db_for_write(model, instance=instances[0])
+    connection = connections[using]
+    fields = _insert_fields(model)
+    params = [
+        field.get_db_prep_save(field.pre_save(instance, add=True), connection)
+        for instance in instances
+        for field in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_upsert_statement(model, len(instances), unique), params)

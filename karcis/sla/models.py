@@ -126,7 +126,6 @@ class SlaClock(models.Model):
     warned_at = models.DateTimeField(null=True, blank=True)
     breached_at = models.DateTimeField(null=True, blank=True)
     next_check_at = models.DateTimeField(null=True, blank=True)
-    computed_at = models.DateTimeField(default=timezone.now)
 
     objects: ClassVar["ScopedManagerType[SlaClock]"] = ScopedManager(organisation="organisation")
     _default_manager: ClassVar["ScopedManagerType[SlaClock]"]

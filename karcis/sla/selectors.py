@@ -159,7 +159,9 @@ def explanation_of(*, ticket: Any, now: datetime | None = None) -> Explanation:
     if policy is None:
         return Explanation(policy=None, conditions=[], hours_label="")
     hours = hours_of_policy(policy, organisation=ticket.organisation, team_id=ticket.team_id)
-    history = history_of(ticket_id=ticket.pk, created_at=ticket.created_at, status=ticket.status)
+    history, _announced = history_of(
+        ticket_id=ticket.pk, created_at=ticket.created_at, status=ticket.status
+    )
     stored = {c.target: c for c in SlaClock.objects.filter(ticket_id=ticket.pk)}
     explained = Explanation(
         policy=policy,

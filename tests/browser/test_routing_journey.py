@@ -23,10 +23,18 @@ def org_people():
         )
         desk_services.category_create(organisation=org, name="Tagihan")
         admin = core_services.staff_user_create(
-            organisation=org, email="rina@pdam.test", name="Rina", role=Role.ADMIN, password=PASSWORD
+            organisation=org,
+            email="rina@pdam.test",
+            name="Rina",
+            role=Role.ADMIN,
+            password=PASSWORD,
         )
         budi = core_services.staff_user_create(
-            organisation=org, email="budi@pdam.test", name="Budi", role=Role.AGENT, password=PASSWORD
+            organisation=org,
+            email="budi@pdam.test",
+            name="Budi",
+            role=Role.AGENT,
+            password=PASSWORD,
         )
         core_services.team_create(organisation=org, name="Tim Tagihan", members=[budi])
     return org, admin, budi

@@ -5,21 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from karcis.sla import services
-
 WIB = ZoneInfo("Asia/Jakarta")
-
-
-@pytest.fixture
-def policy(org, admin_user):
-    return services.policy_create(
-        organisation=org,
-        actor=admin_user,
-        name="Standar",
-        first_response_minutes=60,
-        resolution_minutes=480,
-        business_time=False,
-    )
 
 
 def test_every_ticket_representation_has_its_sla(api, agent, policy, make_ticket):

@@ -11,18 +11,6 @@ from karcis.sla import services
 from karcis.sla.models import SlaPolicy
 
 
-@pytest.fixture
-def policy(org, admin_user):
-    return services.policy_create(
-        organisation=org,
-        actor=admin_user,
-        name="Standar",
-        first_response_minutes=60,
-        resolution_minutes=480,
-        business_time=False,
-    )
-
-
 def test_the_ticket_page_shows_due_times_and_explains_them(client, agent, policy, make_ticket):
     ticket = make_ticket(team=agent.teams.first())
     login(client, agent)
