@@ -334,3 +334,21 @@ def rows_upsert(instances: list[M], unique: tuple[str, ...]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.execute(_upsert_statement(model, len(instances), unique), params)
+
+
+def rows_update(instances: list[M], fields: tuple[str, ...]) -> None:
+    """row_update for many rows of one model, in one executemany (PostgreSQL's driver sends
+    them in one pipeline: one round trip for the lot)."""
+    if not instances:
+        return
+    model = type(instances[0])
+    using = router.db_for_write(model, instance=instances[0])
+    connection = connections[using]
+    sql, chosen = _update_statement(model, fields)
+    rows = [
+        [field.get_db_prep_save(getattr(instance, field.attname), connection) for field in chosen]
+        + [instance.pk]
+        for instance in instances
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)

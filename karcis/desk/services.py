@@ -38,7 +38,7 @@ from karcis.core.models import (
     Verification,
 )
 from karcis.core.permissions import CONTACTS_MANAGE, user_can
-from karcis.core.rows import row_insert, row_update
+from karcis.core.rows import row_insert, row_update, rows_update
 from karcis.core.selectors import staff_of
 from karcis.core.services import contact_resolve, event_record, sequence_next
 from karcis.core.text import one_line
@@ -861,6 +861,14 @@ def ticket_sla_summary_set(*, ticket: Ticket, state: str, due_at: datetime | Non
     """
     ticket.sla_state, ticket.sla_due_at = state, due_at
     row_update(ticket, ("sla_state", "sla_due_at"))
+
+
+def tickets_sla_summary_set(*, summaries: list[tuple[Ticket, str, datetime | None]]) -> None:
+    """ticket_sla_summary_set for many tickets at once (the SLA scan's batch): one
+    executemany."""
+    for ticket, state, due_at in summaries:
+        ticket.sla_state, ticket.sla_due_at = state, due_at
+    rows_update([ticket for ticket, _state, _due in summaries], ("sla_state", "sla_due_at"))
 
 
 def tickets_bulk_update(

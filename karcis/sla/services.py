@@ -28,7 +28,7 @@ from karcis.calendars.hours import Hours, always_open
 from karcis.core.caching import forget
 from karcis.core.models import Channel, Contact, Event, Organisation, Team, User
 from karcis.core.permissions import user_can
-from karcis.core.rows import row_update, rows_upsert, values_where
+from karcis.core.rows import row_update, rows_update, rows_upsert, values_where
 from karcis.core.services import event_record
 from karcis.desk import events as desk_events
 from karcis.desk import selectors as desk_selectors
@@ -277,6 +277,7 @@ def ticket_clocks_compute(
         clock.next_check_at = _next_check(clock)
         kept.append(clock)
     rows_upsert(kept, unique=("ticket", "target"))
+    _summary_keep(ticket, kept)
     if len(rules) < len(Target.values) and not new:
         # A target this policy does not set may stand from another policy. (With every
         # target set, nothing can: a target once computed is computed again, the history
@@ -284,7 +285,6 @@ def ticket_clocks_compute(
         SlaClock.objects.filter(ticket_id=ticket.pk).exclude(
             target__in=[clock.target for clock in kept]
         ).delete()
-    _summary_keep(ticket, kept)
     return kept
 
 
@@ -406,23 +406,37 @@ def _announce_batch(pks: list[int], *, now: datetime) -> int:
             .order_by("pk")
         )
         touched: set[int] = set()
+        written: list[SlaClock] = []  # announced clocks, written together at the end
         for clock in clocks:
             ticket = tickets.get(clock.ticket_id)
             if ticket is None:  # deleted meanwhile
                 continue
-            said, escalated = _announce(clock, ticket, now=now)
-            if said:
-                announced += said
-                touched.add(ticket.pk)
+            actions = _announce(clock, ticket, now=now)
+            if actions is None:
+                continue
+            announced += 1
+            touched.add(ticket.pk)
+            if not _escalation_changes(ticket, actions):
+                written.append(clock)
+                continue
+            # An escalation that raises the priority or moves the team recomputes the
+            # ticket's clocks from its history (this announcement's event included): the
+            # clock is written first, and the recomputation has the last word.
+            row_update(clock, ANNOUNCED_FIELDS)
+            escalated = _escalate(ticket, clock.policy, actions, now=now)
             if escalated is not None:
                 tickets[ticket.pk] = escalated
+        rows_update(written, ANNOUNCED_FIELDS)
         _summaries_keep(tickets, touched)
     return announced
 
 
+ANNOUNCED_FIELDS = ("warned_at", "breached_at", "state", "next_check_at")
+
+
 def _summaries_keep(tickets: dict[int, Any], touched: set[int]) -> None:
     """Each announced ticket's summary, from its clocks as they now stand (one query, of
-    the three columns a summary reads)."""
+    the three columns a summary reads), written together."""
     if not touched:
         return
     by_ticket: dict[int, list[tuple[str, datetime | None, bool]]] = {}
@@ -432,21 +446,19 @@ def _summaries_keep(tickets: dict[int, Any], touched: set[int]) -> None:
     for ticket_id, state, due_at, met_at in rows:
         running = met_at is None and state in RUNNING_STATES
         by_ticket.setdefault(ticket_id, []).append((state, due_at, running))
+    changed = []
     for ticket_id in sorted(touched):
         ticket = tickets[ticket_id]
         state, due_at = clockwork.summary_of(by_ticket.get(ticket_id, []))
         if state != ticket.sla_state or due_at != ticket.sla_due_at:
-            desk.ticket_sla_summary_set(ticket=ticket, state=state, due_at=due_at)
+            changed.append((ticket, state, due_at))
+    desk.tickets_sla_summary_set(summaries=changed)
 
 
-def _announce(clock: SlaClock, ticket: Any, *, now: datetime) -> tuple[int, Any]:
-    """Announce what has come for one locked clock of the locked `ticket`: its warning or
-    its breach. Returns (how many announced, the ticket as an escalation left it or None).
-
-    The clock's announcement is saved before the escalation runs: an escalation that
-    raises the priority or moves the team recomputes the ticket's clocks, and that
-    recomputation must find this announcement (it keeps it, and works out the next check
-    from the new due time)."""
+def _announce(clock: SlaClock, ticket: Any, *, now: datetime) -> dict[str, Any] | None:
+    """Announce what has come for one locked clock of the locked `ticket`, its warning or
+    its breach: the event, and the clock's new values (written by the caller). Returns
+    what the policy asks to do about it ({} for nothing), or None when nothing was due."""
     policy = clock.policy
     payload = {
         "target": clock.target,
@@ -454,8 +466,7 @@ def _announce(clock: SlaClock, ticket: Any, *, now: datetime) -> tuple[int, Any]
         "cycle": clock.cycle,
         "due_at": clock.due_at.isoformat() if clock.due_at else None,
     }
-    actions: dict[str, Any] = {}
-    said = 0
+    actions: dict[str, Any] | None = None
     if clock.breached_at is None and clock.due_at is not None and clock.due_at <= now:
         clock.breached_at = clock.due_at
         clock.state = ClockState.BREACHED
@@ -466,9 +477,8 @@ def _announce(clock: SlaClock, ticket: Any, *, now: datetime) -> tuple[int, Any]
             payload=payload,
             at=now,
         )
-        said = 1
-        if clock.met_at is None:  # a late answer already came: nothing left to speed up
-            actions = policy.on_breach
+        # A late answer already came: nothing left to speed up.
+        actions = (policy.on_breach or {}) if clock.met_at is None else {}
     elif (
         clock.warned_at is None
         and clock.breached_at is None
@@ -485,21 +495,19 @@ def _announce(clock: SlaClock, ticket: Any, *, now: datetime) -> tuple[int, Any]
             payload={**payload, "percent": policy.warning_percent},
             at=now,
         )
-        said = 1
-        actions = policy.on_warning
+        actions = policy.on_warning or {}
     if clock.met_at is not None and clock.breached_at is not None:
         clock.state = ClockState.BREACHED
     clock.next_check_at = _next_check(clock)
-    row_update(clock, ("warned_at", "breached_at", "state", "next_check_at"))
-    return said, _escalate(ticket, policy, actions or {}, now=now)
+    return actions
 
 
-def _escalate(ticket: Any, policy: SlaPolicy, actions: dict[str, Any], *, now: datetime) -> Any:
-    """Do what the policy says on a warning or a breach (notifying is the notifications
-    consumer's part: it reads the event). Returns the ticket as the change left it, or
-    None when nothing changed."""
-    if ticket is None or ticket.is_closed or not actions:
-        return None
+def _escalation_changes(ticket: Any, actions: dict[str, Any]) -> dict[str, Any]:
+    """What the policy's actions would change on the ticket: raise the priority one step,
+    move it to a team, add a tag (notifying is the notifications consumer's part: it reads
+    the event)."""
+    if ticket.is_closed or not actions:
+        return {}
     changes: dict[str, Any] = {}
     if actions.get("raise_priority"):
         order = ["low", "normal", "high", "urgent"]
@@ -512,8 +520,16 @@ def _escalate(ticket: Any, policy: SlaPolicy, actions: dict[str, Any], *, now: d
             changes["team"] = team
     tag = (actions.get("tag") or "").strip()
     if tag:
-        names = sorted({t.name for t in ticket.tags.all()} | {tag})
-        changes["tags"] = names
+        names = {t.name for t in ticket.tags.all()}
+        if tag not in names:
+            changes["tags"] = sorted(names | {tag})
+    return changes
+
+
+def _escalate(ticket: Any, policy: SlaPolicy, actions: dict[str, Any], *, now: datetime) -> Any:
+    """Do what the policy says on a warning or a breach; returns the ticket as the change
+    left it, or None when nothing changed."""
+    changes = _escalation_changes(ticket, actions)
     if not changes:
         return None
     by = {"app": "sla", "kind": "policy", "id": policy.pk, "name": policy.name}
