@@ -258,18 +258,13 @@ def _select(
     return using, converted, statement
 
 
-def rows_where(model: type[M], *, where: dict[str, Any], order_by: str = "id") -> list[M]:
-    """`model.objects.filter(**where).order_by(order_by)` for equal fields, its statement
-    built once. Unscoped: call it with values the caller's scope has vouched for (the id of
-    a ticket it holds)."""
-    using, rows, statement = _select(model, None, where, order_by)
-    return [model.from_db(using, statement.attnames, values) for values in rows]
-
-
 def values_where(
     model: type[Model], columns: tuple[str, ...], *, where: dict[str, Any], order_by: str = "id"
 ) -> list[tuple]:
-    """As rows_where, the `columns` only, as tuples (values_list)."""
+    """`model.objects.filter(**where).order_by(order_by).values_list(*columns)` for equal
+    fields, its statement built once; each value converted by its field as the ORM would
+    (JSON, SQLite's dates). Unscoped: call it with values the caller's scope has vouched
+    for (the id of a ticket it holds)."""
     _using, rows, _statement = _select(model, columns, where, order_by)
     return rows
 

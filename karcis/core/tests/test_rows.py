@@ -6,7 +6,14 @@ from django.db import connection
 from django.forms.models import model_to_dict
 
 from karcis.core.models import Contact, Event
-from karcis.core.rows import row_insert, row_with_related
+from karcis.core.rows import (
+    row_insert,
+    row_update,
+    row_with_related,
+    rows_update,
+    rows_upsert,
+    values_where,
+)
 from karcis.core.services import _TransactionId
 
 
@@ -79,3 +86,71 @@ def test_a_row_and_its_related_rows_read_as_select_related_reads_them(
 
 def test_no_row_is_none(org):
     assert row_with_related(Event, 987654, ("organisation",)) is None
+
+
+# --- values_where, row_update, rows_update, rows_upsert --------------------------------------
+
+
+def test_values_are_those_the_orm_reads(org):
+    for number in range(3):
+        Event.objects.create(
+            organisation=org,
+            type="test.thing",
+            object_type="core.contact",
+            object_id=7,
+            payload={"n": number},
+        )
+    Event.objects.create(
+        organisation=org, type="test.thing", object_type="core.contact", object_id=8
+    )
+    columns = ("type", "created_at", "actor", "payload")
+    ours = values_where(Event, columns, where={"object_type": "core.contact", "object_id": 7})
+    orm = list(
+        Event.objects.filter(object_type="core.contact", object_id=7)
+        .order_by("id")
+        .values_list("type", "created_at", "actor", "payload")
+    )
+    assert ours == orm and len(ours) == 3
+    assert [row[3] for row in ours] == [{"n": 0}, {"n": 1}, {"n": 2}]
+
+
+def test_updates_write_what_save_would(org):
+    first = Contact.objects.create(organisation=org, name="Ani")
+    second = Contact.objects.create(organisation=org, name="Budi")
+    first.name, first.vip = "Ani Rahayu", True
+    row_update(first, ("name", "vip"))
+    second.notes, first.notes = "dua", "satu"
+    rows_update([first, second], ("notes",))
+    assert list(Contact.objects.order_by("pk").values_list("name", "vip", "notes")) == [
+        ("Ani Rahayu", True, "satu"),
+        ("Budi", False, "dua"),
+    ]
+
+
+def test_an_upsert_inserts_or_replaces_by_the_unique_fields(org):
+    from karcis.core.models import NotificationPreference, User
+
+    user = User.objects.create(organisation=org, email="a@b.test", name="A")
+    rows_upsert(
+        [
+            NotificationPreference(
+                organisation=org, user=user, kind="desk.assigned", channel="app", enabled=True
+            )
+        ],
+        unique=("user", "kind", "channel"),
+    )
+    rows_upsert(
+        [
+            NotificationPreference(
+                organisation=org, user=user, kind="desk.assigned", channel="app", enabled=False
+            ),
+            NotificationPreference(
+                organisation=org, user=user, kind="desk.assigned", channel="email", enabled=True
+            ),
+        ],
+        unique=("user", "kind", "channel"),
+    )
+    assert sorted(NotificationPreference.objects.values_list("channel", "enabled")) == [
+        ("app", False),
+        ("email", True),
+    ]
