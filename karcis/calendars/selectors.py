@@ -18,12 +18,11 @@ from datetime import date
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone, translation
 
-from karcis.core.caching import forget_when_changed
+from karcis.core.caching import forget, forget_when_changed, read_through
 from karcis.core.models import Organisation, User
 from karcis.core.permissions import user_can
 
@@ -140,12 +139,9 @@ def _plan_build(organisation_id: int) -> _Plan:
 
 
 def _plan_of(organisation_id: int) -> _Plan:
-    key = _plan_key(organisation_id)
-    plan: _Plan | None = cache.get(key)
-    if plan is None:
-        plan = _plan_build(organisation_id)
-        cache.set(key, plan, timeout=PLAN_SECONDS)
-    return plan
+    return read_through(  # type: ignore[no-any-return]
+        _plan_key(organisation_id), lambda: _plan_build(organisation_id), timeout=PLAN_SECONDS
+    )
 
 
 _hours: dict[tuple[str, int], Hours] = {}
@@ -189,7 +185,7 @@ def hours_of(*, calendar: BusinessCalendar) -> Hours:
     """This calendar's hours (as hours_for would give them to a team that follows it)."""
     plan = _plan_of(calendar.organisation_id)
     if calendar.pk not in plan.calendars:  # created after the plan was read
-        cache.delete(_plan_key(calendar.organisation_id))
+        forget(_plan_key(calendar.organisation_id))
         plan = _plan_of(calendar.organisation_id)
     return _hours_from(plan, calendar.pk)
 

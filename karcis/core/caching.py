@@ -9,6 +9,7 @@ rows in between; `forget_when_changed` connects the same forgetting to every sav
 delete of the rows, for changes made outside the services.
 """
 
+import secrets
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -19,8 +20,9 @@ from django.db.models.signals import post_delete, post_save
 
 
 def forget(*keys: str) -> None:
-    """Delete these cache entries now and again after the current transaction commits."""
-    names = list(keys)
+    """Delete these cache entries now and again after the current transaction commits
+    (with the stamps `read_through` keeps beside them)."""
+    names = [name for key in keys for name in (key, _stamp_key(key))]
     if not names:
         return
     cache.delete_many(names)
@@ -43,3 +45,33 @@ def forget_when_changed(
         label = model if isinstance(model, str) else model._meta.label
         for signal in (post_save, post_delete):
             signal.connect(changed, sender=model, weak=False, dispatch_uid=f"{uid}:{label}")
+
+
+def _stamp_key(key: str) -> str:
+    return f"{key}:stamp"
+
+
+# Values this process has read, by key: (the stamp they were stored with, the value).
+_held: dict[str, tuple[str, Any]] = {}
+_HELD_MAX = 2048
+
+
+def read_through(key: str, build: Callable[[], Any], *, timeout: int) -> Any:
+    """The value cached under `key`, built by `build()` when there is none; forgotten with
+    forget(key) like any entry. Each process also holds the value it last read, beside the
+    stamp it was stored with, so an unchanged entry costs one small read of its stamp
+    instead of unpickling the value (the SLA reads its policies and a calendar on every
+    change of a ticket)."""
+    stamp = cache.get(_stamp_key(key))
+    held = _held.get(key)
+    if stamp is not None and held is not None and held[0] == stamp:
+        return held[1]
+    value = cache.get(key) if stamp is not None else None
+    if value is None:
+        value = build()
+        stamp = secrets.token_hex(8)
+        cache.set_many({key: value, _stamp_key(key): stamp}, timeout)
+    if len(_held) >= _HELD_MAX:
+        _held.clear()
+    _held[key] = (stamp, value)
+    return value

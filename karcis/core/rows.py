@@ -280,15 +280,19 @@ def _update_statement(model: type[Model], fields: tuple[str, ...]) -> tuple[str,
 def row_update(instance: Model, fields: tuple[str, ...]) -> None:
     """`instance.save(update_fields=fields)` for a plain row (no signals, no parents), its
     statement built once per model and set of fields."""
-    model = type(instance)
-    using = router.db_for_write(model, instance=instance)
+    using = router.db_for_write(type(instance), instance=instance)
     connection = connections[using]
-    sql, chosen = _update_statement(model, fields)
+    sql, params = _update_of(instance, fields, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _update_of(instance: Model, fields: tuple[str, ...], connection: Any) -> tuple[str, list]:
+    sql, chosen = _update_statement(type(instance), fields)
     params = [
         field.get_db_prep_save(getattr(instance, field.attname), connection) for field in chosen
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, instance.pk])
+    return sql, [*params, instance.pk]
 
 
 @functools.lru_cache(maxsize=64)
@@ -299,24 +303,40 @@ def _upsert_statement(model: type[Model], rows: int, unique: tuple[str, ...]) ->
     one = f"({', '.join(['%s'] * len(fields))})"
     by_name = {field.name: field.column for field in meta.concrete_fields}
     keys = [by_name[name] for name in unique]
-    assignments = ", ".join(
-        f'"{field.column}" = excluded."{field.column}"'
-        for field in fields
-        if field.column not in keys
+    updated = [field.column for field in fields if field.column not in keys]
+    assignments = ", ".join(f'"{column}" = excluded."{column}"' for column in updated)
+    # A row whose values are all the same is left alone (no new row version, no index
+    # entries): "differs" written so that NULLs compare as values, in SQL that PostgreSQL
+    # and SQLite both read.
+    table = meta.db_table
+    differs = " OR ".join(
+        f'("{table}"."{column}" <> excluded."{column}" OR '
+        f'("{table}"."{column}" IS NULL) <> (excluded."{column}" IS NULL))'
+        for column in updated
     )
     return (
-        f'INSERT INTO "{meta.db_table}" ({columns}) VALUES {", ".join([one] * rows)} '
+        f'INSERT INTO "{table}" ({columns}) VALUES {", ".join([one] * rows)} '
         f"ON CONFLICT ({', '.join(f'{chr(34)}{key}{chr(34)}' for key in keys)}) "
-        f"DO UPDATE SET {assignments}"
+        f"DO UPDATE SET {assignments} WHERE {differs}"
     )
 
 
-def rows_upsert(instances: list[M], unique: tuple[str, ...]) -> None:
+def rows_upsert(
+    instances: list[M],
+    unique: tuple[str, ...],
+    *,
+    then: tuple[Model, tuple[str, ...]] | None = None,
+) -> None:
     """INSERT these new instances' rows, each replacing the row that has the same values of
-    the `unique` fields (a unique constraint's) when there is one: every other column is
-    written. One statement, its text built once per model and number of rows; the
-    instances' primary keys are not read back. For plain values only (no expressions)."""
+    the `unique` fields (a unique constraint's) when there is one and differs from it in
+    any other column. One statement, its text built once per model and number of rows; the
+    instances' primary keys are not read back. For plain values only (no expressions).
+
+    `then=(other, fields)`: also row_update(other, fields), in the same statement on
+    PostgreSQL (a data-modifying WITH: one round trip for both), after it elsewhere."""
     if not instances:
+        if then is not None:
+            row_update(*then)
         return
     model = type(instances[0])
     using = router.db_for_write(model, instance=instances[0])
@@ -327,8 +347,16 @@ def rows_upsert(instances: list[M], unique: tuple[str, ...]) -> None:
         for instance in instances
         for field in fields
     ]
+    sql = _upsert_statement(model, len(instances), unique)
+    if then is not None and connection.vendor == "postgresql":
+        other, other_fields = then
+        update_sql, update_params = _update_of(other, other_fields, connection)
+        sql, params = f"WITH upserted AS ({sql}) {update_sql}", [*params, *update_params]
+        then = None
     with connection.cursor() as cursor:
-        cursor.execute(_upsert_statement(model, len(instances), unique), params)
+        cursor.execute(sql, params)
+    if then is not None:
+        row_update(*then)
 
 
 def rows_update(instances: list[M], fields: tuple[str, ...]) -> None:

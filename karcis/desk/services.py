@@ -851,6 +851,11 @@ def _ticket_change(
     return ticket
 
 
+# The columns of the SLA's summary on a ticket, which the sla app writes (with its clocks'
+# own statement when it can: karcis.sla.services.ticket_clocks_compute).
+SLA_SUMMARY_FIELDS = ("sla_state", "sla_due_at")
+
+
 def ticket_sla_summary_set(*, ticket: Ticket, state: str, due_at: datetime | None) -> None:
     """Keep the SLA clocks' summary on the ticket (Ticket.sla_state, sla_due_at) for lists.
 
@@ -860,7 +865,7 @@ def ticket_sla_summary_set(*, ticket: Ticket, state: str, due_at: datetime | Non
     SLA scan writes a thousand of them in a rush).
     """
     ticket.sla_state, ticket.sla_due_at = state, due_at
-    row_update(ticket, ("sla_state", "sla_due_at"))
+    row_update(ticket, SLA_SUMMARY_FIELDS)
 
 
 def tickets_sla_summary_set(*, summaries: list[tuple[Ticket, str, datetime | None]]) -> None:
@@ -868,7 +873,7 @@ def tickets_sla_summary_set(*, summaries: list[tuple[Ticket, str, datetime | Non
     executemany."""
     for ticket, state, due_at in summaries:
         ticket.sla_state, ticket.sla_due_at = state, due_at
-    rows_update([ticket for ticket, _state, _due in summaries], ("sla_state", "sla_due_at"))
+    rows_update([ticket for ticket, _state, _due in summaries], SLA_SUMMARY_FIELDS)
 
 
 def tickets_bulk_update(

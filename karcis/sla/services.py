@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -25,7 +24,7 @@ from django_scopes import scope, scopes_disabled
 
 from karcis.calendars import selectors as calendars
 from karcis.calendars.hours import Hours, always_open
-from karcis.core.caching import forget
+from karcis.core.caching import forget, read_through
 from karcis.core.models import Channel, Contact, Event, Organisation, Team, User
 from karcis.core.permissions import user_can
 from karcis.core.rows import row_update, rows_update, rows_upsert, values_where
@@ -51,16 +50,15 @@ def _policies_key(organisation_id: int) -> str:
 
 def policies_of(*, organisation_id: int) -> list[SlaPolicy]:
     """The organisation's active policies, first match first; cached until one changes."""
-    key = _policies_key(organisation_id)
-    policies: list[SlaPolicy] | None = cache.get(key)
-    if policies is None:
-        policies = list(
+    return read_through(  # type: ignore[no-any-return]
+        _policies_key(organisation_id),
+        lambda: list(
             SlaPolicy.objects.filter(organisation_id=organisation_id, is_active=True)
             .select_related("calendar")
             .order_by("position", "id")
-        )
-        cache.set(key, policies, 3600)
-    return policies
+        ),
+        timeout=3600,
+    )
 
 
 def forget_policies(organisation_id: int) -> list[str]:
@@ -276,8 +274,13 @@ def ticket_clocks_compute(
         )
         clock.next_check_at = _next_check(clock)
         kept.append(clock)
-    rows_upsert(kept, unique=("ticket", "target"))
-    _summary_keep(ticket, kept)
+    # The clocks, and the ticket's summary when it moved: one statement on PostgreSQL.
+    state, due_at = _summary_of(kept)
+    summary = None
+    if state != ticket.sla_state or due_at != ticket.sla_due_at:
+        ticket.sla_state, ticket.sla_due_at = state, due_at
+        summary = (ticket, desk.SLA_SUMMARY_FIELDS)
+    rows_upsert(kept, unique=("ticket", "target"), then=summary)
     if len(rules) < len(Target.values) and not new:
         # A target this policy does not set may stand from another policy. (With every
         # target set, nothing can: a target once computed is computed again, the history
@@ -288,11 +291,15 @@ def ticket_clocks_compute(
     return kept
 
 
-def _summary_keep(ticket: Any, kept: Sequence[SlaClock]) -> None:
-    state, due_at = clockwork.summary_of(
+def _summary_of(kept: Sequence[SlaClock]) -> tuple[str, datetime | None]:
+    return clockwork.summary_of(
         (clock.state, clock.due_at, clock.met_at is None and clock.state in RUNNING_STATES)
         for clock in kept
     )
+
+
+def _summary_keep(ticket: Any, kept: Sequence[SlaClock]) -> None:
+    state, due_at = _summary_of(kept)
     if state != ticket.sla_state or due_at != ticket.sla_due_at:
         desk.ticket_sla_summary_set(ticket=ticket, state=state, due_at=due_at)
 

@@ -154,3 +154,32 @@ def test_an_upsert_inserts_or_replaces_by_the_unique_fields(org):
         ("app", False),
         ("email", True),
     ]
+
+
+def test_an_upsert_leaves_an_unchanged_row_alone(org):
+    if connection.vendor != "postgresql":
+        pytest.skip("a row version's place (ctid) is PostgreSQL's")
+    from karcis.core.models import NotificationPreference, User
+
+    user = User.objects.create(organisation=org, email="a@b.test", name="A")
+
+    def write(enabled: bool) -> None:
+        preference = NotificationPreference(
+            organisation=org, user=user, kind="desk.assigned", channel="app", enabled=enabled
+        )
+        rows_upsert([preference], unique=("user", "kind", "channel"))
+
+    def version() -> str:
+        with connection.cursor() as cursor:
+            # Where the row's current version lies: a rewrite moves it, even in one
+            # transaction.
+            cursor.execute("SELECT ctid::text FROM core_notificationpreference")
+            return cursor.fetchone()[0]
+
+    write(True)
+    first = version()
+    write(True)
+    assert version() == first
+    write(False)
+    assert version() != first
+    assert NotificationPreference.objects.get().enabled is False
