@@ -21,7 +21,7 @@ import functools
 from typing import Any, NamedTuple, TypeVar, cast
 
 from django.db import connections, router
-from django.db.models import ForeignKey, Model
+from django.db.models import Field, ForeignKey, Model
 from django.db.models.fields import AutoFieldMixin
 from django.db.models.sql import InsertQuery
 
@@ -203,6 +203,13 @@ def _attnames(model: type[Model]) -> list[str]:
 # --- a model's rows by equal fields, and an UPDATE of some fields, statements built once ----
 
 
+def _field(model: type[Model], name: str) -> Field:
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field) or not field.concrete:
+        raise TypeError(f"core.rows: {model._meta.label}.{name} is no column")
+    return field
+
+
 class _SelectStatement(NamedTuple):
     sql: str
     attnames: list[str]
@@ -217,19 +224,15 @@ def _select_statement(
     using = router.db_for_read(model)
     connection = connections[using]
     meta = model._meta
-    chosen = (
-        list(meta.concrete_fields)
-        if columns is None
-        else [meta.get_field(name) for name in columns]
-    )
+    chosen = list(meta.concrete_fields) if columns is None else [_field(model, n) for n in columns]
     expressions = [field.get_col(meta.db_table) for field in chosen]
     converters = [
         (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
         for col in expressions
     ]
-    where_fields = [meta.get_field(name) for name in where]
+    where_fields = [_field(model, name) for name in where]
     condition = " AND ".join(f'"{field.column}" = %s' for field in where_fields)
-    order = meta.get_field(order_by).column
+    order = _field(model, order_by).column
     selected = ", ".join(f'"{field.column}"' for field in chosen)
     sql = f'SELECT {selected} FROM "{meta.db_table}" WHERE {condition} ORDER BY "{order}"'
     return _SelectStatement(sql, [f.attname for f in chosen], where_fields, converters)
@@ -272,7 +275,7 @@ def values_where(
 @functools.lru_cache(maxsize=128)
 def _update_statement(model: type[Model], fields: tuple[str, ...]) -> tuple[str, list[Any]]:
     meta = model._meta
-    chosen = [meta.get_field(name) for name in fields]
+    chosen = [_field(model, name) for name in fields]
     assignments = ", ".join(f'"{field.column}" = %s' for field in chosen)
     return f'UPDATE "{meta.db_table}" SET {assignments} WHERE "{meta.pk.column}" = %s', chosen
 
