@@ -350,6 +350,7 @@ SPECTACULAR_SETTINGS = {
         "TicketLinkKindEnum": "karcis.desk.api.LINK_KINDS",
         "KindEnum": "karcis.desk.models.MessageKind",
         "ChannelEnum": "karcis.core.models.Channel",
+        "PriorityEnum": "karcis.desk.models.Priority",
         "AgentStatusEnum": "karcis.routing.models.AgentStatus",
         "StatusEnum": "karcis.desk.models.Status",
     },

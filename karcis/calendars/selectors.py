@@ -160,7 +160,9 @@ def _hours_from(plan: _Plan, calendar_id: int) -> Hours:
 
 
 @lru_cache(maxsize=64)
-def _around_the_clock(zone: str) -> Hours:
+def hours_around_the_clock(zone: str) -> Hours:
+    """Calendar time in a zone (every minute counts), one instance per zone: its months,
+    once worked out, stay with it."""
     return always_open(ZoneInfo(zone))
 
 
@@ -177,7 +179,7 @@ def hours_for(*, organisation_id: int, team_id: int | None = None) -> Hours:
     plan = _plan_of(organisation_id)
     calendar_id = _calendar_id_for(plan, team_id)
     if calendar_id is None:
-        return _around_the_clock(plan.zone)
+        return hours_around_the_clock(plan.zone)
     return _hours_from(plan, calendar_id)
 
 

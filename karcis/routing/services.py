@@ -539,8 +539,14 @@ def ticket_route(
             routed.assignee_id = assignee.pk if assignee else None
             routed.waits = assignee is None
     if current is not ticket:
-        for name in ("team", "assignee", "status", "updated_at"):
+        # Every column as the changes left it (the team and agent, the status, and what
+        # other apps keep on the ticket, such as its SLA summary), and none of the related
+        # rows read before routing (the SLA's clocks were computed for the team it had).
+        for field in type(ticket)._meta.concrete_fields:
+            setattr(ticket, field.attname, getattr(current, field.attname))
+        for name in ("team", "assignee"):
             setattr(ticket, name, getattr(current, name))
+        ticket.__dict__.pop("_prefetched_objects_cache", None)
     return routed
 
 

@@ -16,6 +16,7 @@ from karcis.api.permissions import HasCapability
 from karcis.api.serializers import validated
 from karcis.api.views import KarcisAPIMixin
 from karcis.core.models import Channel
+from karcis.desk.services import Priority
 from karcis.sla import permissions, selectors, services
 from karcis.sla.models import ClockState, SlaClock, SlaPolicy, Target
 
@@ -93,7 +94,7 @@ class SlaPolicySerializer(serializers.Serializer):
     )
     is_active = serializers.BooleanField(required=False)
     priorities = serializers.ListField(
-        child=serializers.ChoiceField(choices=["low", "normal", "high", "urgent"]),
+        child=serializers.ChoiceField(choices=Priority.choices),
         required=False,
         help_text="Condition: the ticket's priority is one of these (empty: any).",
     )
@@ -130,7 +131,7 @@ class SlaPolicySerializer(serializers.Serializer):
     )
     warning_percent = serializers.IntegerField(required=False, min_value=1, max_value=99)
     pause_statuses = serializers.ListField(
-        child=serializers.ChoiceField(choices=["new", "open", "pending", "on_hold"]),
+        child=serializers.ChoiceField(choices=services.PAUSABLE_STATUSES),
         required=False,
         help_text="Statuses that pause the resolution clock.",
     )

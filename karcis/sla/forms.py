@@ -6,23 +6,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from karcis.calendars import selectors as calendars
 from karcis.core.models import Channel, Organisation
+from karcis.core.selectors import teams_of
 from karcis.desk import selectors as desk_selectors
-from karcis.sla import selectors
+from karcis.desk.services import Priority
 from karcis.sla.models import DEFAULT_PAUSE_STATUSES
+from karcis.sla.services import PAUSABLE_STATUSES
 
-PRIORITIES = [
-    ("low", _("Low")),
-    ("normal", _("Normal")),
-    ("high", _("High")),
-    ("urgent", _("Urgent")),
-]
-PAUSABLE = [
-    ("new", _("New")),
-    ("open", _("Open")),
-    ("pending", _("Pending")),
-    ("on_hold", _("On hold")),
-]
 VIP_CHOICES = [
     ("", _("Any requester")),
     ("true", _("Only VIP requesters")),
@@ -43,7 +34,7 @@ class PolicyForm(forms.Form):
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
     priorities = forms.MultipleChoiceField(
         label=_("Priorities"),
-        choices=PRIORITIES,
+        choices=Priority.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -86,7 +77,7 @@ class PolicyForm(forms.Form):
     )
     pause_statuses = forms.MultipleChoiceField(
         label=_("Statuses that pause the resolution clock"),
-        choices=PAUSABLE,
+        choices=PAUSABLE_STATUSES,
         required=False,
         initial=DEFAULT_PAUSE_STATUSES,
         widget=forms.CheckboxSelectMultiple,
@@ -117,7 +108,7 @@ class PolicyForm(forms.Form):
         categories = [
             (c.pk, c.path) for c in desk_selectors.categories_of(organisation=organisation)
         ]
-        teams = [(t.pk, t.name) for t in selectors.teams_of(organisation=organisation)]
+        teams = [(t.pk, t.name) for t in teams_of(organisation=organisation).order_by("name")]
         self.fields["categories"].choices = categories  # type: ignore[attr-defined]
         self.fields["teams"].choices = teams  # type: ignore[attr-defined]
         no_team = [("", _("— Stay in its team —"))]
@@ -125,7 +116,7 @@ class PolicyForm(forms.Form):
         self.fields["breach_team"].choices = no_team + teams  # type: ignore[attr-defined]
         self.fields["calendar"].choices = [  # type: ignore[attr-defined]
             ("", _("— The team's or the default —")),
-            *selectors.calendar_choices(organisation=organisation),
+            *calendars.calendar_names_of(organisation_id=organisation.pk),
         ]
 
     @classmethod

@@ -15,9 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from karcis.core.models import Channel, Organisation, Team, User
+from karcis.core.models import Channel, Organisation, User
 from karcis.core.permissions import user_can
-from karcis.desk import selectors as desk_selectors
 from karcis.desk.permissions import TICKET_VIEW
 from karcis.sla import clocks as clockwork
 from karcis.sla import permissions
@@ -251,20 +250,3 @@ def ticket_panel(*, ticket: Any, user: User) -> str:
             "may_manage": user_can(user, permissions.POLICIES_MANAGE),
         },
     )
-
-
-def calendar_choices(*, organisation: Organisation) -> list[tuple[int, str]]:
-    """The organisation's business calendars a policy may name, by name."""
-    from karcis.calendars import selectors as calendars
-
-    return calendars.calendar_names_of(organisation_id=organisation.pk)
-
-
-def teams_of(*, organisation: Organisation) -> QuerySet[Team]:
-    return Team.objects.filter(organisation=organisation).order_by("name")
-
-
-def ticket_for_explanation(*, user: User, number: str) -> Any:
-    """The ticket the user may see (404 otherwise), with what the explanation reads."""
-    ticket = desk_selectors.ticket_get_for_user(user=user, number=number)
-    return ticket

@@ -10,11 +10,9 @@ exactly once per cycle however many schedulers run.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,7 +21,7 @@ from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
 from karcis.calendars import selectors as calendars
-from karcis.calendars.hours import Hours, always_open
+from karcis.calendars.hours import Hours
 from karcis.core.caching import forget, read_through
 from karcis.core.models import Channel, Contact, Event, Organisation, Team, User
 from karcis.core.permissions import user_can
@@ -35,8 +33,6 @@ from karcis.desk import services as desk
 from karcis.sla import clocks as clockwork
 from karcis.sla import events, permissions
 from karcis.sla.models import RUNNING_STATES, ClockState, SlaClock, SlaPolicy, Target
-
-logger = logging.getLogger(__name__)
 
 SCAN_SECONDS = 20.0
 SCAN_BATCH = 200
@@ -110,7 +106,7 @@ def hours_of_policy(policy: SlaPolicy, *, organisation: Organisation, team_id: i
     """The hours a policy's clocks count: calendar time in the organisation's zone, or the
     business hours of the policy's calendar, else of the team's, else the organisation's."""
     if not policy.business_time:
-        return always_open(ZoneInfo(organisation.time_zone))
+        return calendars.hours_around_the_clock(organisation.time_zone)
     if policy.calendar is not None:
         return calendars.hours_of(calendar=policy.calendar)
     return calendars.hours_for(organisation_id=organisation.pk, team_id=team_id)
@@ -236,7 +232,7 @@ def ticket_clocks_compute(
     if policy is None:
         if ticket.sla_state:  # it had clocks: none applies any more
             SlaClock.objects.filter(ticket_id=ticket.pk).delete()
-            _summary_keep(ticket, [])
+            desk.ticket_sla_summary_set(ticket=ticket, state="", due_at=None)
         return []
     hours = hours_of_policy(policy, organisation=ticket.organisation, team_id=ticket.team_id)
     announced: Announced = {}
@@ -296,12 +292,6 @@ def _summary_of(kept: Sequence[SlaClock]) -> tuple[str, datetime | None]:
         (clock.state, clock.due_at, clock.met_at is None and clock.state in RUNNING_STATES)
         for clock in kept
     )
-
-
-def _summary_keep(ticket: Any, kept: Sequence[SlaClock]) -> None:
-    state, due_at = _summary_of(kept)
-    if state != ticket.sla_state or due_at != ticket.sla_due_at:
-        desk.ticket_sla_summary_set(ticket=ticket, state=state, due_at=due_at)
 
 
 def recompute_on(event: Event) -> None:
@@ -423,16 +413,16 @@ def _announce_batch(pks: list[int], *, now: datetime) -> int:
                 continue
             announced += 1
             touched.add(ticket.pk)
-            if not _escalation_changes(ticket, actions):
+            changes = _escalation_changes(ticket, actions)
+            if not changes:
                 written.append(clock)
                 continue
             # An escalation that raises the priority or moves the team recomputes the
             # ticket's clocks from its history (this announcement's event included): the
             # clock is written first, and the recomputation has the last word.
             row_update(clock, ANNOUNCED_FIELDS)
-            escalated = _escalate(ticket, clock.policy, actions, now=now)
-            if escalated is not None:
-                tickets[ticket.pk] = escalated
+            by = {"app": "sla", "kind": "policy", "id": clock.policy_id, "name": clock.policy.name}
+            tickets[ticket.pk] = desk.ticket_update_by_rule(ticket=ticket, by=by, at=now, **changes)
         rows_update(written, ANNOUNCED_FIELDS)
         _summaries_keep(tickets, touched)
     return announced
@@ -517,7 +507,7 @@ def _escalation_changes(ticket: Any, actions: dict[str, Any]) -> dict[str, Any]:
         return {}
     changes: dict[str, Any] = {}
     if actions.get("raise_priority"):
-        order = ["low", "normal", "high", "urgent"]
+        order = desk.Priority.values  # lowest first
         if ticket.priority in order and ticket.priority != order[-1]:
             changes["priority"] = order[order.index(ticket.priority) + 1]
     team_id = actions.get("team")
@@ -533,19 +523,15 @@ def _escalation_changes(ticket: Any, actions: dict[str, Any]) -> dict[str, Any]:
     return changes
 
 
-def _escalate(ticket: Any, policy: SlaPolicy, actions: dict[str, Any], *, now: datetime) -> Any:
-    """Do what the policy says on a warning or a breach; returns the ticket as the change
-    left it, or None when nothing changed."""
-    changes = _escalation_changes(ticket, actions)
-    if not changes:
-        return None
-    by = {"app": "sla", "kind": "policy", "id": policy.pk, "name": policy.name}
-    return desk.ticket_update_by_rule(ticket=ticket, by=by, at=now, **changes)
-
-
 # --- managing policies ----------------------------------------------------------------------
 
 TARGET_FIELDS = ("first_response_minutes", "next_response_minutes", "resolution_minutes")
+# The statuses a policy may name as pausing: the unsolved ones, with their labels.
+PAUSABLE_STATUSES = [
+    (value, label)
+    for value, label in desk.Status.choices
+    if value in desk_selectors.UNSOLVED_STATUSES
+]
 ESCALATION_KEYS = {"notify", "raise_priority", "team", "tag"}
 MAX_MINUTES = 366 * 24 * 60
 
@@ -605,7 +591,7 @@ def _clean(organisation: Organisation, data: dict[str, Any]) -> dict[str, Any]:
         clean["is_active"] = bool(data["is_active"])
     if "priorities" in data:
         clean["priorities"] = _clean_list(
-            data["priorities"], ["low", "normal", "high", "urgent"], "priorities", errors
+            data["priorities"], desk.Priority.values, "priorities", errors
         )
     if "channels" in data:
         clean["channels"] = _clean_list(data["channels"], Channel.values, "channels", errors)
@@ -661,7 +647,10 @@ def _clean(organisation: Organisation, data: dict[str, Any]) -> dict[str, Any]:
         clean["warning_percent"] = percent
     if "pause_statuses" in data:
         clean["pause_statuses"] = _clean_list(
-            data["pause_statuses"], ["new", "open", "pending", "on_hold"], "pause_statuses", errors
+            data["pause_statuses"],
+            [value for value, _label in PAUSABLE_STATUSES],
+            "pause_statuses",
+            errors,
         )
     for field in ("on_warning", "on_breach"):
         if field in data:

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from karcis.desk import selectors as desk_selectors
 from karcis.desk.permissions import TICKET_VIEW
 from karcis.sla import selectors, services
 from karcis.sla.forms import MoveForm, PolicyForm
@@ -22,7 +23,7 @@ settings_required = capability_required(POLICIES_MANAGE, settings_page=True)
 @require_http_methods(["GET", "HEAD"])
 def ticket_explain(request: StaffRequest, number: str) -> HttpResponse:
     """How each due time of the ticket was worked out: policy, hours, stretches, pauses."""
-    ticket = selectors.ticket_for_explanation(user=request.user, number=number)
+    ticket = desk_selectors.ticket_get_for_user(user=request.user, number=number)
     explanation = selectors.explanation_of(ticket=ticket)
     return render(
         request,

@@ -5,6 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from karcis.sla import services
+
 WIB = ZoneInfo("Asia/Jakarta")
 
 
@@ -151,3 +153,44 @@ def test_policies_are_in_the_schema(api, admin_user):
     text = schema.content.decode()
     assert "/api/sla-policies/" in text
     assert "SlaClock" in text
+
+
+def test_a_ticket_routed_on_creation_answers_with_its_teams_policy(
+    api, agent, admin_user, org, team_billing
+):
+    """Routing gives the new ticket a team in the same transaction; the answer's `sla` is
+    the one of the team's policy, not the one computed before routing."""
+    from karcis.routing import services as routing
+
+    services.policy_create(
+        organisation=org,
+        actor=admin_user,
+        name="Tim Tagihan",
+        teams=[team_billing.pk],
+        first_response_minutes=15,
+        business_time=False,
+    )
+    other = services.policy_create(
+        organisation=org,
+        actor=admin_user,
+        name="Lainnya",
+        first_response_minutes=90,
+        business_time=False,
+    )
+    routing.rule_create(
+        organisation=org,
+        actor=admin_user,
+        name="Semua ke Tagihan",
+        team=team_billing,
+        keywords=["tagihan"],
+    )
+    payload = {
+        "subject": "Tagihan ganda",
+        "description": "Tagihan saya dobel",
+        "requester": {"email": "a@b.test"},
+    }
+    answer = api(agent).post("/api/tickets/", payload, format="json").json()
+    assert answer["team"]["id"] == team_billing.pk
+    assert [clock["policy"] for clock in answer["sla"]] != [other.pk]
+    stored = api(agent).get(f"/api/tickets/{answer['number']}/").json()
+    assert answer["sla"] == stored["sla"]
