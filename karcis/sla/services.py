@@ -11,7 +11,7 @@ exactly once per cycle however many schedulers run.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -199,16 +199,21 @@ def _moment(value: Any) -> datetime | None:
         return None
 
 
-def _next_check(clock: SlaClock) -> datetime | None:
+# How long after a late answer its breach is still announced: long enough for a scheduler
+# that was down to catch up (core.schedule's window), not so long that a policy changed
+# today announces answers given weeks ago.
+LATE_ANSWER_ANNOUNCED = timedelta(hours=12)
+
+
+def _next_check(clock: SlaClock, now: datetime) -> datetime | None:
     """When time alone will next change what this clock says (the scan's index)."""
     if clock.breached_at is not None or clock.due_at is None:
         return None
-    if clock.state == ClockState.MET:
+    if clock.state in (ClockState.MET, ClockState.PAUSED):
         return None
-    if clock.state == ClockState.PAUSED:
-        return None
-    if clock.met_at is not None:  # met late: the breach is still to be announced
-        return clock.due_at
+    if clock.met_at is not None:
+        # Answered late: the breach is still to be announced, if the answer is recent.
+        return clock.due_at if now - clock.met_at <= LATE_ANSWER_ANNOUNCED else None
     if clock.warned_at is None and clock.warn_at is not None and clock.warn_at < clock.due_at:
         return clock.warn_at
     return clock.due_at
@@ -268,7 +273,7 @@ def ticket_clocks_compute(
             # An announced breach stands; the state otherwise follows from the history.
             state=ClockState.BREACHED if breached_at is not None else result.state,
         )
-        clock.next_check_at = _next_check(clock)
+        clock.next_check_at = _next_check(clock, now)
         kept.append(clock)
     # The clocks, and the ticket's summary when it moved: one statement on PostgreSQL.
     state, due_at = _summary_of(kept)
@@ -495,7 +500,7 @@ def _announce(clock: SlaClock, ticket: Any, *, now: datetime) -> dict[str, Any] 
         actions = policy.on_warning or {}
     if clock.met_at is not None and clock.breached_at is not None:
         clock.state = ClockState.BREACHED
-    clock.next_check_at = _next_check(clock)
+    clock.next_check_at = _next_check(clock, now)
     return actions
 
 

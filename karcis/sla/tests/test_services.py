@@ -430,3 +430,23 @@ def test_an_escalation_that_moves_the_due_time_keeps_the_announcement(org, admin
     assert clock.warned_at is not None and clock.next_check_at == T0 + minutes(20)
     assert services.clocks_due_announce(now=T0 + minutes(77)) == 1
     assert clocks_of(ticket)["first_response"].state == "breached"
+
+
+def test_a_stricter_policy_does_not_announce_answers_given_long_ago(
+    policies, make_ticket, agent, admin_user, django_capture_on_commit_callbacks
+):
+    """A policy made stricter today re-reads the open tickets: an answer given weeks ago that
+    is late under it shows as breached, but nobody is told of it as of a breach just now."""
+    urgent, _normal = policies
+    old = T0 - timedelta(days=20)
+    ticket = make_ticket(created_at=old, priority="urgent", team=agent.teams.first())
+    desk.message_add(
+        ticket=ticket, body=body_from(text="Kami cek."), author_user=agent, at=old + minutes(20)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.policy_update(policy=urgent, actor=admin_user, first_response_minutes=10)
+    clock = clocks_of(ticket)["first_response"]
+    assert clock.state == "breached" and clock.next_check_at is None
+    services.clocks_due_announce()  # the resolution, still running and overdue, is told
+    told = Event.objects.filter(type="sla.breached", object_id=ticket.pk)
+    assert [event.payload["target"] for event in told] == ["resolution"]
