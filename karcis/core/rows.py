@@ -212,20 +212,18 @@ def _field(model: type[Model], name: str) -> Field:
 
 class _SelectStatement(NamedTuple):
     sql: str
-    attnames: list[str]
     fields: list[Any]  # the where-fields, to prepare their values
     converters: list[tuple[Any, list]]  # per column: (its expression, its converters)
 
 
 @functools.lru_cache(maxsize=64)
 def _select_statement(
-    model: type[Model], columns: tuple[str, ...] | None, where: tuple[str, ...], order_by: str
+    model: type[Model], columns: tuple[str, ...], where: tuple[str, ...], order_by: str
 ) -> _SelectStatement:
-    using = router.db_for_read(model)
-    connection = connections[using]
-    meta = model._meta
-    chosen = list(meta.concrete_fields) if columns is None else [_field(model, n) for n in columns]
-    expressions = [field.get_col(meta.db_table) for field in chosen]
+    connection = connections[router.db_for_read(model)]
+    table = model._meta.db_table
+    chosen = [_field(model, name) for name in columns]
+    expressions = [field.get_col(table) for field in chosen]
     converters = [
         (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
         for col in expressions
@@ -234,15 +232,18 @@ def _select_statement(
     condition = " AND ".join(f'"{field.column}" = %s' for field in where_fields)
     order = _field(model, order_by).column
     selected = ", ".join(f'"{field.column}"' for field in chosen)
-    sql = f'SELECT {selected} FROM "{meta.db_table}" WHERE {condition} ORDER BY "{order}"'
-    return _SelectStatement(sql, [f.attname for f in chosen], where_fields, converters)
+    sql = f'SELECT {selected} FROM "{table}" WHERE {condition} ORDER BY "{order}"'
+    return _SelectStatement(sql, where_fields, converters)
 
 
-def _select(
-    model: type[Model], columns: tuple[str, ...] | None, where: dict[str, Any], order_by: str
-) -> tuple[str, list[tuple], _SelectStatement]:
-    using = router.db_for_read(model)
-    connection = connections[using]
+def values_where(
+    model: type[Model], columns: tuple[str, ...], *, where: dict[str, Any], order_by: str = "id"
+) -> list[tuple]:
+    """`model.objects.filter(**where).order_by(order_by).values_list(*columns)` for equal
+    fields, its statement built once; each value converted by its field as the ORM would
+    (JSON, SQLite's dates). Unscoped: call it with values the caller's scope has vouched
+    for (the id of a ticket it holds)."""
+    connection = connections[router.db_for_read(model)]
     statement = _select_statement(model, columns, tuple(where), order_by)
     params = [
         field.get_db_prep_value(value, connection)
@@ -258,18 +259,7 @@ def _select(
             for converter in converters:
                 values[index] = converter(values[index], expression, connection)
         converted.append(tuple(values))
-    return using, converted, statement
-
-
-def values_where(
-    model: type[Model], columns: tuple[str, ...], *, where: dict[str, Any], order_by: str = "id"
-) -> list[tuple]:
-    """`model.objects.filter(**where).order_by(order_by).values_list(*columns)` for equal
-    fields, its statement built once; each value converted by its field as the ORM would
-    (JSON, SQLite's dates). Unscoped: call it with values the caller's scope has vouched
-    for (the id of a ticket it holds)."""
-    _using, rows, _statement = _select(model, columns, where, order_by)
-    return rows
+    return converted
 
 
 @functools.lru_cache(maxsize=128)

@@ -15,7 +15,7 @@ Decision 0024 says why.
 from typing import Any
 
 from karcis.core import eventlog, schedule
-from karcis.core.models import Event, User
+from karcis.core.models import Event, Team
 from karcis.desk import events as desk_events
 from karcis.desk import selectors as desk_selectors
 
@@ -36,7 +36,8 @@ def _ticket_created(event: Event) -> None:
 def _teams_of(user_id: int | None) -> set[int]:
     if user_id is None:
         return set()
-    return set(User.objects.get(pk=user_id).teams.values_list("pk", flat=True))
+    # One query, and none of the user's teams when the user is gone.
+    return set(Team.objects.filter(members__pk=user_id).values_list("pk", flat=True))
 
 
 def _capacity_changed(event: Event) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -173,14 +172,6 @@ def _policy_data(request: Any, *, partial: bool) -> dict[str, Any]:
     return data
 
 
-def _service(call: Any) -> Any:
-    try:
-        return call()
-    except DjangoValidationError as error:
-        detail = error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
-        raise serializers.ValidationError(detail) from error
-
-
 @extend_schema_view(
     list=extend_schema(summary="List SLA policies", description="First match first."),
     retrieve=extend_schema(summary="An SLA policy"),
@@ -248,7 +239,7 @@ class SlaPolicyViewSet(
                         services.policy_move(policy=policy, actor=request.user, position=position)
                     return policy
 
-            policy = _service(create)
+            policy = create()
             return Response(SlaPolicySerializer(policy).data, status=status.HTTP_201_CREATED)
 
         return respond_idempotently(request, create_policy)
@@ -264,10 +255,10 @@ class SlaPolicyViewSet(
                 if position is not None:
                     services.policy_move(policy=policy, actor=request.user, position=position)
 
-        _service(update)
+        update()
         return Response(SlaPolicySerializer(policy).data)
 
     def destroy(self, request, *args, **kwargs):
         policy = self.get_object()
-        _service(lambda: services.policy_delete(policy=policy, actor=request.user))
+        services.policy_delete(policy=policy, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -74,9 +74,8 @@ def clock_state_now(clock: SlaClock, now: datetime | None = None) -> str:
     if clock.state in (ClockState.ON_TIME, ClockState.AT_RISK) and clock.met_at is None:
         if clock.due_at is not None and clock.due_at <= now:
             return ClockState.BREACHED
-        if clock.state == ClockState.ON_TIME and clock.warned_at is None:
-            warn_at = getattr(clock, "warn_at", None)
-            if warn_at is not None and warn_at <= now:
+        if clock.state == ClockState.ON_TIME and clock.warn_at is not None:
+            if clock.warned_at is None and clock.warn_at <= now:
                 return ClockState.AT_RISK
     return clock.state
 

@@ -543,7 +543,9 @@ MAX_MINUTES = 366 * 24 * 60
 
 def _require(actor: User | None) -> None:
     if actor is not None and not user_can(actor, permissions.POLICIES_MANAGE):
-        raise ValidationError(_("Your role does not allow managing SLA policies."))
+        raise ValidationError(
+            _("Your role does not allow managing SLA policies."), code="permission"
+        )
 
 
 def _clean_list(
