@@ -74,9 +74,9 @@ def clock_state_now(clock: SlaClock, now: datetime | None = None) -> str:
     if clock.state in (ClockState.ON_TIME, ClockState.AT_RISK) and clock.met_at is None:
         if clock.due_at is not None and clock.due_at <= now:
             return ClockState.BREACHED
-        if clock.state == ClockState.ON_TIME and clock.warn_at is not None:
-            if clock.warned_at is None and clock.warn_at <= now:
-                return ClockState.AT_RISK
+        warn_at = clock.warn_at if clock.warned_at is None else None
+        if clock.state == ClockState.ON_TIME and warn_at is not None and warn_at <= now:
+            return ClockState.AT_RISK
     return clock.state
 
 
