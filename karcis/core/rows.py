@@ -200,6 +200,63 @@ def _attnames(model: type[Model]) -> list[str]:
     return [field.attname for field in model._meta.concrete_fields]
 
 
+# --- values as the database driver takes them ---------------------------------------------
+
+# Field types whose `get_db_prep_save` returns a value of the field's own Python type
+# unchanged on PostgreSQL (psycopg adapts it itself); every other type, and every field on
+# another database, goes through the field. Composing ~50 values the field's way costs more
+# than the statement they go into (a ticket's three SLA clocks: 0.1 ms against 0.2 ms).
+_AS_IS_ON_POSTGRESQL = frozenset(
+    {
+        "AutoField",
+        "BigAutoField",
+        "BigIntegerField",
+        "BooleanField",
+        "CharField",
+        "DateField",
+        "DateTimeField",
+        "IntegerField",
+        "PositiveBigIntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "SlugField",
+        "SmallIntegerField",
+        "TextField",
+    }
+)
+
+
+def _as_is(field: Field, vendor: str) -> bool:
+    if vendor != "postgresql" or getattr(field, "auto_now", False):
+        return False
+    if getattr(field, "auto_now_add", False):
+        return False
+    target = field.target_field if isinstance(field, ForeignKey) else field
+    return target.get_internal_type() in _AS_IS_ON_POSTGRESQL
+
+
+@functools.lru_cache(maxsize=256)
+def _preparers(fields: tuple, vendor: str) -> tuple[tuple[str, Field | None], ...]:
+    """Per field, its attribute and the field to prepare the value with (None: as it is)."""
+    return tuple((field.attname, None if _as_is(field, vendor) else field) for field in fields)
+
+
+def _saved_values(instances: list, fields: tuple, connection: Any, *, add: bool) -> list[list]:
+    """Per instance, the values of these fields as `save()` would send them (the value a
+    field's `pre_save` gives, prepared by the field), with the plain ones as they are."""
+    preparers = _preparers(fields, connection.vendor)
+    rows = []
+    for instance in instances:
+        values = []
+        for attname, field in preparers:
+            if field is None:
+                values.append(getattr(instance, attname))
+            else:
+                values.append(field.get_db_prep_save(field.pre_save(instance, add), connection))
+        rows.append(values)
+    return rows
+
+
 # --- a model's rows by equal fields, and an UPDATE of some fields, statements built once ----
 
 
@@ -263,9 +320,9 @@ def values_where(
 
 
 @functools.lru_cache(maxsize=128)
-def _update_statement(model: type[Model], fields: tuple[str, ...]) -> tuple[str, list[Any]]:
+def _update_statement(model: type[Model], fields: tuple[str, ...]) -> tuple[str, tuple]:
     meta = model._meta
-    chosen = [_field(model, name) for name in fields]
+    chosen = tuple(_field(model, name) for name in fields)
     assignments = ", ".join(f'"{field.column}" = %s' for field in chosen)
     return f'UPDATE "{meta.db_table}" SET {assignments} WHERE "{meta.pk.column}" = %s', chosen
 
@@ -282,10 +339,8 @@ def row_update(instance: Model, fields: tuple[str, ...]) -> None:
 
 def _update_of(instance: Model, fields: tuple[str, ...], connection: Any) -> tuple[str, list]:
     sql, chosen = _update_statement(type(instance), fields)
-    params = [
-        field.get_db_prep_save(getattr(instance, field.attname), connection) for field in chosen
-    ]
-    return sql, [*params, instance.pk]
+    [values] = _saved_values([instance], chosen, connection, add=False)
+    return sql, [*values, instance.pk]
 
 
 @functools.lru_cache(maxsize=64)
@@ -336,9 +391,9 @@ def rows_upsert(
     connection = connections[using]
     fields = _insert_fields(model)
     params = [
-        field.get_db_prep_save(field.pre_save(instance, add=True), connection)
-        for instance in instances
-        for field in fields
+        value
+        for values in _saved_values(instances, fields, connection, add=True)
+        for value in values
     ]
     sql = _upsert_statement(model, len(instances), unique)
     if then is not None and connection.vendor == "postgresql":
@@ -362,9 +417,10 @@ def rows_update(instances: list[M], fields: tuple[str, ...]) -> None:
     connection = connections[using]
     sql, chosen = _update_statement(model, fields)
     rows = [
-        [field.get_db_prep_save(getattr(instance, field.attname), connection) for field in chosen]
-        + [instance.pk]
-        for instance in instances
+        [*values, instance.pk]
+        for values, instance in zip(
+            _saved_values(instances, chosen, connection, add=False), instances, strict=True
+        )
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)

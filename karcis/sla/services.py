@@ -112,6 +112,9 @@ def hours_of_policy(policy: SlaPolicy, *, organisation: Organisation, team_id: i
     return calendars.hours_for(organisation_id=organisation.pk, team_id=team_id)
 
 
+TARGETS = tuple(Target.values)
+
+
 def rules_of(policy: SlaPolicy) -> list[clockwork.Rules]:
     pause = frozenset(policy.pause_statuses or ())
     return [
@@ -121,7 +124,7 @@ def rules_of(policy: SlaPolicy) -> list[clockwork.Rules]:
             warning_percent=policy.warning_percent,
             pause_statuses=pause if target == Target.RESOLUTION else frozenset(),
         )
-        for target in Target.values
+        for target in TARGETS
         if (minutes := policy.minutes_for(target))
     ]
 
@@ -282,7 +285,7 @@ def ticket_clocks_compute(
         ticket.sla_state, ticket.sla_due_at = state, due_at
         summary = (ticket, desk.SLA_SUMMARY_FIELDS)
     rows_upsert(kept, unique=("ticket", "target"), then=summary)
-    if len(rules) < len(Target.values) and not new:
+    if len(rules) < len(TARGETS) and not new:
         # A target this policy does not set may stand from another policy. (With every
         # target set, nothing can: a target once computed is computed again, the history
         # only growing.)
