@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "karcis.sla",
     "karcis.messaging",
     "karcis.routing",
+    "karcis.queueing",
     "karcis.portal",
     "karcis.demo",
 ]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("karcis.messaging.urls")),
     path("", include("karcis.calendars.urls")),
     path("", include("karcis.routing.urls")),
+    path("", include("karcis.queueing.urls")),
     # Settings lived under /desk/settings/ until the workspace took them over.
     re_path(
         r"^desk/settings/(?P<rest>.*)$",
