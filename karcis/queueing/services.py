@@ -32,7 +32,6 @@ from django.utils.translation import gettext as _
 
 from karcis.calendars import selectors as calendars
 from karcis.calendars.hours import Hours
-from karcis.calendars.models import BusinessCalendar
 from karcis.core.models import Organisation, User
 from karcis.core.permissions import user_can
 from karcis.core.services import event_record, normalise_email, validate_phone
@@ -187,10 +186,10 @@ def _point_clean(
         except ValidationError as error:
             errors["time_zone"] = " ".join(error.messages)
     if "calendar" in data and data["calendar"] is not None:
-        calendar = data["calendar"]
-        if not isinstance(calendar, BusinessCalendar):
-            calendar = calendars.calendar_of(organisation_id=organisation.pk, pk=calendar)
-        if calendar is None or calendar.organisation_id != organisation.pk:
+        calendar = calendars.calendar_of(
+            organisation_id=organisation.pk, pk=getattr(data["calendar"], "pk", data["calendar"])
+        )
+        if calendar is None:
             errors["calendar"] = _("Choose one of your business calendars.")
         data["calendar"] = calendar
     if "printer_port" in data:
