@@ -4,7 +4,7 @@ what, and what each page costs in queries."""
 
 import itertools
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
@@ -190,6 +190,18 @@ def test_the_booking_page_shows_closed_days_with_the_reason_full_days_and_slots_
     slots = {slot.label: slot.left for slot in response.context["slots"]}
     assert slots["09:00"] == 1 and slots["09:30"] == 3
     assert re.search(r'value="09:00">\s*<span class="queue-slot-time">09:00', html)
+
+
+def test_after_the_hour_booking_closes_today_is_offered_no_more(
+    client, clock, point, ktp, admin_user
+):
+    services.service_update(service=ktp, actor=admin_user, booking_closes_at=time(12, 0))
+    clock(monday(12, 30))
+    response = client.get(book_url())
+    days = {entry.day: entry for entry in response.context["days"]}
+    assert days[MONDAY.date()].state == "over"
+    assert response.context["chosen"] == TUESDAY
+    assert "Pemesanan ditutup" in response.content.decode()
 
 
 def test_a_full_slot_is_offered_disabled(client, clock, point, ktp):
