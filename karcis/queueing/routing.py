@@ -1,7 +1,11 @@
+"""The public queues' websockets (wired in karcis/asgi.py)."""
+
 from django.urls import path
 
+from karcis.queueing.board_consumers import BoardConsumer
 from karcis.queueing.status_consumers import TicketStatusConsumer
 
 websocket_urlpatterns = [
     path("ws/antrean/tiket/<str:token>/", TicketStatusConsumer.as_asgi()),
+    path("ws/antrean/papan/<int:point_id>/", BoardConsumer.as_asgi()),
 ]

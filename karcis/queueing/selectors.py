@@ -242,6 +242,31 @@ def board_state(point: ServicePoint, now: datetime | None = None) -> dict[str, A
     }
 
 
+def ticket_by_number_and_phone(
+    point: ServicePoint, number: str, phone_end: str, today: date
+) -> QueueTicket | None:
+    """The kiosk's check-in without the QR code: the point's ticket with this number whose
+    phone number ends with these four digits; today's, else the nearest day's (a booking for
+    another day is found, to say when to come). None when there is no such number and when
+    the digits do not match alike: the kiosk says the same in both cases."""
+    if len(phone_end) != 4 or not phone_end.isdigit():
+        return None
+    found = list(
+        QueueTicket.objects.select_related("service", "point__organisation", "counter")
+        .filter(
+            point=point,
+            number=number,
+            phone__endswith=phone_end,
+            day__gte=today - timedelta(days=7),
+            day__lte=today + timedelta(days=91),
+        )
+        .order_by("day")[:100]
+    )
+    if not found:
+        return None
+    return min(found, key=lambda ticket: (abs((ticket.day - today).days), ticket.day < today))
+
+
 def console_state(counter: Counter, now: datetime | None = None) -> dict[str, Any]:
     """A counter's console: whom it serves, whom it parked, and its services' lines."""
     from karcis.queueing.services import current_of, today_at
