@@ -326,10 +326,13 @@ def wait_text(wait: selectors.Wait | None) -> str:
 
 
 def phone_masked(phone: str) -> str:
-    """A phone number for display, its middle hidden: +62812•••••890."""
-    if len(phone) <= 7:
-        return MASK * len(phone)
-    return phone[:6] + MASK * (len(phone) - 9) + phone[-3:]
+    """A phone number for display, its middle hidden: +62812•••••890 (a short one shows
+    less of itself; one too short to keep anything hidden is masked whole)."""
+    size = len(phone)
+    head, tail = (6, 3) if size >= 14 else (3, 2) if size >= 8 else (0, 0)
+    if not head:
+        return MASK * size
+    return phone[:head] + MASK * (size - head - tail) + phone[-tail:]
 
 
 def transferred_to(ticket: QueueTicket) -> QueueTicket | None:

@@ -29,14 +29,12 @@ MIN_SECONDS_BETWEEN_SENDS = 1.0
 
 
 @database_sync_to_async
-def ticket_keys(token: str) -> tuple[int, int, int] | None:
-    """The ticket's id, its service's and its organisation's, for a token; None for any
-    other token."""
+def service_of(token: str) -> int | None:
+    """The id of the service whose line the ticket is in; None for any other token."""
     try:
-        ticket = selectors.ticket_by_token(token)
+        return selectors.ticket_by_token(token).service_id
     except Http404:
         return None
-    return ticket.pk, ticket.service_id, ticket.organisation_id
 
 
 @database_sync_to_async
@@ -65,11 +63,10 @@ class TicketStatusConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         self.token = self.scope["url_route"]["kwargs"]["token"]
-        keys = await ticket_keys(self.token)
-        if keys is None:
+        service_id = await service_of(self.token)
+        if service_id is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return
-        _ticket_id, service_id, _organisation_id = keys
         self.language = _language(self.scope.get("query_string", b""))
         self.last_sent = 0.0
         self.pending: asyncio.Task[None] | None = None

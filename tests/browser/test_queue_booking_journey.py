@@ -21,8 +21,9 @@ PHONE = 390, 844
 
 @pytest.fixture
 def office():
-    """A Dukcapil office open every day 07:00–21:00 (so that the journey finds a bookable
-    date whenever it runs), with one service in 30-minute slots of two people."""
+    """A Dukcapil office open around the clock every day (so that the journey finds a
+    bookable time and takes a number whenever it runs), with one service in 30-minute slots
+    of two people, and a counter."""
     with scopes_disabled():
         org = core_services.organisation_create(
             name="Pemerintah Kota Nusantara", slug="kota", ticket_prefix="KOTA"
@@ -39,7 +40,7 @@ def office():
             name="Jam layanan",
             actor=admin,
             time_zone="Asia/Jakarta",
-            weekly=[[[7 * 60, 21 * 60]]] * 7,
+            weekly=[[[0, 24 * 60]]] * 7,
             national_holidays=True,
         )
         point = services.point_create(
@@ -50,7 +51,7 @@ def office():
             address="Jl. Merdeka No. 1, Kota Nusantara",
             calendar=hours,
         )
-        services.service_create(
+        ktp = services.service_create(
             point=point,
             actor=admin,
             name="Perekaman KTP-el",
@@ -64,7 +65,10 @@ def office():
         services.service_create(
             point=point, actor=admin, name="Kartu Keluarga", prefix="B", online_booking=False
         )
-    return point
+        counter = services.counter_create(
+            point=point, actor=admin, name="Loket 1", code="1", services=[ktp.pk]
+        )
+    return point, ktp, counter, admin
 
 
 def no_sideways_scroll(page, width):
@@ -74,12 +78,13 @@ def no_sideways_scroll(page, width):
 def test_book_online_then_the_status_page_says_booked_with_the_qr(
     live_server, new_page, shoot, office
 ):
+    point, ktp, counter, admin = office
     width, height = PHONE
     phone = new_page(locale="id-ID", width=width, height=height)
 
     # Given the office's page, on a phone
     phone.goto(f"{live_server.url}/antrean/kota/dukcapil/")
-    assert "Jam layanan hari ini: 07:00–21:00" in phone.locator("main").inner_text()
+    assert "Jam layanan hari ini: 00:00–24:00" in phone.locator("main").inner_text()
     shoot(phone, "queue-01-point-phone")
     no_sideways_scroll(phone, width)
 
@@ -155,3 +160,44 @@ def test_book_online_then_the_status_page_says_booked_with_the_qr(
     laptop.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
     laptop.locator("[data-live]", has_text="Cancelled").wait_for()
     assert laptop.locator(".queue-cancel").is_hidden()
+
+
+def refresh(page):
+    """What the page does when its socket reconnects or the phone wakes: ask status.json."""
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+
+
+def test_a_number_s_page_follows_the_line_until_it_is_called(live_server, new_page, shoot, office):
+    point, ktp, counter, admin = office
+    with scopes_disabled():
+        services.ticket_take(service=ktp, channel="kiosk")
+        mine = services.ticket_take(service=ktp, channel="kiosk")
+
+    # Given a number in line, one person ahead, no counter open yet
+    width, height = PHONE
+    phone = new_page(locale="id-ID", width=width, height=height)
+    phone.goto(f"{live_server.url}/antrean/tiket/{mine.token}/")
+    live = phone.locator("[data-live]")
+    text = live.inner_text()
+    assert "Menunggu" in text and "Belum ada loket yang melayani" in text
+    assert not phone.locator(".queue-qr").count()  # a walk-in checks in nowhere
+    shoot(phone, "queue-10-status-waiting-phone")
+    no_sideways_scroll(phone, width)
+
+    # When the counter opens and calls the first person, the page says "you are next"
+    with scopes_disabled():
+        services.counter_open(counter=counter, actor=admin)
+        services.counter_call_next(counter=counter, actor=admin)
+    refresh(phone)
+    live.get_by_text("Anda berikutnya.").wait_for()
+
+    # …and when it calls this number: where to go, big
+    with scopes_disabled():
+        services.counter_call_next(counter=counter, actor=admin)
+    refresh(phone)
+    call = live.locator(".queue-call")
+    call.wait_for()
+    assert call.inner_text() == "Silakan ke loket 1"
+    assert phone.locator(".queue-cancel").is_hidden()
+    assert phone.title().startswith("▶")
+    shoot(phone, "queue-11-status-called-phone")

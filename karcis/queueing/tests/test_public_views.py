@@ -4,7 +4,7 @@ what, and what each page costs in queries."""
 
 import itertools
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
@@ -190,6 +190,18 @@ def test_the_booking_page_shows_closed_days_with_the_reason_full_days_and_slots_
     slots = {slot.label: slot.left for slot in response.context["slots"]}
     assert slots["09:00"] == 1 and slots["09:30"] == 3
     assert re.search(r'value="09:00">\s*<span class="queue-slot-time">09:00', html)
+
+
+def test_after_the_hour_booking_closes_today_is_offered_no_more(
+    client, clock, point, ktp, admin_user
+):
+    services.service_update(service=ktp, actor=admin_user, booking_closes_at=time(12, 0))
+    clock(monday(12, 30))
+    response = client.get(book_url())
+    days = {entry.day: entry for entry in response.context["days"]}
+    assert days[MONDAY.date()].state == "over"
+    assert response.context["chosen"] == TUESDAY
+    assert "Pemesanan ditutup" in response.content.decode()
 
 
 def test_a_full_slot_is_offered_disabled(client, clock, point, ktp):
@@ -487,3 +499,77 @@ def test_a_booking_s_page_and_json_cost_pinned_queries(
     # the ticket (with its service, point, organisation, counter)
     with django_assert_num_queries(1):
         assert client.get(status_url(booked) + path).status_code == 200
+
+
+# --- the status page of a number in line ------------------------------------------------------
+
+
+def test_in_line_without_a_counter_open_the_page_says_why_there_is_no_estimate(client, clock, ktp):
+    clock(monday(8, 5))
+    services.ticket_take(service=ktp, channel="kiosk", now=monday(8))
+    ticket = services.ticket_take(service=ktp, channel="kiosk", now=monday(8, 1))
+    html = client.get(status_url(ticket)).content.decode()
+    assert "Menunggu" in html
+    assert re.search(r"<dt>Posisi</dt><dd>2</dd>", html)
+    assert re.search(r"<dt>Di depan Anda</dt><dd>1</dd>", html)
+    assert "Belum ada loket yang melayani layanan ini" in html
+    data = client.get(status_url(ticket) + "status.json").json()
+    assert data["position"] == 2 and data["ahead"] == 1
+    assert data["estimated_wait"]["unknown"] is True
+    assert data["estimated_wait"]["reason"] == "no_counter"
+
+
+def test_a_counter_open_without_history_says_there_is_none_yet(
+    client, clock, ktp, counter, admin_user
+):
+    clock(monday(8, 5))
+    services.counter_open(counter=counter, actor=admin_user, now=monday(8))
+    for minute in range(3):
+        services.ticket_take(service=ktp, channel="kiosk", now=monday(8, minute))
+    services.counter_call_next(counter=counter, actor=admin_user, now=monday(8, 3))
+    ticket = QueueTicket.objects.filter(status="waiting").order_by("queued_at").last()
+    html = client.get(status_url(ticket)).content.decode()
+    assert "Belum ada perkiraan: layanan ini belum punya catatan waktu layanan" in html
+
+
+def test_with_history_the_wait_is_a_range_in_words(client, clock, ktp, counter, agent):
+    from .test_estimates import serve_history
+
+    serve_history(counter, agent, ktp, minutes=6, people=40, start=monday(8) - timedelta(days=7))
+    clock(monday(8, 8))
+    services.counter_open(counter=counter, actor=agent, now=monday(8))
+    tickets = [
+        services.ticket_take(service=ktp, channel="kiosk", now=monday(8, n)) for n in range(4)
+    ]
+    services.counter_call_next(counter=counter, actor=agent, now=monday(8, 6))
+    html = client.get(status_url(tickets[-1])).content.decode()
+    found = re.search(r"sekitar (\d+) menit, antara (\d+) dan (\d+) menit", html)
+    assert found is not None
+    expected, low, high = (int(n) for n in found.groups())
+    assert low <= expected <= high and 6 <= expected <= 20
+    data = client.get(status_url(tickets[-1]) + "status.json").json()
+    assert data["estimated_wait"]["low"] <= data["estimated_wait"]["high"]
+    assert data["estimated_wait"]["text"] == found.group(0)
+
+
+@pytest.mark.parametrize("ahead", [1, 8])
+def test_a_waiting_number_s_page_costs_the_same_queries_however_many_ahead(
+    client, clock, ktp, counter, agent, django_assert_num_queries, ahead
+):
+    from .test_estimates import serve_history
+
+    serve_history(counter, agent, ktp, minutes=6, people=10, start=monday(8) - timedelta(days=7))
+    clock(monday(9))
+    services.counter_open(counter=counter, actor=agent, now=monday(8))
+    tickets = [
+        services.ticket_take(service=ktp, channel="kiosk", now=monday(8, n))
+        for n in range(ahead + 2)
+    ]
+    services.counter_call_next(counter=counter, actor=agent, now=monday(8, 30))
+    url = status_url(tickets[-1])
+    client.get(url)  # the service's history cached, as on a running server
+    # the ticket; people ahead; the open counters; their current calls; today's services
+    # (the pace of the day). The counter serves this service first: no earlier line to read.
+    with django_assert_num_queries(5):
+        response = client.get(url)
+    assert response.context["view"]["ahead"] == ahead
