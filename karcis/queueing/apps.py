@@ -8,4 +8,10 @@ class QueueingConfig(AppConfig):
     verbose_name = _("Public queues")
 
     def ready(self) -> None:
-        from karcis.queueing import events, permissions  # noqa: F401
+        from karcis.core import eventlog
+        from karcis.queueing import events, notify, permissions  # noqa: F401
+
+        # "Few ahead" e-mails follow the line as it moves (after the commit, exactly once).
+        eventlog.consumer(
+            notify.CONSUMER, types=notify.MOVES_THE_LINE, handle=notify.few_ahead_notify
+        )
