@@ -289,10 +289,14 @@ class QueueWaitSerializer(serializers.Serializer):
     high = serializers.IntegerField(help_text="Seconds.")
     expected = serializers.IntegerField(help_text="Seconds: the most likely wait.")
     unknown = serializers.BooleanField(
-        help_text="true: no estimate can be given (see reason); low and high mean nothing then."
+        help_text="true: no estimate can be given (see reason); the figures are 0 and mean "
+        "nothing then."
     )
     reason = serializers.CharField(
-        allow_blank=True, help_text="Why there is no estimate, e.g. no counter is open yet."
+        allow_blank=True,
+        help_text='Why there is no estimate: "no_counter" (no counter serves the service now), '
+        '"no_history" (no service time recorded yet), "closing" (the counters are likely to '
+        'close first); "" when there is one.',
     )
 
 
@@ -593,7 +597,7 @@ WAITING_TICKET = {
     "id": 345,
     "number": "A-012",
     "status": "waiting",
-    "status_url": "https://antrean.example.go.id/antrean/status/bX6Qy1mF0pR2sT8uV4wZ9aC3/",
+    "status_url": "https://antrean.example.go.id/antrean/tiket/bX6Qy1mF0pR2sT8uV4wZ9aC3/",
     "service": 4,
     "point": 1,
     "date": "2026-12-14",

@@ -10,12 +10,11 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from karcis.core import services as core_services
 from karcis.core.models import Role
-from karcis.queueing import permissions, selectors, services
+from karcis.queueing import permissions, services
 from karcis.queueing.models import Counter, QueueTicket, ServiceDay, ServicePoint
 
 from .conftest import MONDAY, monday
@@ -58,22 +57,6 @@ def clock_set(monkeypatch, moment: datetime) -> Clock:
 def clock(monkeypatch):
     """Monday 08:30 in Jakarta."""
     return clock_set(monkeypatch, monday(8, 30))
-
-
-def status_page_stand_in(monkeypatch) -> None:
-    """The status page's address comes from the public pages (queueing:status); on a branch
-    without them yet, an address of the same shape stands in."""
-    try:
-        reverse("queueing:status", kwargs={"token": "t"})
-    except NoReverseMatch:
-        monkeypatch.setattr(
-            selectors, "status_url", lambda ticket: f"/antrean/status/{ticket.token}/"
-        )
-
-
-@pytest.fixture(autouse=True)
-def _status_page(monkeypatch):
-    status_page_stand_in(monkeypatch)
 
 
 @pytest.fixture
@@ -381,8 +364,14 @@ def test_a_number_for_today_answers_the_whole_contract(api, agent, ktp, counter)
     assert body["number"] == "A-001"
     assert body["status"] == "waiting"
     assert body["position"] == 1
-    assert set(body["estimated_wait"]) == {"low", "high", "expected", "unknown", "reason"}
-    assert body["estimated_wait"]["low"] <= body["estimated_wait"]["high"]
+    # An idle counter waits for this one: called at once.
+    assert body["estimated_wait"] == {
+        "low": 0,
+        "high": 0,
+        "expected": 0,
+        "unknown": False,
+        "reason": "",
+    }
     assert body["status_url"].startswith(settings.KARCIS_BASE_URL + "/")
     assert ticket.token in body["status_url"]
     assert body["service"] == ktp.pk and body["point"] == ktp.point_id
@@ -402,6 +391,39 @@ def test_a_number_for_today_answers_the_whole_contract(api, agent, ktp, counter)
     second = take(api(agent), {"service": ktp.pk, "channel": "staff"}).json()
     assert second["number"] == "A-002" and second["position"] == 2
     assert second["channel"] == "staff"
+    # No service time recorded yet: no estimate, and why.
+    assert second["estimated_wait"] == {
+        "low": 0,
+        "high": 0,
+        "expected": 0,
+        "unknown": True,
+        "reason": "no_history",
+    }
+
+
+def test_the_estimated_wait_is_a_range_from_the_services_history(api, agent, ktp, counter):
+    # Given last Monday's 40 people, each served in about five minutes
+    last_week = timedelta(days=7)
+    services.counter_open(counter=counter, actor=agent, now=monday(8) - last_week)
+    for index in range(40):
+        start = monday(8, 1) - last_week + timedelta(minutes=5 * index)
+        services.ticket_take(service=ktp, channel="kiosk", now=start)
+        services.counter_call_next(counter=counter, actor=agent, now=start)
+        services.counter_finish(
+            counter=counter, actor=agent, now=start + timedelta(minutes=4, seconds=index % 7 * 20)
+        )
+    # When today the counter serves someone and three wait
+    services.counter_open(counter=counter, actor=agent, now=monday(8))
+    services.ticket_take(service=ktp, channel="kiosk", now=monday(8, 10))
+    services.counter_call_next(counter=counter, actor=agent, now=monday(8, 28))
+    for _index in range(3):
+        last = take(api(agent), {"service": ktp.pk, "channel": "staff"}).json()
+    # Then the third in line is told a range around some fifteen minutes
+    assert last["position"] == 3
+    wait = last["estimated_wait"]
+    assert wait["unknown"] is False and wait["reason"] == ""
+    assert 0 < wait["low"] <= wait["expected"] <= wait["high"]
+    assert 8 * 60 < wait["expected"] < 20 * 60
 
 
 def test_a_booking_takes_the_slot_as_local_time_or_iso_8601(api, agent, ktp):

@@ -30,7 +30,7 @@ from karcis.queueing import services
 from karcis.queueing.models import QueueTicket, ServiceDay
 
 from .conftest import WEEKDAY, monday
-from .test_api import clock_set, status_page_stand_in
+from .test_api import clock_set
 
 CLIENTS = 40
 
@@ -148,7 +148,6 @@ def test_a_rush_gives_gapless_numbers_within_the_quota(
     case, quotas, slot_capacity, given, next_open_date, tmp_path, monkeypatch
 ):
     clock_set(monkeypatch, monday(8, 30))
-    status_page_stand_in(monkeypatch)
     with database_for_threads(tmp_path), scopes_disabled():
         service, token = _office(quotas=quotas, slot_capacity=slot_capacity)
         if case == "walk-in quota":
