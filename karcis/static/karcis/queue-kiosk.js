@@ -49,6 +49,9 @@
     if (!scan) return;
     var loadedAt = Date.now();
     var lastUsed = Date.now();
+    // The scanner types into this field; focused without scrolling, so the screen opens at
+    // its top (the services) however tall it is. (No `autofocus`: it scrolls.)
+    scan.focus({ preventScroll: true });
     ["pointerdown", "keydown", "input"].forEach(function (name) {
       document.addEventListener(name, function () { lastUsed = Date.now(); }, true);
     });
@@ -58,7 +61,7 @@
       document.querySelectorAll(".kiosk-check-in input").forEach(function (field) { field.value = ""; });
       var typed = document.querySelector(".kiosk-typed");
       if (typed) typed.open = false;
-      if (document.activeElement !== scan) scan.focus();
+      if (document.activeElement !== scan) scan.focus({ preventScroll: true });
       if (Date.now() - loadedAt > RELOAD_AFTER) {
         // Only when the server answers: a reload during an outage would leave the kiosk on
         // the browser's error page.
