@@ -214,6 +214,13 @@ async def _boards(ws_base: str, point: int, boards: int, calls: list, received: 
     connected = [0]
 
     async def board() -> None:
+        try:
+            await listen()
+        except Exception as error:  # reported, and the board counts as missing its calls
+            print(f"    a board failed: {type(error).__name__}: {error}", flush=True)
+            raise
+
+    async def listen() -> None:
         async with websockets.connect(url, origin=origin, max_size=2**22) as socket:
             connected[0] += 1
             if connected[0] == boards:
@@ -299,6 +306,9 @@ def table(results: list[desk.Result]) -> str:
         "|---|---|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for r in results:
+        if not r.timings:
+            lines.append(f"| {r.name} | {r.detail} | 0 | | | | | {r.errors} | | NO |")
+            continue
         rate = f"{r.rate:,.0f} {r.unit}" if r.rate is not None else ""
         target = (
             f"≥ {TARGETS['take']:.0f}/s, 0 errors"

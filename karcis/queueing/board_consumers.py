@@ -40,6 +40,27 @@ def snapshot_of(point_id: int) -> dict[str, Any] | None:
         return board_snapshot(point)
 
 
+class SharedSnapshots:
+    """One state read per point for all the boards of a process that need it: a board that
+    heard of a change at moment t takes any read of the point's state that started at or
+    after t (one in flight, or the last one done), else starts one. Fifty boards after a
+    call cost one read, not fifty, and none of them waits behind the others'."""
+
+    def __init__(self) -> None:
+        self.reads: dict[int, tuple[float, asyncio.Future[dict[str, Any] | None]]] = {}
+
+    async def get(self, point_id: int, since: float) -> dict[str, Any] | None:
+        found = self.reads.get(point_id)
+        if found is None or found[0] < since:
+            future = asyncio.ensure_future(snapshot_of(point_id))
+            found = (time.monotonic(), future)
+            self.reads[point_id] = found
+        return await asyncio.shield(found[1])
+
+
+shared = SharedSnapshots()
+
+
 class BoardConsumer(AsyncJsonWebsocketConsumer):
     group_name = ""
     point_id = 0
@@ -96,7 +117,7 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
     async def _send_state(self, snapshot: dict[str, Any] | None = None) -> None:
         self.last_state_at = time.monotonic()
         if snapshot is None:
-            snapshot = await snapshot_of(self.point_id)
+            snapshot = await shared.get(self.point_id, since=self.last_state_at)
         if snapshot is None:  # the point was switched off
             await self.close(code=CLOSE_NOT_FOUND)
             return
