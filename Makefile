@@ -18,7 +18,7 @@ export KARCIS_EMAIL_BACKEND ?= django.core.mail.backends.filebased.EmailBackend
 export KARCIS_EMAIL_FILE_PATH ?= $(CURDIR)/var/mail-out
 export KARCIS_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test test-only lint setup demo bench-desk bench-sla bench-mail bench-events translations clean help
+.PHONY: run test test-only lint setup demo bench-desk bench-sla bench-queue bench-mail bench-events translations clean help
 
 help:
 	@echo "make run    set up, migrate, load the demo and serve http://$(HOST):$(PORT)"
@@ -79,6 +79,9 @@ bench-desk: $(VENV)/.installed-dev
 
 bench-sla: $(VENV)/.installed-dev
 	$(BIN)/python bench/sla.py $(BENCH_ARGS)
+
+bench-queue: $(VENV)/.installed-dev
+	$(BIN)/python bench/queue.py $(BENCH_ARGS)
 
 bench-mail: $(VENV)/.installed-dev
 	$(BIN)/python bench/mail.py $(BENCH_ARGS)

@@ -10,9 +10,14 @@ class QueueingConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
-        from karcis.queueing import events, permissions  # noqa: F401
+        from karcis.core import eventlog
+        from karcis.queueing import events, notify, permissions  # noqa: F401
         from karcis.workspace import navigation
 
+        # "Few ahead" e-mails follow the line as it moves (after the commit, exactly once).
+        eventlog.consumer(
+            notify.CONSUMER, types=notify.MOVES_THE_LINE, handle=notify.few_ahead_notify
+        )
         # Counter staff, managers and those who read the analytics all start from /queue/.
         navigation.section(
             "queue",

@@ -3,7 +3,9 @@
 from django.urls import path
 
 from karcis.queueing.console_consumers import CounterConsoleConsumer
+from karcis.queueing.status_consumers import TicketStatusConsumer
 
 websocket_urlpatterns = [
+    path("ws/antrean/tiket/<str:token>/", TicketStatusConsumer.as_asgi()),
     path("ws/queue/counters/<int:pk>/", CounterConsoleConsumer.as_asgi()),
 ]

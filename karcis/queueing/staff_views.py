@@ -38,7 +38,7 @@ operate_required = capability_required(permissions.OPERATE)
 # The public pages' URL names (karcis/queueing/urls.py) and what each needs besides the
 # organisation's and the point's short names.
 PUBLIC_PAGES = (
-    ("booking", "queueing:book", False),
+    ("booking", "queueing:point", False),
     ("board", "queueing:board", False),
     ("kiosk", "queueing:kiosk", True),
 )

@@ -7,8 +7,9 @@ from django_scopes import scope
 
 from karcis.core.models import Organisation
 from karcis.demo.builder import demo_build
-from karcis.demo.data import DEMO_SLUG
+from karcis.demo.data import DEMO_PASSWORD, DEMO_SLUG
 from karcis.desk.selectors import tickets_count_of
+from karcis.queueing import demo as queueing_demo
 
 
 class Command(BaseCommand):
@@ -27,12 +28,23 @@ class Command(BaseCommand):
             with scope(organisation=existing.pk):
                 count = tickets_count_of(organisation=existing)
             self.stdout.write(f"Demo already loaded: {count} tickets")
+        else:
+            self.stdout.write(f"Memuat demo / loading the demo: {tickets} tickets…")
+            started = time.monotonic()
+            demo_build(tickets=tickets, progress=self._progress_printer(options["verbosity"]))
+            elapsed = time.monotonic() - started
+            self.stdout.write(f"Demo loaded: {tickets} tickets in {elapsed:.1f} s")
+        self._queues()
+
+    def _queues(self) -> None:
+        """The public queues' demo: a city's Dukcapil office and puskesmas (its own
+        organisation), unless loaded."""
+        if Organisation.objects.filter(slug=queueing_demo.SLUG).exists():
             return
-        self.stdout.write(f"Memuat demo / loading the demo: {tickets} tickets…")
+        self.stdout.write("Memuat antrean demo / loading the queues' demo (a few days)…")
         started = time.monotonic()
-        demo_build(tickets=tickets, progress=self._progress_printer(options["verbosity"]))
-        elapsed = time.monotonic() - started
-        self.stdout.write(f"Demo loaded: {tickets} tickets in {elapsed:.1f} s")
+        queueing_demo.queueing_demo(password=DEMO_PASSWORD)
+        self.stdout.write(f"Queues' demo loaded in {time.monotonic() - started:.1f} s")
 
     def _progress_printer(self, verbosity: int):
         """An updating line on a terminal; a line every 50 tickets otherwise (logs, CI)."""

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from karcis.core.models import Organisation
 from karcis.demo import data
 from karcis.demo.data import DEMO_PASSWORD, DEMO_SLUG
+from karcis.queueing import demo as queues
 
 
 class Command(BaseCommand):
@@ -36,6 +37,19 @@ class Command(BaseCommand):
         for role, key in data.LOGINS:
             name, email = staff[key]
             lines.append(f"    {role:<24} {email:<{width}}  {name}")
+        city = {key: (name, email) for key, name, email, _role in queues.STAFF}
+        lines += [
+            "",
+            f"Antrean publik / public queues — {queues.ORGANISATION['name']}",
+            f"  Konsol loket / counters    {base}/queue/",
+            f"  Pesan antrean / book       {base}/antrean/{queues.SLUG}/dukcapil/",
+            f"  Papan / board              {base}/antrean/{queues.SLUG}/dukcapil/papan/",
+            f"  Puskesmas                  {base}/antrean/{queues.SLUG}/puskesmas-sukamaju/",
+        ]
+        width = max(len(email) for _name, email in city.values())
+        for role, key in queues.LOGINS:
+            name, email = city[key]
+            lines.append(f"    {role:<30} {email:<{width}}  {name}")
         if not loaded:
             lines += ["", "  The demo is not loaded yet: run `karcis demo_load` first."]
         lines.append("")
