@@ -162,6 +162,7 @@ def test_the_overview_shows_counters_lines_and_links(client, agent, admin_user, 
     assert called.number in page
     assert "2 menunggu" in page
     assert console_url(counter) in page
+    assert "/antrean/nusantara/melati/" in page  # the public page, with online booking
     assert point_settings_url(counter) not in page  # agents do not manage
     login(client, admin_user)
     assert point_settings_url(counter) in client.get("/queue/").content.decode()
@@ -417,3 +418,23 @@ def test_the_console_keeps_its_statement_count_as_the_lines_grow(
         client.get(url)
     with django_assert_num_queries(lines):
         client.get(f"{url}lines/")
+
+
+def test_the_kiosk_link_carries_its_key_and_is_for_managers_only(rf, point, monkeypatch):
+    from karcis.queueing import staff_views
+
+    def reverse(name, kwargs):
+        if name == "queueing:board":
+            raise staff_views.NoReverseMatch  # a page not routed leaves no link
+        return "/" + "/".join([name.split(":")[1], *kwargs.values()]) + "/"
+
+    monkeypatch.setattr(staff_views, "reverse", reverse)
+    request = rf.get("/queue/")
+    manager = staff_views.public_links(request, point, kiosk=True)
+    assert manager == {
+        "booking": "http://testserver/point/nusantara/melati/",
+        "kiosk": f"http://testserver/kiosk/nusantara/melati/{point.kiosk_key}/",
+    }
+    assert staff_views.public_links(request, point, kiosk=False) == {
+        "booking": "http://testserver/point/nusantara/melati/"
+    }
