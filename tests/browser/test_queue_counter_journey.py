@@ -11,6 +11,7 @@ import re
 
 import pytest
 from django_scopes import scopes_disabled
+from playwright.sync_api import expect
 
 from karcis.core import services as core_services
 from karcis.core.models import Role
@@ -127,7 +128,7 @@ def test_a_counter_worked_with_the_keyboard(live_server, new_page, shoot, people
     agent_page.get_by_text(f"{first.number} dipanggil.").wait_for()
     assert current.inner_text() == first.number
     assert "Siti Aminah" in agent_page.locator(".console-current").inner_text()
-    agent_page.wait_for_function("document.activeElement.dataset.action === 'call-next'")
+    expect(agent_page.locator('[data-action="call-next"]')).to_be_focused()
     shoot(agent_page, "queue-06-called")
 
     # S starts serving, F finishes

@@ -12,7 +12,9 @@
 
   // --- shortcuts: N next, R recall, X no-show, S start, F finish, P park, T transfer --------
 
-  document.addEventListener("keydown", function (event) {
+  // Listened to from DOMContentLoaded on, after htmx has taken over the forms: a key pressed
+  // earlier would post the page without it.
+  function onShortcut(event) {
     if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
     var target = event.target;
     if (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) return;
@@ -28,14 +30,15 @@
     }
     button.focus();
     button.click();
-  });
+  }
 
   // --- after an action: the message, and the focus back on the same button -------------------
 
   var lastAction = null;
   document.addEventListener("htmx:beforeRequest", function (event) {
     var form = event.detail.elt;
-    if (!form.closest || !form.closest("[data-console]")) return;
+    // The actions' forms only: the lines' own refresh leaves the focus alone.
+    if (form.tagName !== "FORM" || !form.closest("[data-console]")) return;
     var button = form.querySelector("[data-action]");
     lastAction = button ? button.getAttribute("data-action") : null;
   });
@@ -107,6 +110,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    document.addEventListener("keydown", onShortcut);
     var panel = consoleElement();
     if (panel) listen(panel);
   });
