@@ -3,7 +3,7 @@ ticket's status page), the staff's under /queue/ and /settings/queue/."""
 
 from django.urls import path
 
-from karcis.queueing import board_views, kiosk_views, public_views
+from karcis.queueing import board_views, kiosk_views, public_views, settings_views, staff_views
 
 app_name = "queueing"
 urlpatterns = [
@@ -42,4 +42,34 @@ urlpatterns = [
         board_views.board_state,
         name="board_state",
     ),
+    # The staff's pages: the overview and the counters' consoles.
+    path("queue/", staff_views.overview, name="staff_overview"),
+    path("queue/counters/<int:pk>/", staff_views.console, name="counter_console"),
+    path("queue/counters/<int:pk>/lines/", staff_views.console_lines, name="counter_lines"),
+    path(
+        "queue/counters/<int:pk>/<slug:action>/",
+        staff_views.counter_action,
+        name="counter_action",
+    ),
+    # Settings: service points, their services and counters.
+    path("settings/queue/", settings_views.points, name="settings_points"),
+    path("settings/queue/new/", settings_views.point_create, name="settings_point_create"),
+    path("settings/queue/<int:pk>/", settings_views.point_edit, name="settings_point"),
+    path(
+        "settings/queue/<int:pk>/kiosk-key/",
+        settings_views.point_kiosk_key_renew,
+        name="settings_point_kiosk_key",
+    ),
+    path(
+        "settings/queue/<int:pk>/services/new/",
+        settings_views.service_create,
+        name="settings_service_create",
+    ),
+    path("settings/queue/services/<int:pk>/", settings_views.service_edit, name="settings_service"),
+    path(
+        "settings/queue/<int:pk>/counters/new/",
+        settings_views.counter_create,
+        name="settings_counter_create",
+    ),
+    path("settings/queue/counters/<int:pk>/", settings_views.counter_edit, name="settings_counter"),
 ]
