@@ -244,8 +244,11 @@ def test_no_socket_for_an_unknown_or_switched_off_board(point, admin_user, clock
         board = board_socket(point_id)
         connected, code = await board.connect()
         assert not connected and code == CLOSE_NOT_FOUND
-        # A refused socket leaves the point's group (the in-memory layer of the tests).
-        assert not get_channel_layer().groups.get(point_group(point_id))
+        # A refused socket leaves the point's group (seen in the in-memory layer; Redis's,
+        # when the suite runs with REDIS_URL, does not list its groups' members).
+        layer = get_channel_layer()
+        if hasattr(layer, "groups"):
+            assert not layer.groups.get(point_group(point_id))
 
     run(refused, point.pk + 100)
     services.point_update(point=point, actor=admin_user, is_active=False)
