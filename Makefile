@@ -81,7 +81,7 @@ bench-sla: $(VENV)/.installed-dev
 	$(BIN)/python bench/sla.py $(BENCH_ARGS)
 
 bench-queue: $(VENV)/.installed-dev
-	$(BIN)/python bench/queue.py $(BENCH_ARGS)
+	$(BIN)/python bench/queues.py $(BENCH_ARGS)
 
 bench-mail: $(VENV)/.installed-dev
 	$(BIN)/python bench/mail.py $(BENCH_ARGS)

@@ -6,6 +6,12 @@ from rest_framework.routers import DefaultRouter
 from karcis.calendars.api import BusinessCalendarViewSet
 from karcis.core.api import ContactViewSet, TeamViewSet, UserViewSet
 from karcis.desk.api import AttachmentViewSet, CategoryViewSet, MessageViewSet, TicketViewSet
+from karcis.queueing.api import (
+    CounterViewSet,
+    QueueTicketViewSet,
+    ServicePointViewSet,
+    ServiceViewSet,
+)
 from karcis.routing.api import RoutingRuleViewSet, my_status
 from karcis.sla.api import SlaPolicyViewSet
 
@@ -24,5 +30,9 @@ router.register("categories", CategoryViewSet, basename="category")
 router.register("routing-rules", RoutingRuleViewSet, basename="routing-rule")
 router.register("business-calendars", BusinessCalendarViewSet, basename="business-calendar")
 router.register("sla-policies", SlaPolicyViewSet, basename="sla-policy")
+router.register("queue/points", ServicePointViewSet, basename="queue-point")
+router.register("queue/services", ServiceViewSet, basename="queue-service")
+router.register("queue/counters", CounterViewSet, basename="queue-counter")
+router.register("queue/tickets", QueueTicketViewSet, basename="queue-ticket")
 
 urlpatterns = [*router.urls, path("agents/me/status/", my_status, name="agent-status")]

@@ -20,12 +20,13 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from karcis.core.routing import websocket_urlpatterns as core_sockets  # noqa: E402
 from karcis.desk.routing import websocket_urlpatterns as desk_sockets  # noqa: E402
+from karcis.queueing.routing import websocket_urlpatterns as queue_sockets  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter([*core_sockets, *desk_sockets]))
+            AuthMiddlewareStack(URLRouter([*core_sockets, *desk_sockets, *queue_sockets]))
         ),
     }
 )

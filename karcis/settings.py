@@ -354,6 +354,9 @@ SPECTACULAR_SETTINGS = {
         "PriorityEnum": "karcis.desk.models.Priority",
         "AgentStatusEnum": "karcis.routing.models.AgentStatus",
         "StatusEnum": "karcis.desk.models.Status",
+        "QueueStatusEnum": "karcis.queueing.models.QueueStatus",
+        "QueueChannelEnum": "karcis.queueing.models.QueueChannel",
+        "QuotaChannelEnum": "karcis.queueing.api_serializers.QUOTA_CHANNELS",
     },
 }
 

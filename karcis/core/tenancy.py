@@ -63,6 +63,18 @@ SCOPES_DISABLED_ALLOWLIST: dict[str, str] = {
         "the SLA scan finds the clocks due in every organisation with one indexed statement; "
         "each batch is then announced in its own organisation's scope"
     ),
+    "karcis.queueing.selectors.ticket_by_token": (
+        "a queue ticket's status page is reached by its token alone (the QR code on the "
+        "ticket), which names the organisation; unguessable, unique across organisations"
+    ),
+    "karcis.queueing.board_views.call_audio": (
+        "a call's spoken announcement is found by the ticket's id; it says only the number "
+        "and the counter, which every board shows"
+    ),
+    "karcis.queueing.board_consumers.snapshot_of": (
+        "a board's socket names its service point by id; the point names the organisation, "
+        "whose scope the board's state is then read in"
+    ),
 }
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -45,6 +46,9 @@ STAFF = [
     ("rudi", "Rudi Hartono", "rudi@kota-nusantara.test", Role.AGENT),
     ("nur", "Nur Aisyah", "nur@kota-nusantara.test", Role.AGENT),
     ("yosef", "Yosef Kambu", "yosef@kota-nusantara.test", Role.AGENT),
+    ("dian", "Dian Permata", "dian@kota-nusantara.test", Role.AGENT),
+    ("eko", "Eko Prasetyo", "eko@kota-nusantara.test", Role.AGENT),
+    ("fajar", "Fajar Nugraha", "fajar@kota-nusantara.test", Role.AGENT),
 ]
 LOGINS = [
     ("Admin antrean / queue admin", "wahyu"),
@@ -168,16 +172,16 @@ PUSKESMAS = {
         ),
     ],
     "counters": [
-        ("Loket Pendaftaran 1", "1", ["P"], "andi"),
-        ("Loket Pendaftaran 2", "2", ["P"], "yosef"),
-        ("Ruang Poli Umum", "5", ["U"], "maya"),
-        ("Ruang Poli Gigi", "6", ["G"], "rudi"),
+        ("Loket Pendaftaran 1", "1", ["P"], "yosef"),
+        ("Loket Pendaftaran 2", "2", ["P"], "dian"),
+        ("Ruang Poli Umum", "5", ["U"], "eko"),
+        ("Ruang Poli Gigi", "6", ["G"], "fajar"),
     ],
 }
 # How the arrivals spread over the day (share of the busiest hour), by local hour.
 HOURLY = {7: 0.5, 8: 1.0, 9: 0.9, 10: 0.7, 11: 0.5, 12: 0.35, 13: 0.4, 14: 0.25}
 NO_SHOW_SHARE = 0.08
-HISTORY_DAYS = 3
+HISTORY_DAYS = 2
 FIRST_NAMES = ["Siti", "Ahmad", "Dewi", "Budi", "Rina", "Agus", "Fitri", "Joko", "Wulan", "Hadi"]
 LAST_NAMES = ["Rahayu", "Hidayat", "Lestari", "Susanto", "Putri", "Wijaya", "Nugroho", "Sari"]
 
@@ -279,14 +283,17 @@ def _service_seconds(spec: ServiceSpec, rng: random.Random) -> float:
 
 
 def _arrivals(
-    spec: ServiceSpec, intervals: list[tuple[datetime, datetime]], rng: random.Random
+    spec: ServiceSpec,
+    intervals: list[tuple[datetime, datetime]],
+    zone: ZoneInfo,
+    rng: random.Random,
 ) -> list[datetime]:
-    """Poisson arrivals over the open periods, their rate following HOURLY."""
+    """Poisson arrivals over the open periods, their rate following HOURLY (local hours)."""
     moments = []
     for start, end in intervals:
         moment = start
         while True:
-            hour = moment.astimezone(start.tzinfo).hour
+            hour = moment.astimezone(zone).hour
             rate = spec.per_hour * HOURLY.get(hour, 0.2) / 3600
             moment += timedelta(seconds=rng.expovariate(max(rate, 1e-6)))
             # Nobody takes a number in the last quarter hour before closing.
@@ -349,7 +356,7 @@ def _play_day(
     for prefix, service_spec in specs.items():
         service = service_rows[prefix]
         buckets = [bucket["key"] for bucket in service.buckets]
-        for moment in _arrivals(service_spec, intervals, rng):
+        for moment in _arrivals(service_spec, intervals, services.zone_of(point), rng):
             bucket = rng.choice(buckets) if buckets else ""
             plan(moment, _taker(service, bucket, moment, rng, waiting))
     opening, closing = intervals[0][0], intervals[-1][1]

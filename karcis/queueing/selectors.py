@@ -78,7 +78,11 @@ def points_visible_to(user: User) -> list[ServicePoint]:
         or user_can(user, permissions.ANALYTICS)
     ):
         return []
-    return list(ServicePoint.objects.filter(organisation_id=as_member(user).organisation_id))
+    return list(
+        ServicePoint.objects.filter(organisation_id=as_member(user).organisation_id).select_related(
+            "organisation"
+        )
+    )
 
 
 def counter_get_for_user(*, user: User, pk: int) -> Counter:
@@ -242,6 +246,31 @@ def board_state(point: ServicePoint, now: datetime | None = None) -> dict[str, A
     }
 
 
+def ticket_by_number_and_phone(
+    point: ServicePoint, number: str, phone_end: str, today: date
+) -> QueueTicket | None:
+    """The kiosk's check-in without the QR code: the point's ticket with this number whose
+    phone number ends with these four digits; today's, else the nearest day's (a booking for
+    another day is found, to say when to come). None when there is no such number and when
+    the digits do not match alike: the kiosk says the same in both cases."""
+    if len(phone_end) != 4 or not phone_end.isdigit():
+        return None
+    found = list(
+        QueueTicket.objects.select_related("service", "point__organisation", "counter")
+        .filter(
+            point=point,
+            number=number,
+            phone__endswith=phone_end,
+            day__gte=today - timedelta(days=7),
+            day__lte=today + timedelta(days=91),
+        )
+        .order_by("day")[:100]
+    )
+    if not found:
+        return None
+    return min(found, key=lambda ticket: (abs((ticket.day - today).days), ticket.day < today))
+
+
 def console_state(counter: Counter, now: datetime | None = None) -> dict[str, Any]:
     """A counter's console: whom it serves, whom it parked, and its services' lines."""
     from karcis.queueing.services import current_of, today_at
@@ -289,6 +318,135 @@ def console_state(counter: Counter, now: datetime | None = None) -> dict[str, An
         "other_counters": list(
             Counter.objects.filter(point=counter.point_id, is_active=True).exclude(pk=counter.pk)
         ),
+    }
+
+
+# --- the staff's pages --------------------------------------------------------------------
+
+
+def queue_overview(user: User, now: datetime | None = None) -> list[dict[str, Any]]:
+    """/queue/: per active service point of the person's organisation, its counters (open or
+    closed, who is signed in, whom each serves now) and how many wait for each service.
+    Five statements however many points, counters and tickets."""
+    from karcis.queueing.services import today_at
+
+    points = [point for point in points_visible_to(user) if point.is_active]
+    if not points:
+        return []
+    now = now or timezone.now()
+    ids = [point.pk for point in points]
+    today = {point.pk: today_at(point, now) for point in points}
+    days = set(today.values())
+    counters = list(
+        Counter.objects.filter(point_id__in=ids, is_active=True)
+        .select_related("staff")
+        .order_by("code", "id")
+    )
+    serving: dict[int, QueueTicket] = {}
+    for ticket in (
+        QueueTicket.objects.filter(
+            point_id__in=ids,
+            day__in=days,
+            counter__isnull=False,
+            status__in=(QueueStatus.CALLED, QueueStatus.SERVING),
+        )
+        .select_related("service")
+        .order_by("called_at", "id")
+    ):
+        if ticket.day == today[ticket.point_id]:
+            serving[ticket.counter_id] = ticket  # type: ignore[index]  # the latest call wins
+    waiting: dict[int, int] = {}
+    for point_id, service_id, day, count in (
+        QueueTicket.objects.filter(point_id__in=ids, day__in=days, status__in=IN_LINE)
+        .values_list("point_id", "service_id", "day")
+        .annotate(count=Count("id"))
+        .values_list("point_id", "service_id", "day", "count")
+    ):
+        if day == today[point_id]:
+            waiting[service_id] = count
+    services = list(Service.objects.filter(point_id__in=ids, is_active=True))
+    return [
+        {
+            "point": point,
+            "services": [
+                {"service": service, "waiting": waiting.get(service.pk, 0)}
+                for service in services
+                if service.point_id == point.pk
+            ],
+            "counters": [
+                {"counter": counter, "ticket": serving.get(counter.pk)}
+                for counter in counters
+                if counter.point_id == point.pk
+            ],
+        }
+        for point in points
+    ]
+
+
+def points_of(organisation_id: int) -> list[ServicePoint]:
+    """Settings: every service point, active or not, with how many services and counters."""
+    return list(
+        ServicePoint.objects.filter(organisation_id=organisation_id)
+        .select_related("calendar")
+        .annotate(
+            service_count=Count("services", distinct=True),
+            counter_count=Count("counters", distinct=True),
+        )
+    )
+
+
+def point_get(*, organisation_id: int, pk: int) -> ServicePoint:
+    """The organisation's service point (Http404 for another organisation's)."""
+    found = (
+        ServicePoint.objects.select_related("organisation", "calendar")
+        .filter(organisation_id=organisation_id, pk=pk)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def service_get(*, organisation_id: int, pk: int) -> Service:
+    found = (
+        Service.objects.select_related("point__organisation")
+        .filter(organisation_id=organisation_id, pk=pk)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def counter_get(*, organisation_id: int, pk: int) -> Counter:
+    """Settings: the organisation's counter, active or not (Http404 for anyone else's)."""
+    found = (
+        Counter.objects.select_related("point__organisation")
+        .filter(organisation_id=organisation_id, pk=pk)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def all_services_of(point: ServicePoint) -> list[Service]:
+    """Settings: the point's services, active or not, in their order."""
+    return list(Service.objects.filter(point=point))
+
+
+def setup_of(point: ServicePoint) -> dict[str, Any]:
+    """Settings: a point's services and counters, active or not, each counter with the
+    names of its services in its order."""
+    services = all_services_of(point)
+    names = {service.pk: service.name for service in services}
+    counters = list(Counter.objects.filter(point=point).select_related("staff"))
+    return {
+        "services": services,
+        "counters": [
+            {"counter": counter, "serves": [names[pk] for pk in counter.services if pk in names]}
+            for counter in counters
+        ],
     }
 
 

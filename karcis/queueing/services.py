@@ -1000,14 +1000,21 @@ def _next_in_line(counter: Counter, now: datetime) -> QueueTicket | None:
 
 
 def counter_call_next(
-    *, counter: Counter, actor: User, now: datetime | None = None
+    *, counter: Counter, actor: User, seen: int | None = None, now: datetime | None = None
 ) -> QueueTicket | None:
     """Finish whatever the counter has called or is serving, and call the next person
-    (None: nobody is waiting)."""
+    (None: nobody is waiting).
+
+    `seen`: the id of the ticket the caller's screen showed at the counter (0: nobody).
+    When the counter has another ticket by now (a double click whose first press already
+    called someone, a second tab), nothing changes and that ticket is returned: a press
+    never finishes a person the staff member has not seen."""
     now = now or timezone.now()
     with transaction.atomic():
         counter = _counter_locked(counter, actor)
         current = current_of(counter)
+        if seen is not None and current is not None and current.pk != seen:
+            return current
         if current is not None:
             _finish(current, counter, actor, now)
         ticket = _next_in_line(counter, now)

@@ -16,12 +16,13 @@ from karcis.core.permissions import user_can, user_can_somewhere
 
 @dataclass(frozen=True)
 class Section:
-    """A part of the workspace in the top bar ("Tickets", later "Queues", "Events")."""
+    """A part of the workspace in the top bar ("Tickets", later "Queues", "Events"), shown
+    to whoever holds any of its capabilities."""
 
     key: str
     label: str | Promise
     url_name: str
-    capability: str
+    capabilities: tuple[str, ...]
     order: int
 
 
@@ -42,10 +43,17 @@ _settings_pages: dict[str, SettingsPage] = {}
 
 
 def section(
-    key: str, *, label: str | Promise, url_name: str, capability: str, order: int = 100
+    key: str,
+    *,
+    label: str | Promise,
+    url_name: str,
+    capability: str | tuple[str, ...],
+    order: int = 100,
 ) -> None:
+    """Offer a section to holders of the capability (of any one, given several)."""
+    capabilities = (capability,) if isinstance(capability, str) else tuple(capability)
     _sections[key] = Section(
-        key=key, label=label, url_name=url_name, capability=capability, order=order
+        key=key, label=label, url_name=url_name, capabilities=capabilities, order=order
     )
 
 
@@ -73,7 +81,7 @@ def sections_for(user: Any) -> list[dict[str, Any]]:
     return [
         {"key": item.key, "label": item.label, "url": reverse(item.url_name)}
         for item in sorted(_sections.values(), key=lambda s: (s.order, s.key))
-        if user_can_somewhere(user, item.capability)
+        if user_can_somewhere(user, *item.capabilities)
     ]
 
 

@@ -23,7 +23,9 @@ pytestmark = pytest.mark.django_db
 # redirect from where Settings used to live.
 PUBLIC = re.compile(
     r"^(core:(home|login|logout|password_reset.*)|portal:.*|set_language"
-    r"|api-schema|api-docs|admin:.*|api:.*)$"
+    r"|api-schema|api-docs|admin:.*|api:.*"
+    # The public queues' pages for citizens, the kiosk (its key in the address) and the board.
+    r"|queueing:(point|book|status.*|kiosk.*|board.*|call_audio))$"
 )
 SAMPLE_KWARGS = {
     "pk": 1,
@@ -164,7 +166,33 @@ ACTION_METHODS = {
     "destroy": "delete",
 }
 # The viewsets' own actions on one object (/api/tickets/KRC-000001/merge/), by method.
-DETAIL_ACTIONS = {"merge": "post", "links": "post"}
+DETAIL_ACTIONS = {
+    "merge": "post",
+    "links": "post",
+    # The queue counters' actions (/api/queue/counters/1/call-next/).
+    **dict.fromkeys(
+        (
+            "open_counter",
+            "close_counter",
+            "call_next",
+            "recall",
+            "no_show",
+            "start",
+            "finish",
+            "transfer",
+            "park",
+            "resume",
+        ),
+        "post",
+    ),  # fmt: skip
+}
+# Where an action's path is not its name.
+DETAIL_PATHS = {
+    "open_counter": "open",
+    "close_counter": "close",
+    "call_next": "call-next",
+    "no_show": "no-show",
+}
 
 
 def api_actions() -> list[tuple[str, str, tuple[str, ...]]]:
@@ -180,7 +208,7 @@ def api_actions() -> list[tuple[str, str, tuple[str, ...]]]:
 def api_url(prefix: str, action: str, viewset_lookup: str = "1") -> str:
     base = "/api/" + re.sub(r"\(\?P<ticket_number>[^)]*\)", "KRC-000001", prefix) + "/"
     if action in DETAIL_ACTIONS:
-        return f"{base}{viewset_lookup}/{action}/"
+        return f"{base}{viewset_lookup}/{DETAIL_PATHS.get(action, action)}/"
     return base if action in ("list", "create") else f"{base}{viewset_lookup}/"
 
 

@@ -3,9 +3,9 @@
 concurrent clients (no duplicate, no gap, a quota never exceeded), and the delay from a
 counter's "call next" to the boards showing it, with 50 boards connected.
 
-    .venv/bin/python bench/queue.py                       # measure both
-    .venv/bin/python bench/queue.py --only take --seconds 10
-    .venv/bin/python bench/queue.py --write-docs
+    .venv/bin/python bench/queues.py                       # measure both
+    .venv/bin/python bench/queues.py --only take --seconds 10
+    .venv/bin/python bench/queues.py --write-docs
 
 As production serves them (decision 0006): HTTP by gunicorn's sync workers on karcis.wsgi,
 websockets by uvicorn on karcis.asgi, the two joined by Redis (channel layer). Each run
@@ -32,8 +32,8 @@ import desk  # noqa: E402  (bench/desk.py: servers, clients, the machine, the do
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/karcis_bench_queue"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
-DOCS_START = "<!-- bench/queue.py: start -->"
-DOCS_END = "<!-- bench/queue.py: end -->"
+DOCS_START = "<!-- bench/queues.py: start -->"
+DOCS_END = "<!-- bench/queues.py: end -->"
 TARGETS = {"take": 300.0, "board": 1000.0}  # numbers/s; ms (p95)
 ADMIN = "admin@queue.bench.test"
 QUOTA = 1_000  # the quota-exactness run's online quota
@@ -214,6 +214,13 @@ async def _boards(ws_base: str, point: int, boards: int, calls: list, received: 
     connected = [0]
 
     async def board() -> None:
+        try:
+            await listen()
+        except Exception as error:  # reported, and the board counts as missing its calls
+            print(f"    a board failed: {type(error).__name__}: {error}", flush=True)
+            raise
+
+    async def listen() -> None:
         async with websockets.connect(url, origin=origin, max_size=2**22) as socket:
             connected[0] += 1
             if connected[0] == boards:
@@ -299,6 +306,9 @@ def table(results: list[desk.Result]) -> str:
         "|---|---|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for r in results:
+        if not r.timings:
+            lines.append(f"| {r.name} | {r.detail} | 0 | | | | | {r.errors} | | NO |")
+            continue
         rate = f"{r.rate:,.0f} {r.unit}" if r.rate is not None else ""
         target = (
             f"≥ {TARGETS['take']:.0f}/s, 0 errors"
@@ -319,7 +329,7 @@ def report(results: list[desk.Result], command: str, workers: int) -> str:
     facts = desk.machine()
     lines = [
         DOCS_START,
-        "## Public queues (`bench/queue.py`)",
+        "## Public queues (`bench/queues.py`)",
         "",
         f"Measured {datetime.now().astimezone():%Y-%m-%d %H:%M %Z} on {facts['cpus']} CPUs "
         f"({facts['cpu']}), {facts['ram']} RAM; PostgreSQL {facts['postgres']}; Python "
@@ -350,7 +360,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--port", type=int, default=8797)
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args(argv)
-    command = ".venv/bin/python bench/queue.py " + " ".join(shlex.quote(a) for a in argv)
+    command = ".venv/bin/python bench/queues.py " + " ".join(shlex.quote(a) for a in argv)
     import os
 
     os.environ["REDIS_URL"] = args.redis_url
