@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from karcis.core.permissions import user_can
 from karcis.queueing import analytics, charts, permissions
 from karcis.queueing.models import Service, ServicePoint
 from karcis.queueing.services import today_at
@@ -219,6 +220,8 @@ def analytics_page(request: StaffRequest) -> HttpResponse:
         "points": chosen.points,
         "point": point,
         "form": form,
+        "may_read_analytics": True,
+        "may_manage": user_can(request.user, permissions.MANAGE),
     }
     if point is None or form is None:
         return render(request, "queueing/analytics.html", context)

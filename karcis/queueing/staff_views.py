@@ -82,6 +82,7 @@ def overview(request: StaffRequest) -> HttpResponse:
         "points": points,
         "may_operate": may_operate,
         "may_manage": manager,
+        "may_read_analytics": user_can(user, permissions.ANALYTICS),
         "nav_counters": [
             row["counter"] for entry in points for row in entry["counters"] if may_operate
         ],
@@ -140,6 +141,7 @@ def _console_context(request: StaffRequest, counter: Counter) -> dict[str, Any]:
             [counter, *state["other_counters"]], key=lambda item: (item.code, item.pk)
         ),
         "may_manage": user_can(request.user, permissions.MANAGE),
+        "may_read_analytics": user_can(request.user, permissions.ANALYTICS),
     }
 
 

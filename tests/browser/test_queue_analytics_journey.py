@@ -147,8 +147,10 @@ def test_a_supervisor_reads_the_analytics(live_server, new_page, shoot, office):
     page = new_page(locale="id-ID", width=1366, height=900)
     sign_in(page, live_server.url, supervisor.email)
 
-    # The analytics of the first service point, the last 7 days
-    page.goto(f"{live_server.url}/queue/analytics/")
+    # From the Queues section, the analytics of the first service point, the last 7 days
+    page.goto(f"{live_server.url}/queue/")
+    page.locator(".sidebar").get_by_role("link", name="Analitik antrean").click()
+    page.wait_for_url(re.compile(r"/queue/analytics/$"))
     assert page.locator("h1").inner_text() == "Analitik antrean · Disdukcapil Kota Nusantara"
     assert "7 hari terakhir" in page.locator("#id_period option:checked").inner_text()
     shoot(page, "queue-analytics-01-seven-days")

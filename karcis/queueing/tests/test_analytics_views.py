@@ -241,3 +241,13 @@ def test_the_csv_statements_are_few(client, admin_user, point, played, on_tuesda
     # session, user; points, services; per service and all together
     assert statements(client, f"{CSV}?point={point.pk}{MONDAY_ONLY}") == 6
     assert MONDAY.weekday() == 0
+
+
+def test_the_queues_sidebar_leads_to_the_analytics_for_those_who_may_read_them(
+    client, supervisor, agent, point, counter
+):
+    login(client, supervisor)
+    assert f'href="{PAGE}"' in client.get("/queue/").content.decode()
+    login(client, agent)
+    assert f'href="{PAGE}"' not in client.get("/queue/").content.decode()
+    assert f'href="{PAGE}"' not in client.get(f"/queue/counters/{counter.pk}/").content.decode()
