@@ -364,6 +364,12 @@ def main(argv: list[str]) -> None:
     import os
 
     os.environ["REDIS_URL"] = args.redis_url
+    # The bench's own Redis database, emptied: boards of an earlier run that did not say
+    # goodbye stay members of the point's group (channels-redis forgets them after a day),
+    # and every call would be sent to them too.
+    import redis
+
+    redis.Redis.from_url(args.redis_url).flushdb()
     data = prepare(args.database_url)
     http = desk.Server(
         url=args.database_url, port=args.port, workers=args.workers, settings="bench_settings"

@@ -71,8 +71,11 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
         self.point_id = int(self.scope["url_route"]["kwargs"]["point_id"])
         # Listen before reading the state: a call made in between is then heard, not lost.
         self.group_name = point_group(self.point_id)
+        listening_since = time.monotonic()
         await self.channel_layer.group_add(self.group_name, self.channel_name)
-        snapshot = await snapshot_of(self.point_id)
+        # Any read that started once this board was listening will do (boards connecting
+        # together share it); a change after that read's start reaches the board anyway.
+        snapshot = await shared.get(self.point_id, since=listening_since)
         if snapshot is None:
             await self.channel_layer.group_discard(self.group_name, self.channel_name)
             self.group_name = ""
