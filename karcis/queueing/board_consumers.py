@@ -23,6 +23,7 @@ from karcis.queueing.models import ServicePoint
 
 CLOSE_NOT_FOUND = 4404  # no such board: the page does not retry
 STATE_INTERVAL_SECONDS = 0.5
+CLOCK_MARGIN_SECONDS = 0.05
 
 
 @database_sync_to_async
@@ -42,18 +43,19 @@ def snapshot_of(point_id: int) -> dict[str, Any] | None:
 
 class SharedSnapshots:
     """One state read per point for all the boards of a process that need it: a board that
-    heard of a change at moment t takes any read of the point's state that started at or
-    after t (one in flight, or the last one done), else starts one. Fifty boards after a
-    call cost one read, not fifty, and none of them waits behind the others'."""
+    must show what was committed at moment t (wall clock) takes any read of the point's
+    state that began after t — one in flight, or the last one done — else starts one.
+    Fifty boards after a call cost one read, not fifty."""
 
     def __init__(self) -> None:
         self.reads: dict[int, tuple[float, asyncio.Future[dict[str, Any] | None]]] = {}
 
     async def get(self, point_id: int, since: float) -> dict[str, Any] | None:
         found = self.reads.get(point_id)
-        if found is None or found[0] < since:
+        # A margin for clocks of different machines (the HTTP workers' and this one's).
+        if found is None or found[0] < since + CLOCK_MARGIN_SECONDS:
             future = asyncio.ensure_future(snapshot_of(point_id))
-            found = (time.monotonic(), future)
+            found = (time.time(), future)
             self.reads[point_id] = found
         return await asyncio.shield(found[1])
 
@@ -65,13 +67,14 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
     group_name = ""
     point_id = 0
     last_state_at = 0.0
+    committed = 0.0  # the latest change heard of (wall clock)
     state_soon: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
         self.point_id = int(self.scope["url_route"]["kwargs"]["point_id"])
         # Listen before reading the state: a call made in between is then heard, not lost.
         self.group_name = point_group(self.point_id)
-        listening_since = time.monotonic()
+        listening_since = time.time()
         await self.channel_layer.group_add(self.group_name, self.channel_name)
         # Any read that started once this board was listening will do (boards connecting
         # together share it); a change after that read's start reaches the board anyway.
@@ -96,31 +99,31 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
     async def board_call(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "call", "call": event["call"]})
         # The call changed the counter's number and the lines: the state follows.
-        await self._state_changed()
+        self._state_changed(event.get("committed", 0.0))
 
     async def point_changed(self, event: dict[str, Any]) -> None:
-        await self._state_changed()
+        self._state_changed(event.get("committed", 0.0))
 
-    async def _state_changed(self) -> None:
-        """Send the state now, or, within half a second of the last, once at its end (a
-        send already waiting covers every change until it reads)."""
+    def _state_changed(self, committed: float) -> None:
+        """Send the state soon (at most twice a second), without holding up the next
+        message: a call must never wait behind a state read. A send already waiting covers
+        every change committed before its read begins."""
+        self.committed = max(self.committed, committed)
         if self.state_soon is not None:
             return
-        wait = self.last_state_at + STATE_INTERVAL_SECONDS - time.monotonic()
-        if wait <= 0:
-            await self._send_state()
-        else:
-            self.state_soon = asyncio.ensure_future(self._send_state_after(wait))
+        wait = max(0.0, self.last_state_at + STATE_INTERVAL_SECONDS - time.monotonic())
+        self.state_soon = asyncio.ensure_future(self._send_state_after(wait))
 
     async def _send_state_after(self, wait: float) -> None:
-        await asyncio.sleep(wait)
+        if wait:
+            await asyncio.sleep(wait)
         self.state_soon = None
         await self._send_state()
 
     async def _send_state(self, snapshot: dict[str, Any] | None = None) -> None:
         self.last_state_at = time.monotonic()
         if snapshot is None:
-            snapshot = await shared.get(self.point_id, since=self.last_state_at)
+            snapshot = await shared.get(self.point_id, since=self.committed)
         if snapshot is None:  # the point was switched off
             await self.close(code=CLOSE_NOT_FOUND)
             return

@@ -11,6 +11,7 @@ pages served by the same process hear everything; across processes it takes Redi
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.db import transaction
@@ -30,7 +31,9 @@ def _send(group: str, message: dict[str, Any]) -> None:
 
     layer = get_channel_layer()
     if layer is not None:
-        async_to_sync(layer.group_send)(group, message)
+        # When the change was committed (wall clock, shared by every process): a page may
+        # take any state read that began after it (karcis.queueing.board_consumers).
+        async_to_sync(layer.group_send)(group, {**message, "committed": time.time()})
 
 
 def _after_commit(group: str, message: dict[str, Any]) -> None:

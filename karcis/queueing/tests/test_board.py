@@ -3,6 +3,7 @@ websocket, through the real ASGI application and channel layer."""
 
 import json
 import re
+import time
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -204,7 +205,8 @@ def test_a_burst_of_changes_costs_at_most_two_states_a_second(point, kk, clock, 
         assert (await board.connect())[0]
         assert (await board.receive_json_from())["type"] == "state"
         for _ in range(5):
-            await board.send_input({"type": "point.changed"})  # as the group delivers it
+            # As the group delivers it: with the moment the change was committed.
+            await board.send_input({"type": "point.changed", "committed": time.time()})
         state = await board.receive_json_from(timeout=2)
         assert state["type"] == "state"
         assert await board.receive_nothing(timeout=0.8)
