@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django_scopes import scope
 
 from karcis.queueing import selectors
+from karcis.queueing.models import ServicePoint
 
 ENGLISH = "en"
 INDONESIAN = "id"
@@ -27,10 +28,10 @@ def page_language(request: HttpRequest) -> str:
     return ENGLISH if request.GET.get("lang") == ENGLISH else INDONESIAN
 
 
-def point_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def point_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Call `view(request, point, **kwargs)` for the active service point at
-    /antrean/<org>/<point>/ (404 for any other), inside its organisation's scope, its time
-    zone and the page's language."""
+    /antrean/<org>/<point>/ (404 for any other), inside its organisation's scope and its
+    time zone."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, org: str, point: str, **kwargs: Any) -> HttpResponse:
@@ -38,9 +39,20 @@ def point_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
         if organisation is None:
             raise Http404
         with scope(organisation=organisation.pk):
-            found = selectors.point_by_slugs(org, point)
-            language = page_language(request)
-            with timezone.override(found.time_zone), translation.override(language):
+            found = selectors.point_by_slugs(organisation.slug, point)
+            with timezone.override(found.time_zone):
                 return view(request, found, **kwargs)
 
     return wrapper
+
+
+def point_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """point_view for the office's own screens (kiosk, board): Bahasa Indonesia unless the
+    address asks for English (`?lang=en`), whatever the device's browser says."""
+
+    @wraps(view)
+    def in_language(request: HttpRequest, point: ServicePoint, **kwargs: Any) -> HttpResponse:
+        with translation.override(page_language(request)):
+            return view(request, point, **kwargs)
+
+    return point_view(in_language)

@@ -31,26 +31,8 @@ from karcis.core.accounts import account_email_queue
 from karcis.core.throttle import Limit, client_of
 from karcis.queueing import public, selectors, services
 from karcis.queueing.models import QueueChannel, QueueTicket, Service, ServicePoint
+from karcis.queueing.point_pages import point_view
 from karcis.queueing.public_forms import BookingForm, once_token
-
-# --- the service point named in the URL ------------------------------------------------------
-
-
-def point_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve a page of the active service point at /antrean/<org>/<point>/ (404 for any
-    other), inside its organisation's scope and its time zone."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, org: str, point: str, **kwargs: Any) -> HttpResponse:
-        organisation = selectors.organisation_by_slug(org)
-        if organisation is None:
-            raise Http404
-        with scope(organisation=organisation.pk):
-            found = selectors.point_by_slugs(organisation.slug, point)
-            with timezone.override(found.time_zone):
-                return view(request, found, **kwargs)
-
-    return wrapper
 
 
 @require_GET

@@ -477,15 +477,7 @@ def slots_with_room(service: Service, day: date, now: datetime | None = None) ->
     return slots
 
 
-def quota_left(service: Service, day: date, channel: str, bucket: str = "") -> int | None:
-    from karcis.queueing.services import _quota_left
-
-    counts = ServiceDay.objects.filter(service=service, day=day).first()
-    return _quota_left(service, counts.used if counts is not None else {}, channel, bucket)
-
-
 def booking_days(service: Service, now: datetime | None = None) -> list[date]:
-    from karcis.queueing.services import today_at
+    from karcis.queueing.services import bookable_days, today_at
 
-    today = today_at(service.point, now or timezone.now())
-    return [today + timedelta(days=n) for n in range(service.booking_days_ahead + 1)]
+    return bookable_days(service, today_at(service.point, now or timezone.now()))

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -37,7 +36,6 @@ from karcis.core.permissions import user_can
 from karcis.core.services import event_record, normalise_email, validate_phone
 from karcis.queueing import events, live, permissions
 from karcis.queueing.models import (
-    AT_A_COUNTER,
     IN_LINE,
     LIVE,
     QUOTA_CHANNEL,
@@ -537,7 +535,8 @@ def _service_day_locked(service: Service, day: date) -> ServiceDay:
     return rows.select_for_update().get()
 
 
-def _bookable_days(service: Service, today: date) -> list[date]:
+def bookable_days(service: Service, today: date) -> list[date]:
+    """Today and the days up to `booking_days_ahead` ahead."""
     return [today + timedelta(days=n) for n in range(service.booking_days_ahead + 1)]
 
 
@@ -586,7 +585,7 @@ def next_open_date(
     room for this channel and bucket (holidays and full days skipped)."""
     now = now or timezone.now()
     today = today_at(service.point, now)
-    days = [day for day in _bookable_days(service, today) if day > after]
+    days = [day for day in bookable_days(service, today) if day > after]
     counts = {row.day: row for row in ServiceDay.objects.filter(service=service, day__in=days)}
     for day in days:
         if _booking_open_on(service, day, now) and _room_on(
@@ -1197,7 +1196,3 @@ def counter_transfer(
         live.line_changed(ticket)
         live.line_changed(moved)
     return moved
-
-
-def tickets_at_counter(counter: Counter) -> Iterable[QueueTicket]:
-    return QueueTicket.objects.filter(counter=counter, status__in=AT_A_COUNTER)
